@@ -1,0 +1,26 @@
+using Tally.Events;
+
+namespace Tally.Ingestion;
+
+/// <summary>
+/// What the writer hands the store in one transaction: the batches of every request that queued meanwhile
+/// (in arrival order, so the earlier request wins a duplicate), and the rejected requests to count.
+/// </summary>
+public sealed record IngestionCommit(
+    IReadOnlyList<IReadOnlyList<PlatformEvent>> Batches,
+    IReadOnlyDictionary<long, int> RejectedRequests,
+    DateTime ReceivedAt);
+
+/// <summary>How one request's events fared: <c>Accepted + Duplicates</c> is always the request's event count.</summary>
+public readonly record struct AppendResult(int Accepted, int Duplicates);
+
+/// <summary>What an operator sees of one company's ingestion.</summary>
+public sealed record IngestionStats(
+    long CompanyId,
+    IReadOnlyDictionary<string, long> StoredEventsByType,
+    long DuplicatesReceived,
+    long RequestsRejected,
+    DateTime? LastAcceptedRequestAt)
+{
+    public long StoredEvents => StoredEventsByType.Values.Sum();
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using Tally.Access;
+using Tally.Companies;
+using Tally.Ingestion;
+using Tally.Server.Http;
+
+namespace Tally.Server.Endpoints;
+
+/// <summary>The instance administrator's endpoints: companies, API keys, ingestion health.</summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var admin = routes.MapGroup("/api/v2/admin").RequireRole(Role.InstanceAdmin).WithTags("Admin");
+
+        admin.MapPut("/companies/{id}", SetCompanyAsync).WithSummary("Create or update a company (name, IANA time zone)");
+        admin.MapGet("/companies", async (CompanyService companies, CancellationToken cancellationToken) =>
+            Results.Json((await companies.ListAsync(cancellationToken)).Select(CompanyResponse.From), ErrorResponses.Json))
+            .WithSummary("List companies by id");
+
+        admin.MapPost("/api-keys", CreateKeyAsync).WithSummary("Create an API key; its secret is shown only in this response");
+        admin.MapGet("/api-keys", async (AccessService access, CancellationToken cancellationToken) =>
+            Results.Json((await access.ListKeysAsync(cancellationToken)).Select(ApiKeyResponse.From), ErrorResponses.Json))
+            .WithSummary("List API keys (never their secrets), revoked ones included");
+        admin.MapDelete("/api-keys/{id}", RevokeKeyAsync).WithSummary("Revoke an API key, at once");
+
+        admin.MapGet("/ingestion-stats", IngestionStatsAsync).WithSummary("Per company: stored events by type, duplicates, rejected requests, last accepted request");
+        return routes;
+    }
+
+    private static async Task<IResult> SetCompanyAsync(string id, HttpContext context, CompanyService companies)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var change = new CompanyChange(body!.OptionalString("name"), body.OptionalString("timezone"));
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var companyId))
+        {
+            body.Errors.Add("id", "A company id is a positive integer.");
+        }
+
+        if (!body.Errors.IsEmpty)
+        {
+            return ErrorResponses.FieldErrors(body.Errors.ToDictionary());
+        }
+
+        var (company, created) = await companies.SetAsync(companyId, change, context.RequestAborted);
+        return Results.Json(CompanyResponse.From(company), ErrorResponses.Json, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> CreateKeyAsync(HttpContext context, AccessService access)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var name = body!.OptionalString("name");
+        var role = body.OptionalString("role");
+        var companyId = body.OptionalInteger("company_id");
+        if (!body.Errors.IsEmpty)
+        {
+            return ErrorResponses.FieldErrors(body.Errors.ToDictionary());
+        }
+
+        var created = await access.CreateKeyAsync(name, role, companyId, context.RequestAborted);
+        var key = created.Key;
+        return Results.Json(new CreatedKeyResponse(key.Id, created.Secret, key.Name, RoleNames.Of(key.Role), key.CompanyId, key.CreatedAt),
+            ErrorResponses.Json, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> RevokeKeyAsync(string id, AccessService access, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var keyId))
+        {
+            return ErrorResponses.Detail(StatusCodes.Status404NotFound, ErrorResponses.NotFound);
+        }
+
+        return await access.RevokeKeyAsync(keyId, cancellationToken)
+            ? Results.NoContent()
+            : ErrorResponses.Detail(StatusCodes.Status404NotFound, ErrorResponses.NotFound);
+    }
+
+    private static async Task<IResult> IngestionStatsAsync(HttpContext context, IngestionService ingestion)
+    {
+        var query = context.Request.Query;
+        long? companyId = null;
+        if (query.TryGetValue("company_id", out var values))
+        {
+            if (values.Count != 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id < 1)
+            {
+                return ErrorResponses.FieldError("company_id", values.Count > 1 ? "This parameter may be given only once." : "A valid integer ≥ 1 is required.");
+            }
+
+            companyId = id;
+        }
+
+        var stats = await ingestion.GetStatsAsync(companyId, context.RequestAborted);
+        return stats is null
+            ? ErrorResponses.Detail(StatusCodes.Status404NotFound, ErrorResponses.NotFound)
+            : Results.Json(stats.Select(IngestionStatsResponse.From), ErrorResponses.Json);
+    }
+
+    public sealed record CompanyResponse(long Id, string Name, string Timezone, DateTime CreatedAt)
+    {
+        public static CompanyResponse From(Company company) => new(company.Id, company.Name, company.TimeZone, company.CreatedAt);
+    }
+
+    public sealed record CreatedKeyResponse(long Id, string Key, string Name, string Role, long? CompanyId, DateTime CreatedAt);
+
+    public sealed record ApiKeyResponse(long Id, string Name, string Role, long? CompanyId, DateTime CreatedAt, DateTime? RevokedAt, DateTime? LastUsedAt)
+    {
+        public static ApiKeyResponse From(ApiKey key) =>
+            new(key.Id, key.Name, RoleNames.Of(key.Role), key.CompanyId, key.CreatedAt, key.RevokedAt, key.LastUsedAt);
+    }
+
+    public sealed record IngestionStatsResponse(
+        long CompanyId,
+        long StoredEvents,
+        IReadOnlyDictionary<string, long> StoredEventsByType,
+        long DuplicatesReceived,
+        long RequestsRejected,
+        DateTime? LastAcceptedRequestAt)
+    {
+        public static IngestionStatsResponse From(IngestionStats stats) => new(stats.CompanyId, stats.StoredEvents,
+            stats.StoredEventsByType, stats.DuplicatesReceived, stats.RequestsRejected, stats.LastAcceptedRequestAt);
+    }
+}

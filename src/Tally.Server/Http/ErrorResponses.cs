@@ -1,0 +1,36 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Tally.Server.Http;
+
+/// <summary>The error bodies of spec/access.md, in the style of a Django REST framework service.</summary>
+public static class ErrorResponses
+{
+    public const string NotProvided = "Authentication credentials were not provided.";
+    public const string InvalidKey = "Invalid API key.";
+    public const string Forbidden = "You do not have permission to perform this action.";
+    public const string NotFound = "Not found.";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // Messages quote values ('x', "POST"): keep them readable rather than \u-escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static IResult Detail(int status, string detail) =>
+        Results.Json(new { detail }, Json, statusCode: status);
+
+    public static IResult FieldErrors(IReadOnlyDictionary<string, string[]> errors) =>
+        Results.Json(errors, Json, statusCode: StatusCodes.Status400BadRequest);
+
+    public static IResult FieldError(string field, string message) =>
+        FieldErrors(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>Writes a detail body straight to the response, for middleware that runs outside endpoints.</summary>
+    public static Task WriteDetailAsync(HttpContext context, int status, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { detail }, Json);
+    }
+}

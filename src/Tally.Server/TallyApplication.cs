@@ -1,0 +1,114 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Scalar.AspNetCore;
+using Tally.Access;
+using Tally.Companies;
+using Tally.Ingestion;
+using Tally.Server.Endpoints;
+using Tally.Server.Http;
+using Tally.Storage;
+
+namespace Tally.Server;
+
+/// <summary>Builds the Tally web application: services, the access pipeline and the endpoint groups.</summary>
+public static class TallyApplication
+{
+    /// <summary>Opens and migrates the store, then builds the application (not yet started).</summary>
+    public static async Task<WebApplication> BuildAsync(TallyServerOptions options, string[]? args = null, CancellationToken cancellationToken = default)
+    {
+        var store = options.OpenStore();
+        await store.MigrateAsync(cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Bodies are limited by the endpoints themselves (16 MiB after decompression for events).
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.Configure<JsonOptions>(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = ErrorResponses.Json.PropertyNamingPolicy;
+            json.SerializerOptions.Encoder = ErrorResponses.Json.Encoder;
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Time);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<ITallyStore>(store);
+        builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time, services.GetRequiredService<ILogger<GroupCommitWriter>>()));
+        builder.Services.AddSingleton<IngestionService>();
+        builder.Services.AddSingleton<CompanyService>();
+        builder.Services.AddSingleton(new AccessService(store, options.Time, options.BootstrapAdminKey));
+        builder.Services.AddHostedService<StoreLifetime>();
+        builder.Services.AddTallyAccess(options);
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Tally API";
+            document.Info.Description = "Usage reporting for enterprise generative-AI chat platforms. Reporting endpoints are wire-compatible with Paradigm's /api/v2/reporting.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorMiddleware>();
+        app.Use((context, next) =>
+        {
+            // /api/... answers with and without a trailing slash, without a redirect (Paradigm scripts use both).
+            var path = context.Request.Path.Value;
+            if (path is { Length: > 1 } && path.EndsWith('/') && path.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                context.Request.Path = path.TrimEnd('/');
+            }
+
+            return next(context);
+        });
+        app.UseRouting();
+        app.UseTallyAccess();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", scalar => scalar.WithTitle("Tally API"));
+        app.MapHealthEndpoints();
+        app.MapEventEndpoints();
+        app.MapAdminEndpoints();
+
+        var created = await app.Services.GetRequiredService<AccessService>().EnsureAdminKeyAsync(cancellationToken);
+        if (created is not null)
+        {
+            options.OnAdminKeyCreated?.Invoke(created);
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Flushes key last-use times now and then; at stop, drains the writer (queued requests still commit)
+    /// and then closes the store, in that order.
+    /// </summary>
+    private sealed class StoreLifetime(GroupCommitWriter writer, AccessService access, ITallyStore store, ILogger<StoreLifetime> logger) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stoppingToken))
+                {
+                    await access.FlushUseAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping.
+            }
+        }
+
+        public override async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await base.StopAsync(cancellationToken);
+            await writer.DisposeAsync();
+            await access.FlushUseAsync(CancellationToken.None);
+            await store.DisposeAsync();
+            logger.LogInformation("Store closed");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Tally.Access;
+using Tally.Storage;
+
+namespace Tally.Server;
+
+/// <summary>How a Tally server is set up. The executable fills it from the command line and configuration.</summary>
+public sealed class TallyServerOptions
+{
+    /// <summary>Opens the store the server runs on; the server migrates it at start and disposes it at stop.</summary>
+    public required Func<ITallyStore> OpenStore { get; init; }
+
+    /// <summary>Addresses to listen on, e.g. <c>http://127.0.0.1:8080</c>; port 0 picks a free one.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>The bootstrap instance-admin key (TALLY_ADMIN_KEY); never stored.</summary>
+    public string? BootstrapAdminKey { get; init; }
+
+    /// <summary>Called with the secret of an admin key the server had to create because none existed.</summary>
+    public Action<CreatedApiKey>? OnAdminKeyCreated { get; init; }
+
+    /// <summary>Requests per second per key, by role.</summary>
+    public IReadOnlyDictionary<Role, RateLimit> RateLimits { get; init; } = new Dictionary<Role, RateLimit>
+    {
+        [Role.InstanceAdmin] = RateLimit.Default,
+        [Role.CompanyAdmin] = RateLimit.Default,
+        [Role.Ingest] = RateLimit.Default,
+    };
+
+    /// <summary>Failed authentications per second per client address.</summary>
+    public RateLimit FailedAuthentications { get; init; } = new(PermitsPerSecond: 20, Burst: 100);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>A token bucket: a sustained rate and the burst allowed above it.</summary>
+public sealed record RateLimit(int PermitsPerSecond, int Burst)
+{
+    /// <summary>High enough that a dashboard, a paged export or a full-speed back-fill never meets it.</summary>
+    public static readonly RateLimit Default = new(PermitsPerSecond: 1_000, Burst: 2_000);
+}

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Globalization;
+using Tally.Client;
+
+namespace Tally.Cli.Commands;
+
+/// <summary><c>tally keys ...</c> and <c>tally companies ...</c>: the admin API of a running server.</summary>
+internal static class AdminCommands
+{
+    private static readonly Option<string?> Server = new("--server")
+    {
+        Description = "The server's address (default: TALLY_URL, then http://127.0.0.1:8080).",
+        Recursive = true,
+    };
+
+    private static readonly Option<string?> Key = new("--key")
+    {
+        Description = "An instance-admin API key (default: TALLY_KEY).",
+        Recursive = true,
+    };
+
+    public static Command Keys()
+    {
+        var name = new Option<string>("--name") { Description = "What the key is for.", Required = true };
+        var role = new Option<string>("--role") { Description = "instance_admin, company_admin or ingest.", Required = true };
+        role.AcceptOnlyFromAmong("instance_admin", "company_admin", "ingest");
+        var company = new Option<long?>("--company") { Description = "The company the key is bound to." };
+        var create = new Command("create", "Create an API key and print its secret (shown once).") { name, role, company };
+        create.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            var key = await client.CreateKeyAsync(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(company), cancellationToken);
+            Console.WriteLine($"Created key {key.Id} ({key.Role}{(key.CompanyId is { } c ? $", company {c}" : "")}). Its secret, shown this once:");
+            Console.WriteLine(key.Key);
+        }));
+
+        var list = new Command("list", "List API keys (never their secrets).");
+        list.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            var keys = await client.ListKeysAsync(cancellationToken);
+            Console.WriteLine($"{"ID",-6} {"ROLE",-15} {"COMPANY",-8} {"CREATED",-20} {"LAST USED",-20} {"REVOKED",-20} NAME");
+            foreach (var k in keys)
+            {
+                Console.WriteLine($"{k.Id,-6} {k.Role,-15} {k.CompanyId?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {Time(k.CreatedAt),-20} {Time(k.LastUsedAt),-20} {Time(k.RevokedAt),-20} {k.Name}");
+            }
+        }));
+
+        var id = new Argument<long>("id") { Description = "The key's id (see tally keys list)." };
+        var revoke = new Command("revoke", "Revoke an API key; it stops working at once.") { id };
+        revoke.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            await client.RevokeKeyAsync(parse.GetValue(id), cancellationToken);
+            Console.WriteLine($"Key {parse.GetValue(id)} is revoked.");
+        }));
+
+        return new Command("keys", "Manage API keys of a running server.") { Server, Key, create, list, revoke };
+    }
+
+    public static Command Companies()
+    {
+        var id = new Argument<long>("id") { Description = "The company's id, as the platform sends it." };
+        var name = new Option<string?>("--name") { Description = "Display name." };
+        var timeZone = new Option<string?>("--timezone") { Description = "IANA time zone, e.g. Europe/Paris." };
+        var set = new Command("set", "Create or update a company.") { id, name, timeZone };
+        set.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            var company = await client.SetCompanyAsync(parse.GetValue(id), parse.GetValue(name), parse.GetValue(timeZone), cancellationToken);
+            Console.WriteLine($"Company {company.Id}: {company.Name} ({company.Timezone})");
+        }));
+
+        var list = new Command("list", "List companies.");
+        list.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            Console.WriteLine($"{"ID",-8} {"TIME ZONE",-24} {"CREATED",-20} NAME");
+            foreach (var c in await client.ListCompaniesAsync(cancellationToken))
+            {
+                Console.WriteLine($"{c.Id,-8} {c.Timezone,-24} {Time(c.CreatedAt),-20} {c.Name}");
+            }
+        }));
+
+        return new Command("companies", "Manage companies of a running server.") { Server, Key, set, list };
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<TallyAdminClient, Task> action)
+    {
+        var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("TALLY_URL") ?? "http://127.0.0.1:8080";
+        var key = parse.GetValue(Key) ?? Environment.GetEnvironmentVariable("TALLY_KEY");
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            await Console.Error.WriteLineAsync("No API key: pass --key or set TALLY_KEY to an instance-admin key.");
+            return 2;
+        }
+
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUrl) || (serverUrl.Scheme != Uri.UriSchemeHttp && serverUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            await Console.Error.WriteLineAsync($"'{server}' is not an http(s) address: pass --server or set TALLY_URL, e.g. http://127.0.0.1:8080.");
+            return 2;
+        }
+
+        using var client = new TallyAdminClient(serverUrl, key);
+        try
+        {
+            await action(client);
+            return 0;
+        }
+        catch (TallyApiException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return 1;
+        }
+        catch (HttpRequestException exception)
+        {
+            await Console.Error.WriteLineAsync($"Cannot reach the server at {serverUrl}: {exception.Message}");
+            return 1;
+        }
+    }
+
+    private static string Time(DateTime? value) =>
+        value?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-";
+}

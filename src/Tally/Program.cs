@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Tally.Cli.Commands;
+
+var root = new RootCommand("Tally: usage reporting for enterprise generative-AI chat platforms.")
+{
+    ServeCommand.Create(),
+    AdminCommands.Keys(),
+    AdminCommands.Companies(),
+};
+return await root.Parse(args).InvokeAsync();

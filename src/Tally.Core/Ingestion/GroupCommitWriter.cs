@@ -44,13 +44,17 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         return await work.Completion.Task;
     }
 
-    /// <summary>Counts a rejected request against the companies it named; stored with the next commit, not awaited.</summary>
-    public void CountRejected(IReadOnlyCollection<long> companies)
+    /// <summary>Counts a rejected request against the companies it named, in the next commit.</summary>
+    public async Task CountRejectedAsync(IReadOnlyCollection<long> companies, CancellationToken cancellationToken)
     {
-        if (companies.Count > 0)
+        if (companies.Count == 0)
         {
-            _queue.Writer.TryWrite(new PendingWork(null, companies));
+            return;
         }
+
+        var work = new PendingWork(null, companies);
+        await _queue.Writer.WriteAsync(work, cancellationToken);
+        await work.Completion.Task;
     }
 
     private async Task RunAsync()
@@ -94,10 +98,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             var next = 0;
             foreach (var work in group)
             {
-                if (work.Events is not null)
-                {
-                    work.Completion.TrySetResult(results[next++]);
-                }
+                work.Completion.TrySetResult(work.Events is null ? default : results[next++]);
             }
         }
 #pragma warning disable CA1031 // Any store failure must reach every waiting request instead of killing the writer.

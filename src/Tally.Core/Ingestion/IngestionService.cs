@@ -15,19 +15,19 @@ public sealed class IngestionService(GroupCommitWriter writer, ITallyStore store
         var batch = EventBodyReader.Read(body.Span, format, time.GetUtcNow().UtcDateTime);
         if (batch.TooManyEvents)
         {
-            writer.CountRejected(batch.NamedCompanies);
+            await writer.CountRejectedAsync(batch.NamedCompanies, cancellationToken);
             return new IngestionOutcome.TooManyEvents();
         }
 
         if (!batch.IsValid)
         {
-            writer.CountRejected(batch.NamedCompanies);
+            await writer.CountRejectedAsync(batch.NamedCompanies, cancellationToken);
             return new IngestionOutcome.Invalid(batch);
         }
 
         if (batch.Events.Exists(e => !caller.MayIngestFor(e.CompanyId)))
         {
-            writer.CountRejected(batch.NamedCompanies);
+            await writer.CountRejectedAsync(batch.NamedCompanies, cancellationToken);
             return new IngestionOutcome.ForbiddenCompany();
         }
 

@@ -35,7 +35,9 @@ public static class TallyApplication
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<ITallyStore>(store);
+        builder.Services.AddSingleton<IEventStore>(store);
+        builder.Services.AddSingleton<ICompanyStore>(store);
+        builder.Services.AddSingleton<IApiKeyStore>(store);
         builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time, services.GetRequiredService<ILogger<GroupCommitWriter>>()));
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<CompanyService>();

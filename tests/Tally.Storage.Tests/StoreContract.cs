@@ -1,0 +1,180 @@
+using Tally.Access;
+using Tally.Companies;
+using Tally.Events;
+using Tally.Ingestion;
+using Tally.Storage;
+
+namespace Tally.Storage.Tests;
+
+/// <summary>
+/// What every storage engine must do, whatever it is built on. Each engine's test class derives from this
+/// and says only how to open its store; every test here then runs against it.
+/// </summary>
+public abstract class StoreContract : IAsyncLifetime
+{
+    private static readonly DateTime Now = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    protected ITallyStore Store { get; private set; } = null!;
+
+    /// <summary>Opens the engine's store on fresh, empty storage.</summary>
+    protected abstract Task<ITallyStore> OpenFreshAsync();
+
+    /// <summary>Opens the store again on the storage of the last store opened (which is disposed first).</summary>
+    protected abstract Task<ITallyStore> ReopenAsync();
+
+    public async Task InitializeAsync()
+    {
+        Store = await OpenFreshAsync();
+        await Store.MigrateAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await Store.DisposeAsync();
+
+    private static PlatformEvent Event(string id, long company = 1, EventType type = EventType.UserQuery, int minute = 0) => new()
+    {
+        Id = id,
+        Type = type,
+        Timestamp = Now.AddMinutes(-minute),
+        CompanyId = company,
+        UserId = 7,
+        SessionId = type is EventType.UserQuery or EventType.ModelResponse ? "s" : null,
+        ResponseId = type == EventType.ModelResponse ? "r" : null,
+        Model = type == EventType.ModelResponse ? "m" : null,
+        Documents = type == EventType.ModelResponse ? [new EventDocument(1, "a.pdf", null), new EventDocument(2, "b.pdf", "B")] : [],
+    };
+
+    private Task<IReadOnlyList<AppendResult>> AppendAsync(params IReadOnlyList<PlatformEvent>[] batches) =>
+        Store.AppendAsync(new IngestionCommit(batches, new Dictionary<long, int>(), Now), CancellationToken.None);
+
+    private async Task<IngestionStats> StatsAsync(long company) =>
+        (await Store.GetIngestionStatsAsync(company, CancellationToken.None)).Single();
+
+    [Fact]
+    public async Task Appending_new_events_accepts_each_once()
+    {
+        var results = await AppendAsync([Event("a"), Event("b", type: EventType.ModelResponse)], [Event("c")]);
+
+        results.ShouldBe([new AppendResult(2, 0), new AppendResult(1, 0)]);
+        var stats = await StatsAsync(1);
+        stats.StoredEvents.ShouldBe(3);
+        stats.StoredEventsByType["user_query"].ShouldBe(2);
+        stats.StoredEventsByType["model_response"].ShouldBe(1);
+        stats.LastAcceptedRequestAt.ShouldBe(Now);
+    }
+
+    [Fact]
+    public async Task Within_a_commit_the_earlier_batch_wins_a_duplicate()
+    {
+        var results = await AppendAsync([Event("x"), Event("x")], [Event("x", type: EventType.Connection), Event("y")]);
+
+        results.ShouldBe([new AppendResult(1, 1), new AppendResult(1, 1)]);
+        var stats = await StatsAsync(1);
+        stats.StoredEventsByType["user_query"].ShouldBe(2);
+        stats.StoredEventsByType["connection"].ShouldBe(0);
+        stats.DuplicatesReceived.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Events_stored_earlier_are_duplicates_later_and_ids_are_per_company()
+    {
+        await AppendAsync([Event("a"), Event("b")]);
+
+        var results = await AppendAsync([Event("a"), Event("b"), Event("a", company: 2)]);
+
+        results.ShouldBe([new AppendResult(1, 2)]);
+        (await StatsAsync(1)).StoredEvents.ShouldBe(2);
+        (await StatsAsync(2)).StoredEvents.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Events_create_their_companies_with_defaults()
+    {
+        await AppendAsync([Event("a", company: 5), Event("b", company: 3)]);
+
+        var companies = await Store.ListCompaniesAsync(CancellationToken.None);
+
+        companies.Select(c => (c.Id, c.Name, c.TimeZone)).ShouldBe([(3, "Company 3", "UTC"), (5, "Company 5", "UTC")]);
+    }
+
+    [Fact]
+    public async Task Rejected_requests_count_only_for_existing_companies()
+    {
+        await AppendAsync([Event("a", company: 1)]);
+
+        await Store.AppendAsync(new IngestionCommit([], new Dictionary<long, int> { [1] = 2, [99] = 1 }, Now), CancellationToken.None);
+
+        (await StatsAsync(1)).RequestsRejected.ShouldBe(2);
+        (await Store.FindCompanyAsync(99, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Companies_are_created_then_changed_field_by_field()
+    {
+        var (created, isNew) = await Store.UpsertCompanyAsync(4, new CompanyChange("Acme", null), Now, CancellationToken.None);
+        var (changed, isNewAgain) = await Store.UpsertCompanyAsync(4, new CompanyChange(null, "Asia/Kolkata"), Now.AddDays(1), CancellationToken.None);
+
+        isNew.ShouldBeTrue();
+        created.ShouldBe(new Company(4, "Acme", "UTC", Now));
+        isNewAgain.ShouldBeFalse();
+        changed.ShouldBe(new Company(4, "Acme", "Asia/Kolkata", Now));
+        (await Store.FindCompanyAsync(4, CancellationToken.None)).ShouldBe(changed);
+    }
+
+    [Fact]
+    public async Task Keys_are_found_by_hash_listed_used_and_revoked()
+    {
+        var hash = ApiKeySecrets.Hash("secret-1");
+        var key = await Store.CreateApiKeyAsync(new NewApiKey("feeder", Role.Ingest, 3, hash, Now), CancellationToken.None);
+        var admin = await Store.CreateApiKeyAsync(new NewApiKey("admin", Role.InstanceAdmin, null, ApiKeySecrets.Hash("secret-2"), Now), CancellationToken.None);
+
+        var found = await Store.FindApiKeyAsync(hash, CancellationToken.None);
+        await Store.RecordApiKeyUseAsync(new Dictionary<long, DateTime> { [key.Id] = Now.AddHours(2) }, CancellationToken.None);
+        await Store.RecordApiKeyUseAsync(new Dictionary<long, DateTime> { [key.Id] = Now.AddHours(1) }, CancellationToken.None);
+        var revoked = await Store.RevokeApiKeyAsync(admin.Id, Now.AddDays(1), CancellationToken.None);
+        var revokedAgain = await Store.RevokeApiKeyAsync(admin.Id, Now.AddDays(2), CancellationToken.None);
+        var unknown = await Store.RevokeApiKeyAsync(12345, Now, CancellationToken.None);
+
+        found!.Value.Key.ShouldBe(key);
+        found.Value.SecretHash.ShouldBe(hash);
+        (await Store.FindApiKeyAsync(ApiKeySecrets.Hash("other"), CancellationToken.None)).ShouldBeNull();
+        (revoked, revokedAgain, unknown).ShouldBe((true, true, false));
+        var keys = await Store.ListApiKeysAsync(CancellationToken.None);
+        keys.Select(k => k.Id).ShouldBe([key.Id, admin.Id]);
+        keys[0].LastUsedAt.ShouldBe(Now.AddHours(2));
+        keys[1].RevokedAt.ShouldBe(Now.AddDays(1));
+        (await Store.FindApiKeyAsync(ApiKeySecrets.Hash("secret-2"), CancellationToken.None))!.Value.Key.RevokedAt.ShouldBe(Now.AddDays(1));
+        (await Store.HasActiveInstanceAdminKeyAsync(CancellationToken.None)).ShouldBeFalse();
+        (await Store.FindCompanyAsync(3, CancellationToken.None)).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Everything_survives_a_reopen_and_migrating_twice_is_harmless()
+    {
+        await AppendAsync([Event("a"), Event("b", type: EventType.ModelResponse)]);
+        await Store.UpsertCompanyAsync(1, new CompanyChange("Kept", "Europe/Paris"), Now, CancellationToken.None);
+        await Store.CreateApiKeyAsync(new NewApiKey("k", Role.InstanceAdmin, null, ApiKeySecrets.Hash("s"), Now), CancellationToken.None);
+
+        Store = await ReopenAsync();
+        await Store.MigrateAsync(CancellationToken.None);
+        await Store.MigrateAsync(CancellationToken.None);
+
+        (await StatsAsync(1)).StoredEvents.ShouldBe(2);
+        (await Store.FindCompanyAsync(1, CancellationToken.None))!.Name.ShouldBe("Kept");
+        (await Store.HasActiveInstanceAdminKeyAsync(CancellationToken.None)).ShouldBeTrue();
+        (await AppendAsync([Event("a"), Event("c")])).ShouldBe([new AppendResult(1, 1)]);
+    }
+
+    [Fact]
+    public async Task Large_commits_are_counted_exactly()
+    {
+        var first = Enumerable.Range(0, 20_000).Select(i => Event($"e{i}", company: 1 + (i % 3), type: (EventType)(i % 8))).ToList();
+        var overlapping = Enumerable.Range(10_000, 20_000).Select(i => Event($"e{i}", company: 1 + (i % 3))).ToList();
+
+        var results = await AppendAsync(first, overlapping);
+
+        results.ShouldBe([new AppendResult(20_000, 0), new AppendResult(10_000, 10_000)]);
+        var stats = await Store.GetIngestionStatsAsync(null, CancellationToken.None);
+        stats.Sum(s => s.StoredEvents).ShouldBe(30_000);
+        stats.Sum(s => s.DuplicatesReceived).ShouldBe(10_000);
+    }
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Tally.Tests;
+
+/// <summary>The real <c>tally</c> executable, run as a child process, as an operator would run it.</summary>
+public sealed class TallyProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private TallyProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri Address { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>tally serve</c> on a free loopback port and waits until <c>/health</c> answers.</summary>
+    public static async Task<TallyProcess> ServeAsync(string dataDirectory, string? adminKey, params string[] extraArguments)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var environment = new Dictionary<string, string?> { ["TALLY_ADMIN_KEY"] = adminKey };
+        var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), "--data", dataDirectory, .. extraArguments], environment);
+        var tally = new TallyProcess(process, address);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"tally serve exited with {process.ExitCode}:\n{tally.Output}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri(address, "/health"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return tally;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        await tally.DisposeAsync();
+        throw new TimeoutException($"tally serve did not answer /health within 60 s:\n{tally.Output}");
+    }
+
+    /// <summary>Runs a one-shot tally command; returns its exit code and everything it printed.</summary>
+    public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
+        IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        using var process = Start(arguments, environment ?? new Dictionary<string, string?>());
+        var standardOutput = process.StandardOutput.ReadToEndAsync();
+        var standardError = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await standardOutput, await standardError);
+    }
+
+    /// <summary>Kills the process at once (SIGKILL on Unix): no shutdown code runs.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>Stops the process the way Ctrl+C would, waiting for a clean shutdown.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using var interrupt = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await interrupt.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    private static Process Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ExecutablePath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var variable in new[] { "TALLY_ADMIN_KEY", "TALLY_URL", "TALLY_KEY", "TALLY_DATA", "TALLY_URLS" })
+        {
+            start.Environment.Remove(variable);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start tally.");
+    }
+
+    /// <summary>tally.dll, built beside this test project in the same configuration.</summary>
+    private static string ExecutablePath
+    {
+        get
+        {
+            var testDirectory = AppContext.BaseDirectory;
+            var configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            var root = new DirectoryInfo(testDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tally.slnx")))
+            {
+                root = root.Parent;
+            }
+
+            var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Tally.slnx not found above the tests."),
+                "src", "Tally", "bin", configuration, "net10.0", "tally.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("Build src/Tally first.", path);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}

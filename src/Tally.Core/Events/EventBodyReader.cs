@@ -148,9 +148,10 @@ public static class EventBodyReader
 
     private static string NotJson(JsonException exception)
     {
-        // The reader's own message names the position; keep it, but never a stack trace.
+        // The reader's own message names the position; keep it, but never a stack trace. Only its maximum-depth
+        // message means too deep: a truncated body fails with "expected depth to be zero", which is simply not JSON.
         var message = exception.Message;
-        return message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+        return message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase)
             ? $"The body is nested too deeply (more than {ReaderOptions.MaxDepth} levels)."
             : $"The body is not valid JSON: {message}";
     }

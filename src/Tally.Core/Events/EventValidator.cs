@@ -23,8 +23,8 @@ internal sealed class EventValidator(EventBatch batch, DateTime receivedAtUtc)
         _index = index;
         _line = line;
         _invalid = false;
-        _id = raw.Id is { Kind: RawKind.String, Text: { Length: > 0 and <= 2 * MaxIdLength } text } ? text : null;
-
+        // Until the id is validated the event has no usable id: problems with the id itself name none.
+        _id = null;
         var id = String(raw.Id, "id", required: true, MaxIdLength, identifier: true);
         _id = id;
         var type = EventTypeOf(raw.Type);

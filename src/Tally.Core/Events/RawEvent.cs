@@ -51,8 +51,8 @@ internal sealed class RawEvent
         var raw = new RawEvent();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isDocuments = reader.ValueTextEquals("documents"u8);
             ref var slot = ref raw.Slot(ref reader, out var known);
+            var isDocuments = known && reader.ValueTextEquals("documents"u8);
             reader.Read();
             if (!known)
             {
@@ -70,7 +70,8 @@ internal sealed class RawEvent
 
     private ref RawValue Slot(ref Utf8JsonReader reader, out bool known)
     {
-        known = true;
+        known = IsReadableName(ref reader);
+        if (!known) return ref Id;
         if (reader.ValueTextEquals("id"u8)) return ref Id;
         if (reader.ValueTextEquals("type"u8)) return ref Type;
         if (reader.ValueTextEquals("timestamp"u8)) return ref Timestamp;
@@ -96,6 +97,28 @@ internal sealed class RawEvent
         if (reader.ValueTextEquals("auth_method"u8)) return ref AuthMethod;
         known = false;
         return ref Id;
+    }
+
+    /// <summary>
+    /// False for a property name whose escapes are not valid UTF-16 (a lone surrogate such as <c>"\ud800"</c>): comparing it
+    /// would throw, and it cannot be the name of a field we read, so it is skipped like any unknown field.
+    /// </summary>
+    private static bool IsReadableName(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return true;
+        }
+
+        try
+        {
+            reader.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static RawValue ReadValue(ref Utf8JsonReader reader, bool documents)
@@ -162,7 +185,8 @@ internal sealed class RawEvent
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = reader.ValueTextEquals("id"u8) ? 1 : reader.ValueTextEquals("filename"u8) ? 2 : reader.ValueTextEquals("title"u8) ? 3 : 0;
+                var field = !IsReadableName(ref reader) ? 0
+                    : reader.ValueTextEquals("id"u8) ? 1 : reader.ValueTextEquals("filename"u8) ? 2 : reader.ValueTextEquals("title"u8) ? 3 : 0;
                 reader.Read();
                 if (field == 0)
                 {

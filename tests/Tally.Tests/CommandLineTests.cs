@@ -1,0 +1,120 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Tally.Tests;
+
+/// <summary>The tally commands an operator types, against a real running server.</summary>
+public sealed partial class CommandLineTests : IAsyncLifetime
+{
+    private const string AdminKey = "cli-test-admin-key-0123456789abcdef";
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("tally-cli-").FullName;
+    private TallyProcess _server = null!;
+
+    public async Task InitializeAsync() => _server = await TallyProcess.ServeAsync(_dataDirectory, AdminKey);
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    private Task<(int ExitCode, string StandardOutput, string StandardError)> TallyAsync(params string[] arguments) =>
+        TallyProcess.RunAsync(arguments, new Dictionary<string, string?> { ["TALLY_URL"] = _server.Address.ToString(), ["TALLY_KEY"] = AdminKey });
+
+    [Fact]
+    public async Task Keys_are_created_listed_and_revoked_from_the_command_line()
+    {
+        var created = await TallyAsync("keys", "create", "--name", "feeder", "--role", "ingest", "--company", "3");
+        var secret = KeyPattern().Match(created.StandardOutput).Value;
+        var listed = await TallyAsync("keys", "list");
+        var id = Regex.Match(created.StandardOutput, @"Created key (\d+)").Groups[1].Value;
+        var revoked = await TallyAsync("keys", "revoke", id);
+        var unknown = await TallyAsync("keys", "revoke", "999");
+
+        created.ExitCode.ShouldBe(0, created.StandardError);
+        secret.ShouldNotBeEmpty();
+        listed.ExitCode.ShouldBe(0);
+        listed.StandardOutput.ShouldContain("feeder");
+        listed.StandardOutput.ShouldNotContain(secret);
+        revoked.ExitCode.ShouldBe(0);
+        unknown.ExitCode.ShouldNotBe(0);
+        unknown.StandardError.ShouldContain("Not found");
+
+        using var client = new HttpClient { BaseAddress = _server.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using var response = await client.PostAsync("/api/v2/events", new StringContent("[]", Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized, "the key was revoked");
+    }
+
+    [Fact]
+    public async Task Companies_are_set_and_listed_from_the_command_line()
+    {
+        var set = await TallyAsync("companies", "set", "2", "--name", "Acme", "--timezone", "Asia/Kolkata");
+        var bad = await TallyAsync("companies", "set", "2", "--timezone", "Mars/Olympus");
+        var list = await TallyAsync("companies", "list");
+
+        set.ExitCode.ShouldBe(0, set.StandardError);
+        bad.ExitCode.ShouldNotBe(0);
+        bad.StandardError.ShouldContain("timezone");
+        list.StandardOutput.ShouldContain("Asia/Kolkata");
+        list.StandardOutput.ShouldContain("Acme");
+    }
+
+    [Fact]
+    public async Task Bad_arguments_and_connections_fail_with_a_clear_message()
+    {
+        var noKey = await TallyProcess.RunAsync(["companies", "list", "--server", _server.Address.ToString()]);
+        var wrongKey = await TallyProcess.RunAsync(["companies", "list", "--server", _server.Address.ToString(), "--key", "nope"]);
+        var unreachable = await TallyProcess.RunAsync(["companies", "list", "--server", "http://127.0.0.1:9", "--key", AdminKey]);
+        var badRole = await TallyAsync("keys", "create", "--name", "x", "--role", "root");
+        var badLimit = await TallyProcess.RunAsync(["serve", "--rate-limit", "ingest=fast"]);
+
+        noKey.ExitCode.ShouldNotBe(0);
+        noKey.StandardError.ShouldContain("TALLY_KEY");
+        wrongKey.ExitCode.ShouldNotBe(0);
+        wrongKey.StandardError.ShouldContain("Invalid API key");
+        unreachable.ExitCode.ShouldNotBe(0);
+        unreachable.StandardError.ShouldContain("Cannot reach");
+        badRole.ExitCode.ShouldNotBe(0);
+        badRole.StandardError.ShouldContain("root");
+        badLimit.ExitCode.ShouldNotBe(0);
+        badLimit.StandardError.ShouldContain("--rate-limit");
+    }
+
+    [Fact]
+    public async Task A_first_start_without_a_bootstrap_key_prints_an_admin_key_once_and_data_survives_a_restart()
+    {
+        var directory = Directory.CreateTempSubdirectory("tally-first-").FullName;
+        try
+        {
+            string secret;
+            await using (var first = await TallyProcess.ServeAsync(directory, adminKey: null))
+            {
+                secret = KeyPattern().Match(first.Output).Value;
+                secret.ShouldNotBeEmpty(first.Output);
+                using var client = new HttpClient { BaseAddress = first.Address };
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+                using var put = await client.PutAsync("/api/v2/admin/companies/5",
+                    new StringContent("""{"name": "Kept", "timezone": "America/New_York"}""", Encoding.UTF8, "application/json"));
+                put.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created);
+                await first.StopAsync();
+            }
+
+            await using var second = await TallyProcess.ServeAsync(directory, adminKey: null);
+            KeyPattern().IsMatch(second.Output).ShouldBeFalse("an instance-admin key already exists");
+            using var again = new HttpClient { BaseAddress = second.Address };
+            again.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+            using var companies = JsonDocument.Parse(await again.GetStringAsync("/api/v2/admin/companies"));
+            companies.RootElement[0].GetProperty("name").GetString().ShouldBe("Kept");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [GeneratedRegex("tally_[A-Za-z0-9_-]{40,}")]
+    private static partial Regex KeyPattern();
+}

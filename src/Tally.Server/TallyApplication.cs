@@ -4,6 +4,7 @@ using Scalar.AspNetCore;
 using Tally.Access;
 using Tally.Companies;
 using Tally.Ingestion;
+using Tally.Reports;
 using Tally.Server.Endpoints;
 using Tally.Server.Http;
 using Tally.Storage;
@@ -38,6 +39,8 @@ public static class TallyApplication
         builder.Services.AddSingleton<IEventStore>(store);
         builder.Services.AddSingleton<ICompanyStore>(store);
         builder.Services.AddSingleton<IApiKeyStore>(store);
+        builder.Services.AddSingleton<IReportStore>(store);
+        builder.Services.AddSingleton<ReportService>();
         builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time, services.GetRequiredService<ILogger<GroupCommitWriter>>()));
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<CompanyService>();
@@ -72,6 +75,7 @@ public static class TallyApplication
         app.MapHealthEndpoints();
         app.MapEventEndpoints();
         app.MapAdminEndpoints();
+        app.MapReportEndpoints();
 
         var created = await app.Services.GetRequiredService<AccessService>().EnsureAdminKeyAsync(cancellationToken);
         if (created is not null)

@@ -80,5 +80,74 @@ internal static class Migrations
                 last_accepted_at TIMESTAMP
             );
             """),
+        (2, "per-day aggregates for the reports", """
+            -- The calendar day of each event in its company's time zone, and the number of documents an answer
+            -- listed: what the aggregates group by. Rewritten when a company's time zone changes.
+            ALTER TABLE events ADD COLUMN day DATE;
+            ALTER TABLE events ADD COLUMN document_count INTEGER DEFAULT 0;
+
+            -- Everything a report reads, per company and calendar day in the company's time zone. Kept up to date
+            -- in each ingestion commit and recomputed from events when a company's time zone changes.
+            CREATE TABLE daily_totals (
+                company_id BIGINT NOT NULL,
+                day DATE NOT NULL,
+                chat_sessions BIGINT NOT NULL, chat_queries BIGINT NOT NULL, chat_query_sessions BIGINT NOT NULL,
+                chat_responses BIGINT NOT NULL, chat_responses_with_documents BIGINT NOT NULL, chat_last_response TIMESTAMP,
+                agent_sessions BIGINT NOT NULL, agent_queries BIGINT NOT NULL, agent_query_sessions BIGINT NOT NULL,
+                agent_responses BIGINT NOT NULL, agent_responses_with_documents BIGINT NOT NULL, agent_last_response TIMESTAMP,
+                likes BIGINT NOT NULL, dislikes BIGINT NOT NULL, copies BIGINT NOT NULL, flags BIGINT NOT NULL,
+                tool_calls BIGINT NOT NULL, connections BIGINT NOT NULL,
+                PRIMARY KEY (company_id, day)
+            );
+
+            -- Sets, for distinct counts: models answering, sessions asking, users of a tool, per day.
+            CREATE TABLE daily_models (company_id BIGINT, day DATE, mode VARCHAR, model VARCHAR, PRIMARY KEY (company_id, day, mode, model));
+            CREATE TABLE daily_query_sessions (company_id BIGINT, day DATE, mode VARCHAR, session_id VARCHAR, PRIMARY KEY (company_id, day, mode, session_id));
+            CREATE TABLE daily_tools (
+                company_id BIGINT, day DATE, tool_name VARCHAR, tool_type VARCHAR,
+                usage BIGINT NOT NULL, users BIGINT NOT NULL, errors BIGINT NOT NULL,
+                PRIMARY KEY (company_id, day, tool_name, tool_type)
+            );
+            CREATE TABLE daily_tool_users (company_id BIGINT, day DATE, tool_name VARCHAR, tool_type VARCHAR, user_id BIGINT, PRIMARY KEY (company_id, day, tool_name, tool_type, user_id));
+
+            CREATE TABLE daily_documents (company_id BIGINT, day DATE, document_id BIGINT, usage BIGINT NOT NULL, PRIMARY KEY (company_id, day, document_id));
+            -- Each document's filename and title from its latest listing (timestamp, event id, position in the answer).
+            CREATE TABLE documents (
+                company_id BIGINT, document_id BIGINT, filename VARCHAR NOT NULL, title VARCHAR,
+                listed_at TIMESTAMP NOT NULL, listed_event_id VARCHAR NOT NULL, listed_position INTEGER NOT NULL,
+                PRIMARY KEY (company_id, document_id)
+            );
+
+            -- Each user's current rating of an answer: their latest like, dislike or none.
+            CREATE TABLE ratings (
+                company_id BIGINT, user_id BIGINT, response_id VARCHAR,
+                kind VARCHAR NOT NULL, rated_at TIMESTAMP NOT NULL, event_id VARCHAR NOT NULL, day DATE NOT NULL,
+                previous_kind VARCHAR, previous_day DATE,
+                PRIMARY KEY (company_id, user_id, response_id)
+            );
+
+            -- One row per user and day with any event: activity, raw counts, and the day's last event.
+            CREATE TABLE user_days (
+                company_id BIGINT, user_id BIGINT, day DATE,
+                active BOOLEAN NOT NULL,
+                sessions BIGINT NOT NULL, queries BIGINT NOT NULL, feedbacks BIGINT NOT NULL, tool_calls BIGINT NOT NULL, connections BIGINT NOT NULL,
+                last_connection TIMESTAMP,
+                last_event_at TIMESTAMP NOT NULL, last_event_id VARCHAR NOT NULL, last_event_is_member_left BOOLEAN NOT NULL,
+                PRIMARY KEY (company_id, user_id, day)
+            );
+
+            -- One row per user: the name from their latest member_joined that has one, and their first active day.
+            CREATE TABLE members (
+                company_id BIGINT, user_id BIGINT,
+                user_name VARCHAR, named_at TIMESTAMP, named_event_id VARCHAR,
+                first_active_day DATE,
+                PRIMARY KEY (company_id, user_id)
+            );
+
+            CREATE TABLE connection_log (
+                company_id BIGINT NOT NULL, day DATE NOT NULL, connected_at TIMESTAMP NOT NULL, event_id VARCHAR NOT NULL,
+                user_id BIGINT NOT NULL, ip VARCHAR, user_agent VARCHAR, auth_method VARCHAR
+            );
+            """),
     ];
 }

@@ -37,10 +37,14 @@ public abstract class StoreContract : IAsyncLifetime
         Timestamp = Now.AddMinutes(-minute),
         CompanyId = company,
         UserId = 7,
-        SessionId = type is EventType.UserQuery or EventType.ModelResponse ? "s" : null,
-        ResponseId = type == EventType.ModelResponse ? "r" : null,
+        SessionId = type is EventType.SessionStarted or EventType.UserQuery or EventType.ModelResponse or EventType.ToolCall ? "s" : null,
+        ResponseId = type is EventType.ModelResponse or EventType.Feedback ? "r" : null,
         Model = type == EventType.ModelResponse ? "m" : null,
         Documents = type == EventType.ModelResponse ? [new EventDocument(1, "a.pdf", null), new EventDocument(2, "b.pdf", "B")] : [],
+        ToolName = type == EventType.ToolCall ? "web_search" : null,
+        ToolType = type == EventType.ToolCall ? ToolType.Native : null,
+        ToolStatus = type == EventType.ToolCall ? ToolStatus.Ok : null,
+        FeedbackKind = type == EventType.Feedback ? FeedbackKind.Like : null,
     };
 
     private Task<IReadOnlyList<AppendResult>> AppendAsync(params IReadOnlyList<PlatformEvent>[] batches) =>

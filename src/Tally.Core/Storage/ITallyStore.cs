@@ -9,7 +9,7 @@ namespace Tally.Storage;
 /// implements it whole and passes the one contract suite in tests/Tally.Storage.Tests. Engines own their
 /// durability and their way of making appends idempotent; callers never see SQL.
 /// </summary>
-public interface ITallyStore : IEventStore, ICompanyStore, IApiKeyStore, IAsyncDisposable
+public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKeyStore, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to this version of Tally. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
@@ -36,7 +36,10 @@ public interface ICompanyStore
     /// <summary>Every company, by id.</summary>
     Task<IReadOnlyList<Company>> ListCompaniesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates the company (with defaults for what the change leaves out) or applies the change.</summary>
+    /// <summary>
+    /// Creates the company (with defaults for what the change leaves out) or applies the change. A new time zone
+    /// applies to the company's whole history: its aggregates are recomputed before this returns.
+    /// </summary>
     Task<(Company Company, bool Created)> UpsertCompanyAsync(long id, CompanyChange change, DateTime now, CancellationToken cancellationToken);
 }
 

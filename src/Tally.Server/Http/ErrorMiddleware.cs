@@ -20,6 +20,18 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
             await context.Response.WriteAsJsonAsync(exception.Errors.ToDictionary(), ErrorResponses.Json);
             return;
         }
+        catch (ForbiddenException) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ErrorResponses.WriteDetailAsync(context, StatusCodes.Status403Forbidden, ErrorResponses.Forbidden);
+            return;
+        }
+        catch (NotFoundException) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ErrorResponses.WriteDetailAsync(context, StatusCodes.Status404NotFound, ErrorResponses.NotFound);
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return;

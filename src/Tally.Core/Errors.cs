@@ -10,6 +10,8 @@ public sealed class ValidationErrors
 
     public bool IsEmpty => _errors.Count == 0;
 
+    public bool Has(string field) => _errors.ContainsKey(field);
+
     public void Add(string field, string message)
     {
         if (!_errors.TryGetValue(field, out var messages))
@@ -29,3 +31,9 @@ public sealed class ValidationException(ValidationErrors errors) : Exception("Th
 {
     public ValidationErrors Errors { get; } = errors;
 }
+
+/// <summary>The caller may not do this (403).</summary>
+public sealed class ForbiddenException() : Exception("You do not have permission to perform this action.");
+
+/// <summary>What the request names does not exist (404).</summary>
+public sealed class NotFoundException() : Exception("Not found.");

@@ -1,0 +1,207 @@
+using System.Globalization;
+using Tally.Access;
+using Tally.Companies;
+using Tally.Events;
+using Tally.Storage;
+
+namespace Tally.Reports;
+
+/// <summary>
+/// Builds every report of spec/reports.md from the store's per-day aggregates: decides which companies the
+/// caller sees and over which days, makes the days dense, computes averages exactly, orders items.
+/// </summary>
+public sealed class ReportService(IReportStore store, ICompanyStore companies, TimeProvider time)
+{
+    /// <summary>A company in scope of a request and its days (empty when its today is before the start).</summary>
+    private sealed record Scope(Company Company, DayRange Days)
+    {
+        public CompanyName Name => new(Company.Name, Company.Id, Company.TimeZone);
+    }
+
+    public async Task<ChatSessionsReport> ChatSessionsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var chat = new List<CompanyDays<ChatDay>>();
+        var agent = new List<CompanyDays<AgentDay>>();
+        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        {
+            var totals = await TotalsByDayAsync(scope, cancellationToken);
+            var days = scope.Days.Each().Select(day => (Day: Text(day), Totals: totals.GetValueOrDefault(day))).ToList();
+            chat.Add(new(scope.Name, days.Select(d => ChatDayOf(d.Day, d.Totals?.Chat ?? ModeDay.Empty)).ToList()));
+            agent.Add(new(scope.Name, days.Select(d => AgentDayOf(d.Day, d.Totals?.Agent ?? ModeDay.Empty)).ToList()));
+        }
+
+        return new ChatSessionsReport(Metrics.ChatSessions, chat, Metrics.ChatSessionsAgent, agent, Now());
+    }
+
+    public async Task<ChatsFeedbackReport> ChatsFeedbackAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var reporting = new List<CompanyDays<FeedbackDay>>();
+        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        {
+            var totals = await TotalsByDayAsync(scope, cancellationToken);
+            reporting.Add(new(scope.Name, scope.Days.Each().Select(day =>
+            {
+                var t = totals.GetValueOrDefault(day);
+                return new FeedbackDay(Text(day), (t?.Chat.Responses ?? 0) + (t?.Agent.Responses ?? 0),
+                    new FeedbackNumbers(t?.Likes ?? 0, t?.Dislikes ?? 0, t?.Copies ?? 0, t?.Flags ?? 0));
+            }).ToList()));
+        }
+
+        return new ChatsFeedbackReport(Metrics.ChatsFeedback, reporting, Now());
+    }
+
+    public async Task<ToolsReport> ToolsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var reporting = new List<CompanyDays<ToolsDay>>();
+        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        {
+            var tools = (await store.ReadToolDaysAsync(scope.Company.Id, scope.Days, cancellationToken)).ToLookup(t => t.Day);
+            reporting.Add(new(scope.Name, scope.Days.Each().Select(day =>
+            {
+                var items = tools[day]
+                    .OrderByDescending(t => t.Usage).ThenBy(t => t.ToolName, CodePointComparer.Instance).ThenBy(t => t.ToolType, CodePointComparer.Instance)
+                    .Select(t => new ToolNumbers(t.ToolName, t.ToolType, t.Usage, t.Users, t.Errors))
+                    .ToList();
+                return new ToolsDay(Text(day), items.Sum(t => t.UsageCount), items);
+            }).ToList()));
+        }
+
+        return new ToolsReport(Metrics.Tools, reporting, Now());
+    }
+
+    public async Task<UsedDocumentsReport> UsedDocumentsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var reporting = new List<CompanyDays<DocumentsDay>>();
+        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        {
+            var documents = (await store.ReadDocumentDaysAsync(scope.Company.Id, scope.Days, cancellationToken)).ToLookup(d => d.Day);
+            reporting.Add(new(scope.Name, scope.Days.Each().Select(day => new DocumentsDay(Text(day), documents[day]
+                .OrderByDescending(d => d.Usage).ThenBy(d => d.DocumentId)
+                .Select(d => new DocumentNumbers(d.Filename, d.Title, d.DocumentId, d.Usage))
+                .ToList())).ToList()));
+        }
+
+        return new UsedDocumentsReport(Metrics.UsedDocuments, reporting, Now());
+    }
+
+    public async Task<UsersReport> UsersAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var reporting = new List<CompanyMembers>();
+        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        {
+            var members = await store.ReadMemberCountsAsync(scope.Company.Id, scope.Days.Last, cancellationToken);
+            reporting.Add(new CompanyMembers(new CompanyIdentity(scope.Company.Id, scope.Company.Name, scope.Company.TimeZone),
+                members.TotalHistorical, members.CurrentActive));
+        }
+
+        return new UsersReport(reporting, Metrics.Users, Now());
+    }
+
+    public async Task<UserActivitiesReport> UserActivitiesAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var reporting = new List<CompanyActivity>();
+        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        {
+            if (scope.Days.Count == 0)
+            {
+                reporting.Add(new CompanyActivity(scope.Name, [], []));
+                continue;
+            }
+
+            var active = (await store.ReadActiveUsersAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken)).ToDictionary(a => a.Day);
+            var dates = scope.Days.Each().Select(day => active.GetValueOrDefault(day) is { } a
+                ? new ActivityDay(Text(day), a.Active, a.NewActive, a.Weekly, a.Monthly, a.Connections)
+                : new ActivityDay(Text(day), 0, 0, 0, 0, 0)).ToList();
+            var users = (await store.ReadUserActivityAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken))
+                .OrderByDescending(u => u.Queries).ThenBy(u => u.UserId)
+                .Select(u => new UserNumbers(u.UserId, u.UserName, u.ActiveDays, u.Sessions, u.Queries, u.Feedbacks, u.ToolCalls,
+                    Text(u.FirstActivity), Text(u.LastActivity), u.LastConnection is { } c ? EventTimestamp.FormatSeconds(c) : null))
+                .ToList();
+            reporting.Add(new CompanyActivity(scope.Name, dates, users));
+        }
+
+        return new UserActivitiesReport(Metrics.UserActivities, reporting, Now());
+    }
+
+    public async Task<ConnectionsReport> ConnectionsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Cursor is not null && caller.Role == Role.InstanceAdmin && query.CompanyId is null)
+        {
+            throw Invalid("cursor", "A cursor is only valid together with company_id.");
+        }
+
+        var scopes = await ScopeAsync(caller, query, cancellationToken);
+        var reporting = new List<CompanyConnections>();
+        foreach (var scope in scopes)
+        {
+            var after = query.Cursor is null ? null : ConnectionCursor.Decode(query.Cursor, scope.Company.Id, query);
+            var rows = scope.Days.Count == 0
+                ? []
+                : await store.ReadConnectionsAsync(scope.Company.Id, scope.Days, query.UserId, after, query.Limit + 1, cancellationToken);
+            var page = rows.Take(query.Limit).ToList();
+            var next = rows.Count > query.Limit ? ConnectionCursor.Encode(scope.Company.Id, query, page[^1]) : null;
+            reporting.Add(new CompanyConnections(scope.Name, page.Select(c => new ConnectionEntry(
+                c.UserId, c.UserName, EventTimestamp.FormatSeconds(c.Timestamp), c.Ip, c.UserAgent, c.AuthMethod)).ToList(), next));
+        }
+
+        return new ConnectionsReport(Metrics.Connections, reporting, Now());
+    }
+
+    /// <summary>Queries per session, exactly, rounded to 2 decimals half away from zero; 0 without sessions.</summary>
+    public static decimal Average(long queries, long sessions) =>
+        sessions == 0 ? 0m : Math.Round((decimal)queries / sessions, 2, MidpointRounding.AwayFromZero);
+
+    private static ChatDay ChatDayOf(string day, ModeDay mode) => new(day,
+        new SessionNumbers(mode.Sessions, mode.Models, Average(mode.Queries, mode.QuerySessions)), ChatNumbersOf(mode));
+
+    private static AgentDay AgentDayOf(string day, ModeDay mode) => new(day,
+        new ThreadNumbers(mode.Sessions, mode.Models, Average(mode.Queries, mode.QuerySessions)), ChatNumbersOf(mode));
+
+    private static ChatNumbers ChatNumbersOf(ModeDay mode) => new(mode.Queries, mode.ResponsesWithDocuments, mode.Responses,
+        mode.LastResponseAt is { } last ? EventTimestamp.FormatSeconds(last) : null);
+
+    private async Task<Dictionary<DateOnly, DayTotals>> TotalsByDayAsync(Scope scope, CancellationToken cancellationToken) =>
+        scope.Days.Count == 0 ? [] : (await store.ReadDayTotalsAsync(scope.Company.Id, scope.Days, cancellationToken)).ToDictionary(t => t.Day);
+
+    /// <summary>
+    /// The companies the caller sees, in id order, each with its days: from start_date to end_date, or to today
+    /// in the company's own time zone when end_date is absent. Errors in the order of spec/access.md: 403 for a
+    /// company admin naming another company, then 404 for an unknown company.
+    /// </summary>
+    private async Task<IReadOnlyList<Scope>> ScopeAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
+    {
+        long? only = caller.Role switch
+        {
+            Role.InstanceAdmin => query.CompanyId,
+            Role.CompanyAdmin when query.CompanyId is null || query.CompanyId == caller.CompanyId => caller.CompanyId,
+            _ => throw new ForbiddenException(),
+        };
+        IReadOnlyList<Company> visible = only is { } id
+            ? [await companies.FindCompanyAsync(id, cancellationToken) ?? throw new NotFoundException()]
+            : await companies.ListCompaniesAsync(cancellationToken);
+
+        var now = time.GetUtcNow().UtcDateTime;
+        return visible.Select(company =>
+        {
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now, TimeZoneNames.Find(company.TimeZone)));
+            var last = query.End ?? today;
+            if (last.DayNumber - query.Start.DayNumber + 1 > ReportQuery.MaxDays)
+            {
+                throw Invalid("start_date", $"The range to today may not exceed {ReportQuery.MaxDays} days; give an end_date.");
+            }
+
+            return new Scope(company, new DayRange(query.Start, last));
+        }).ToList();
+    }
+
+    private DateTime Now() => time.GetUtcNow().UtcDateTime;
+
+    private static string Text(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    internal static ValidationException Invalid(string field, string message)
+    {
+        var errors = new ValidationErrors();
+        errors.Add(field, message);
+        return new ValidationException(errors);
+    }
+}

@@ -1,0 +1,77 @@
+namespace Tally.Storage;
+
+/// <summary>
+/// The reads the reports are made of. Every method answers from per-day aggregates kept up to date by
+/// <see cref="IEventStore.AppendAsync"/>, so its cost follows the days (and users, tools, documents) asked
+/// for, not the number of events stored. Rows come only for days that have something; callers fill the rest.
+/// </summary>
+public interface IReportStore
+{
+    Task<IReadOnlyList<DayTotals>> ReadDayTotalsAsync(long companyId, DayRange days, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ToolDay>> ReadToolDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DocumentDay>> ReadDocumentDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken);
+
+    /// <summary>Members as of the end of <paramref name="asOf"/>.</summary>
+    Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken);
+
+    /// <summary>Active users per day (and the week and month windows ending that day), for one user or all.</summary>
+    Task<IReadOnlyList<ActiveUsersDay>> ReadActiveUsersAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
+
+    /// <summary>Every user with an activity event in the range, with their counts over it.</summary>
+    Task<IReadOnlyList<UserActivity>> ReadUserActivityAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
+
+    /// <summary>Connections in the range, newest first (by timestamp, then id, descending), after a position.</summary>
+    Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Recomputes the aggregates of one company (or all) from the stored events.</summary>
+    Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken);
+}
+
+/// <summary>One mode's numbers for a day (chat sessions or agent threads).</summary>
+public sealed record ModeDay(long Sessions, long Queries, long QuerySessions, long Responses, long ResponsesWithDocuments, long Models, DateTime? LastResponseAt)
+{
+    public static readonly ModeDay Empty = new(0, 0, 0, 0, 0, 0, null);
+}
+
+public sealed record DayTotals(DateOnly Day, ModeDay Chat, ModeDay Agent, long Likes, long Dislikes, long Copies, long Flags, long ToolCalls, long Connections);
+
+public sealed record ToolDay(DateOnly Day, string ToolName, string ToolType, long Usage, long Users, long Errors);
+
+public sealed record DocumentDay(DateOnly Day, long DocumentId, string Filename, string? Title, long Usage);
+
+public sealed record MemberCounts(long TotalHistorical, long CurrentActive);
+
+public sealed record ActiveUsersDay(DateOnly Day, long Active, long NewActive, long Weekly, long Monthly, long Connections);
+
+public sealed record UserActivity(
+    long UserId,
+    string? UserName,
+    long ActiveDays,
+    long Sessions,
+    long Queries,
+    long Feedbacks,
+    long ToolCalls,
+    DateOnly FirstActivity,
+    DateOnly LastActivity,
+    DateTime? LastConnection);
+
+public sealed record ConnectionRow(long UserId, string? UserName, DateTime Timestamp, string EventId, string? Ip, string? UserAgent, string? AuthMethod);
+
+/// <summary>Where a page of connections ended: the last row's timestamp and id.</summary>
+public sealed record ConnectionPosition(DateTime Timestamp, string EventId);
+
+/// <summary>Calendar days from <see cref="First"/> to <see cref="Last"/>, both included, in a company's time zone.</summary>
+public readonly record struct DayRange(DateOnly First, DateOnly Last)
+{
+    public int Count => Math.Max(0, Last.DayNumber - First.DayNumber + 1);
+
+    public IEnumerable<DateOnly> Each()
+    {
+        for (var day = First; day <= Last; day = day.AddDays(1))
+        {
+            yield return day;
+        }
+    }
+}

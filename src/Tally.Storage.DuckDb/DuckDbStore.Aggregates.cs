@@ -1,0 +1,329 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using Tally.Companies;
+
+namespace Tally.Storage.DuckDb;
+
+/// <summary>
+/// Keeps the per-day aggregates of the reports. The same statements serve both paths: an ingestion commit
+/// runs them over the events it just stored (the staged tables), a rebuild over all of a company's events.
+/// Additive numbers are upserted as sums; distinct counts come from set tables whose newly inserted members
+/// are counted; "latest" values (ratings, document names, user names, a day's last event) are replaced only
+/// by a later (timestamp, id).
+/// </summary>
+public sealed partial class DuckDbStore
+{
+    private static readonly string[] AggregateTables =
+    [
+        "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
+        "documents", "ratings", "user_days", "members", "connection_log",
+    ];
+
+    /// <summary>
+    /// Updates the aggregates with events from <paramref name="events"/> (a relation with the columns of
+    /// <c>events</c>) and their listed documents from <paramref name="documents"/> (columns of
+    /// <c>event_documents</c>). Runs inside the caller's transaction.
+    /// </summary>
+    private void Aggregate(string events, string documents)
+    {
+        var source = $"(SELECT * FROM {events})";
+        Execute(_writer, $"""
+            INSERT INTO daily_totals
+            SELECT company_id, day,
+                count(*) FILTER (WHERE type = 'session_started' AND mode = 'chat'),
+                count(*) FILTER (WHERE type = 'user_query' AND mode = 'chat'),
+                0,
+                count(*) FILTER (WHERE type = 'model_response' AND mode = 'chat'),
+                count(*) FILTER (WHERE type = 'model_response' AND mode = 'chat' AND document_count > 0),
+                max(ts) FILTER (WHERE type = 'model_response' AND mode = 'chat'),
+                count(*) FILTER (WHERE type = 'session_started' AND mode = 'agent'),
+                count(*) FILTER (WHERE type = 'user_query' AND mode = 'agent'),
+                0,
+                count(*) FILTER (WHERE type = 'model_response' AND mode = 'agent'),
+                count(*) FILTER (WHERE type = 'model_response' AND mode = 'agent' AND document_count > 0),
+                max(ts) FILTER (WHERE type = 'model_response' AND mode = 'agent'),
+                0, 0,
+                count(*) FILTER (WHERE type = 'feedback' AND kind = 'copy'),
+                count(*) FILTER (WHERE type = 'feedback' AND kind = 'flag'),
+                count(*) FILTER (WHERE type = 'tool_call'),
+                count(*) FILTER (WHERE type = 'connection')
+            FROM {source} GROUP BY company_id, day
+            ON CONFLICT DO UPDATE SET
+                chat_sessions = chat_sessions + excluded.chat_sessions,
+                chat_queries = chat_queries + excluded.chat_queries,
+                chat_responses = chat_responses + excluded.chat_responses,
+                chat_responses_with_documents = chat_responses_with_documents + excluded.chat_responses_with_documents,
+                chat_last_response = greatest(chat_last_response, excluded.chat_last_response),
+                agent_sessions = agent_sessions + excluded.agent_sessions,
+                agent_queries = agent_queries + excluded.agent_queries,
+                agent_responses = agent_responses + excluded.agent_responses,
+                agent_responses_with_documents = agent_responses_with_documents + excluded.agent_responses_with_documents,
+                agent_last_response = greatest(agent_last_response, excluded.agent_last_response),
+                copies = copies + excluded.copies,
+                flags = flags + excluded.flags,
+                tool_calls = tool_calls + excluded.tool_calls,
+                connections = connections + excluded.connections
+            """);
+
+        Execute(_writer, $"""
+            INSERT INTO daily_models SELECT DISTINCT company_id, day, mode, model FROM {source} WHERE type = 'model_response'
+            ON CONFLICT DO NOTHING
+            """);
+
+        // Distinct sessions with a query, per day and mode: count the sessions new to the day's set.
+        var newSessions = CountReturned($"""
+            INSERT INTO daily_query_sessions SELECT DISTINCT company_id, day, mode, session_id FROM {source} WHERE type = 'user_query'
+            ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
+            """);
+        ApplyIncrements(newSessions, """
+            UPDATE daily_totals SET
+                chat_query_sessions = chat_query_sessions + (CASE WHEN i.a = 'chat' THEN i.amount ELSE 0 END),
+                agent_query_sessions = agent_query_sessions + (CASE WHEN i.a = 'agent' THEN i.amount ELSE 0 END)
+            FROM increments i WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
+            """);
+
+        Execute(_writer, $"""
+            INSERT INTO daily_tools
+            SELECT company_id, day, tool_name, tool_type, count(*), 0, count(*) FILTER (WHERE status = 'error')
+            FROM {source} WHERE type = 'tool_call' GROUP BY company_id, day, tool_name, tool_type
+            ON CONFLICT DO UPDATE SET usage = usage + excluded.usage, errors = errors + excluded.errors
+            """);
+        var newToolUsers = CountReturned($"""
+            INSERT INTO daily_tool_users SELECT DISTINCT company_id, day, tool_name, tool_type, user_id FROM {source} WHERE type = 'tool_call'
+            ON CONFLICT DO NOTHING RETURNING company_id, day, tool_name, tool_type
+            """);
+        ApplyIncrements(newToolUsers, """
+            UPDATE daily_tools SET users = users + i.amount
+            FROM increments i
+            WHERE daily_tools.company_id = i.company_id AND daily_tools.day = i.day AND daily_tools.tool_name = i.a AND daily_tools.tool_type = i.b
+            """);
+
+        var listings = $"(SELECT d.*, e.day, e.ts FROM {documents} d JOIN {source} e USING (company_id, event_id))";
+        Execute(_writer, $"""
+            INSERT INTO daily_documents
+            SELECT company_id, day, document_id, count(DISTINCT event_id) FROM {listings} GROUP BY company_id, day, document_id
+            ON CONFLICT DO UPDATE SET usage = usage + excluded.usage
+            """);
+        Execute(_writer, $"""
+            INSERT INTO documents
+            SELECT company_id, document_id, filename, title, ts, event_id, position FROM {listings}
+            QUALIFY row_number() OVER (PARTITION BY company_id, document_id ORDER BY ts DESC, event_id DESC, position DESC) = 1
+            ON CONFLICT DO UPDATE SET filename = excluded.filename, title = excluded.title,
+                listed_at = excluded.listed_at, listed_event_id = excluded.listed_event_id, listed_position = excluded.listed_position
+            WHERE (excluded.listed_at, excluded.listed_event_id, excluded.listed_position) > (listed_at, listed_event_id, listed_position)
+            """);
+
+        // A user's rating of an answer is their latest like, dislike or none: when it changes, the old one's day
+        // loses a like or dislike and the new one's day gains one.
+        var ratingChanges = new Dictionary<(long, DateOnly, string, string), long>();
+        using (var command = Command(_writer, $"""
+            INSERT INTO ratings
+            SELECT company_id, user_id, response_id, kind, ts, event_id, day, NULL, NULL FROM {source}
+            WHERE type = 'feedback' AND kind IN ('like', 'dislike', 'none')
+            QUALIFY row_number() OVER (PARTITION BY company_id, user_id, response_id ORDER BY ts DESC, event_id DESC) = 1
+            ON CONFLICT DO UPDATE SET previous_kind = kind, previous_day = day,
+                kind = excluded.kind, rated_at = excluded.rated_at, event_id = excluded.event_id, day = excluded.day
+            WHERE (excluded.rated_at, excluded.event_id) > (rated_at, event_id)
+            RETURNING company_id, previous_kind, previous_day, kind, day
+            """))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var company = reader.GetInt64(0);
+                if (!reader.IsDBNull(1))
+                {
+                    Increment(ratingChanges, (company, DateOnly.FromDateTime(reader.GetDateTime(2)), reader.GetString(1), ""), -1);
+                }
+
+                Increment(ratingChanges, (company, DateOnly.FromDateTime(reader.GetDateTime(4)), reader.GetString(3), ""), 1);
+            }
+        }
+
+        ApplyIncrements(ratingChanges, """
+            UPDATE daily_totals SET
+                likes = likes + (CASE WHEN i.a = 'like' THEN i.amount ELSE 0 END),
+                dislikes = dislikes + (CASE WHEN i.a = 'dislike' THEN i.amount ELSE 0 END)
+            FROM (SELECT company_id, day, a, sum(amount) AS amount FROM increments GROUP BY ALL) i
+            WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
+            """);
+
+        Execute(_writer, $"""
+            INSERT INTO user_days
+            SELECT company_id, user_id, day,
+                bool_or(type NOT IN ('member_joined', 'member_left')),
+                count(*) FILTER (WHERE type = 'session_started'),
+                count(*) FILTER (WHERE type = 'user_query'),
+                count(*) FILTER (WHERE type = 'feedback'),
+                count(*) FILTER (WHERE type = 'tool_call'),
+                count(*) FILTER (WHERE type = 'connection'),
+                max(ts) FILTER (WHERE type = 'connection'),
+                max(ts),
+                arg_max(event_id, (ts, event_id)),
+                arg_max(type = 'member_left', (ts, event_id))
+            FROM {source} GROUP BY company_id, user_id, day
+            ON CONFLICT DO UPDATE SET
+                active = active OR excluded.active,
+                sessions = sessions + excluded.sessions,
+                queries = queries + excluded.queries,
+                feedbacks = feedbacks + excluded.feedbacks,
+                tool_calls = tool_calls + excluded.tool_calls,
+                connections = connections + excluded.connections,
+                last_connection = greatest(last_connection, excluded.last_connection),
+                last_event_is_member_left = CASE WHEN (excluded.last_event_at, excluded.last_event_id) > (last_event_at, last_event_id)
+                    THEN excluded.last_event_is_member_left ELSE last_event_is_member_left END,
+                last_event_id = CASE WHEN (excluded.last_event_at, excluded.last_event_id) > (last_event_at, last_event_id)
+                    THEN excluded.last_event_id ELSE last_event_id END,
+                last_event_at = greatest(last_event_at, excluded.last_event_at)
+            """);
+
+        Execute(_writer, $"""
+            INSERT INTO members
+            SELECT company_id, user_id,
+                arg_max(user_name, (ts, event_id)) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
+                max(ts) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
+                arg_max(event_id, (ts, event_id)) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
+                min(day) FILTER (WHERE type NOT IN ('member_joined', 'member_left'))
+            FROM {source} GROUP BY company_id, user_id
+            ON CONFLICT DO UPDATE SET
+                user_name = CASE WHEN excluded.named_at IS NOT NULL AND (named_at IS NULL OR (excluded.named_at, excluded.named_event_id) > (named_at, named_event_id))
+                    THEN excluded.user_name ELSE user_name END,
+                named_event_id = CASE WHEN excluded.named_at IS NOT NULL AND (named_at IS NULL OR (excluded.named_at, excluded.named_event_id) > (named_at, named_event_id))
+                    THEN excluded.named_event_id ELSE named_event_id END,
+                named_at = greatest(named_at, excluded.named_at),
+                first_active_day = least(first_active_day, excluded.first_active_day)
+            """);
+
+        Execute(_writer, $"""
+            INSERT INTO connection_log
+            SELECT company_id, day, ts, event_id, user_id, ip, user_agent, auth_method FROM {source} WHERE type = 'connection'
+            """);
+    }
+
+    /// <summary>Runs an INSERT ... RETURNING (company_id, day, a, b) and counts the rows per key.</summary>
+    private Dictionary<(long, DateOnly, string, string), long> CountReturned(string sql)
+    {
+        var counts = new Dictionary<(long, DateOnly, string, string), long>();
+        using var command = Command(_writer, sql);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            Increment(counts, (reader.GetInt64(0), DateOnly.FromDateTime(reader.GetDateTime(1)), reader.GetString(2), reader.GetString(3)), 1);
+        }
+
+        return counts;
+    }
+
+    private static void Increment(Dictionary<(long, DateOnly, string, string), long> counts, (long, DateOnly, string, string) key, long amount) =>
+        counts[key] = counts.GetValueOrDefault(key) + amount;
+
+    /// <summary>Loads increments into the temporary <c>increments</c> table and runs the update that applies them.</summary>
+    private void ApplyIncrements(Dictionary<(long, DateOnly, string, string), long> increments, string update)
+    {
+        if (increments.Count == 0)
+        {
+            return;
+        }
+
+        Execute(_writer, "DELETE FROM increments");
+        using (var appender = _writer.CreateAppender("increments"))
+        {
+            foreach (var ((company, day, a, b), amount) in increments)
+            {
+                appender.CreateRow().AppendValue(company).AppendValue(day).AppendValue(a).AppendValue(b).AppendValue(amount).EndRow();
+            }
+        }
+
+        Execute(_writer, update);
+    }
+
+    public async Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            var companies = companyId is { } only ? [only] : ReadCompanies(_writer, null).Select(c => c.Id).ToList();
+            foreach (var company in companies)
+            {
+                Rebuild(company);
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Recomputes one company's event days in its current time zone, then its aggregates from all its events.
+    /// Runs inside the caller's transaction.
+    /// </summary>
+    private void Rebuild(long companyId)
+    {
+        var zone = ZoneOf(companyId);
+        var company = companyId.ToString(CultureInfo.InvariantCulture);
+        foreach (var table in AggregateTables)
+        {
+            Execute(_writer, $"DELETE FROM {table} WHERE company_id = {company}");
+        }
+
+        var span = Scalar(_writer, $"SELECT min(ts) FROM events WHERE company_id = {company}");
+        if (span is DateTime first)
+        {
+            var last = (DateTime)Scalar(_writer, $"SELECT max(ts) FROM events WHERE company_id = {company}")!;
+            Execute(_writer, "DELETE FROM zone_periods");
+            using (var appender = _writer.CreateAppender("zone_periods"))
+            {
+                foreach (var (start, end, offset) in OffsetPeriods(zone, first, last))
+                {
+                    appender.CreateRow().AppendValue(start).AppendValue(end).AppendValue((long)offset.TotalMinutes).EndRow();
+                }
+            }
+
+            Execute(_writer, $"""
+                UPDATE events SET day = CAST(events.ts + to_minutes(p.offset_minutes) AS DATE)
+                FROM zone_periods p
+                WHERE events.company_id = {company} AND events.ts >= p.period_start AND events.ts < p.period_end
+                """);
+        }
+
+        Aggregate($"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
+    }
+
+    /// <summary>
+    /// The zone's UTC offset over [first, last], as periods of constant offset. Offsets since 2000 change on
+    /// quarter hours, so sampling every 15 minutes finds every change.
+    /// </summary>
+    private static IEnumerable<(DateTime Start, DateTime End, TimeSpan Offset)> OffsetPeriods(TimeZoneInfo zone, DateTime first, DateTime last)
+    {
+        var step = TimeSpan.FromMinutes(15);
+        var start = new DateTime(first.Ticks - (first.Ticks % step.Ticks), DateTimeKind.Utc);
+        var offset = zone.GetUtcOffset(start);
+        for (var t = start + step; t <= last; t += step)
+        {
+            var next = zone.GetUtcOffset(t);
+            if (next != offset)
+            {
+                yield return (start, t, offset);
+                start = t;
+                offset = next;
+            }
+        }
+
+        yield return (start, DateTime.MaxValue, offset);
+    }
+
+    private TimeZoneInfo ZoneOf(long companyId) =>
+        _zones.TryGetValue(companyId, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    private void LoadZones()
+    {
+        foreach (var company in ReadCompanies(_writer, null))
+        {
+            _zones[company.Id] = TimeZoneNames.TryFind(company.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+        }
+    }
+}

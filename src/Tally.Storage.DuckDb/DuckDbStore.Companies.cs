@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Tally.Access;
+using Tally.Companies;
+using Tally.Events;
+using Tally.Ingestion;
+
+namespace Tally.Storage.DuckDb;
+
+public sealed partial class DuckDbStore
+{
+    public Task<Company?> FindCompanyAsync(long id, CancellationToken cancellationToken) =>
+        ReadAsync(connection => ReadCompanies(connection, id).SingleOrDefault(), cancellationToken);
+
+    public Task<IReadOnlyList<Company>> ListCompaniesAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Company>>(connection => ReadCompanies(connection, null), cancellationToken);
+
+    public async Task<(Company Company, bool Created)> UpsertCompanyAsync(long id, CompanyChange change, DateTime now, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            var existing = ReadCompanies(_writer, id).SingleOrDefault();
+            var company = existing is null
+                ? new Company(id, change.Name ?? Company.DefaultName(id), change.TimeZone ?? Company.DefaultTimeZone, now)
+                : existing with { Name = change.Name ?? existing.Name, TimeZone = change.TimeZone ?? existing.TimeZone };
+            Execute(_writer, """
+                INSERT INTO companies VALUES ($1, $2, $3, $4)
+                ON CONFLICT DO UPDATE SET name = excluded.name, timezone = excluded.timezone
+                """, company.Id, company.Name, company.TimeZone, company.CreatedAt);
+            var previousZone = ZoneOf(id);
+            _zones[id] = TimeZoneNames.Find(company.TimeZone);
+            try
+            {
+                if (existing is not null && existing.TimeZone != company.TimeZone)
+                {
+                    Rebuild(id);
+                }
+
+                transaction.Commit();
+            }
+            catch
+            {
+                _zones[id] = previousZone;
+                throw;
+            }
+            return (company, existing is null);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static List<Company> ReadCompanies(DuckDBConnection connection, long? id)
+    {
+        using var command = id is { } only
+            ? Command(connection, "SELECT id, name, timezone, created_at FROM companies WHERE id = $1", only)
+            : Command(connection, "SELECT id, name, timezone, created_at FROM companies ORDER BY id");
+        using var reader = command.ExecuteReader();
+        var companies = new List<Company>();
+        while (reader.Read())
+        {
+            companies.Add(new Company(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Utc(reader.GetDateTime(3))));
+        }
+
+        return companies;
+    }
+}

@@ -1,0 +1,225 @@
+using System.Data.Common;
+using System.Globalization;
+using DuckDB.NET.Data;
+
+namespace Tally.Storage.DuckDb;
+
+/// <summary>The report reads: each one scans per-day aggregate rows of one company and range.</summary>
+public sealed partial class DuckDbStore
+{
+    public Task<IReadOnlyList<DayTotals>> ReadDayTotalsAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<DayTotals>>(connection =>
+        {
+            using var command = Command(connection, """
+                SELECT t.day,
+                    chat_sessions, chat_queries, chat_query_sessions, chat_responses, chat_responses_with_documents, coalesce(m.chat_models, 0), chat_last_response,
+                    agent_sessions, agent_queries, agent_query_sessions, agent_responses, agent_responses_with_documents, coalesce(m.agent_models, 0), agent_last_response,
+                    likes, dislikes, copies, flags, tool_calls, connections
+                FROM daily_totals t
+                LEFT JOIN (
+                    SELECT day, count(*) FILTER (WHERE mode = 'chat') AS chat_models, count(*) FILTER (WHERE mode = 'agent') AS agent_models
+                    FROM daily_models WHERE company_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day
+                ) m USING (day)
+                WHERE t.company_id = $1 AND t.day BETWEEN $2 AND $3
+                """, companyId, days.First, days.Last);
+            using var reader = command.ExecuteReader();
+            var rows = new List<DayTotals>();
+            while (reader.Read())
+            {
+                rows.Add(new DayTotals(Day(reader, 0), Mode(reader, 1), Mode(reader, 8),
+                    reader.GetInt64(15), reader.GetInt64(16), reader.GetInt64(17), reader.GetInt64(18), reader.GetInt64(19), reader.GetInt64(20)));
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<ToolDay>> ReadToolDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ToolDay>>(connection =>
+        {
+            using var command = Command(connection, """
+                SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools
+                WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                """, companyId, days.First, days.Last);
+            using var reader = command.ExecuteReader();
+            var rows = new List<ToolDay>();
+            while (reader.Read())
+            {
+                rows.Add(new ToolDay(Day(reader, 0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<DocumentDay>> ReadDocumentDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<DocumentDay>>(connection =>
+        {
+            using var command = Command(connection, """
+                SELECT d.day, d.document_id, m.filename, m.title, d.usage
+                FROM daily_documents d JOIN documents m USING (company_id, document_id)
+                WHERE d.company_id = $1 AND d.day BETWEEN $2 AND $3
+                """, companyId, days.First, days.Last);
+            using var reader = command.ExecuteReader();
+            var rows = new List<DocumentDay>();
+            while (reader.Read())
+            {
+                rows.Add(new DocumentDay(Day(reader, 0), reader.GetInt64(1), reader.GetString(2), NullableString(reader, 3), reader.GetInt64(4)));
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    public Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
+        ReadAsync(connection =>
+        {
+            // A user's state at the end of asOf is that of the last event of their last day with events up to then.
+            using var command = Command(connection, """
+                SELECT count(*), count(*) FILTER (WHERE NOT has_left)
+                FROM (
+                    SELECT arg_max(last_event_is_member_left, day) AS has_left
+                    FROM user_days WHERE company_id = $1 AND day <= $2 GROUP BY user_id
+                )
+                """, companyId, asOf);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return new MemberCounts(reader.GetInt64(0), reader.GetInt64(1));
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<ActiveUsersDay>> ReadActiveUsersAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ActiveUsersDay>>(connection =>
+        {
+            var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+            var byDay = new Dictionary<DateOnly, (long Active, long New, long WeekChange, long MonthChange, long Connections)>();
+
+            // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
+            // window; only the part not covered by the user's previous active day is added, so each user counts once
+            // per day. Changes of the windowed counts are summed per day, then accumulated below.
+            using (var command = Command(connection, $"""
+                WITH a AS (
+                    SELECT day, lag(day) OVER (PARTITION BY user_id ORDER BY day) AS previous
+                    FROM user_days WHERE company_id = $1 AND active AND day BETWEEN $2::DATE - 29 AND $3 {user}
+                )
+                SELECT d, sum(week)::BIGINT, sum(month)::BIGINT FROM (
+                    SELECT greatest(day, coalesce(previous + 7, day)) AS d, 1 AS week, 0 AS month FROM a
+                    UNION ALL SELECT day + 7, -1, 0 FROM a
+                    UNION ALL SELECT greatest(day, coalesce(previous + 30, day)), 0, 1 FROM a
+                    UNION ALL SELECT day + 30, 0, -1 FROM a
+                ) WHERE d <= $3 GROUP BY d
+                """, companyId, days.First, days.Last))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var row = byDay.GetValueOrDefault(Day(reader, 0));
+                    byDay[Day(reader, 0)] = row with { WeekChange = reader.GetInt64(1), MonthChange = reader.GetInt64(2) };
+                }
+            }
+
+            using (var command = Command(connection, $"""
+                SELECT day, count(*) FILTER (WHERE active), sum(connections)::BIGINT FROM user_days
+                WHERE company_id = $1 AND day BETWEEN $2 AND $3 {user} GROUP BY day
+                """, companyId, days.First, days.Last))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var row = byDay.GetValueOrDefault(Day(reader, 0));
+                    byDay[Day(reader, 0)] = row with { Active = reader.GetInt64(1), Connections = reader.GetInt64(2) };
+                }
+            }
+
+            using (var command = Command(connection, $"""
+                SELECT first_active_day, count(*) FROM members
+                WHERE company_id = $1 AND first_active_day BETWEEN $2 AND $3 {user} GROUP BY first_active_day
+                """, companyId, days.First, days.Last))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var row = byDay.GetValueOrDefault(Day(reader, 0));
+                    byDay[Day(reader, 0)] = row with { New = reader.GetInt64(1) };
+                }
+            }
+
+            // Accumulate the window changes day by day; changes start at most 29 days before the range.
+            var rows = new List<ActiveUsersDay>();
+            long weekly = 0, monthly = 0;
+            for (var day = days.First.AddDays(-30); day <= days.Last; day = day.AddDays(1))
+            {
+                var row = byDay.GetValueOrDefault(day);
+                weekly += row.WeekChange;
+                monthly += row.MonthChange;
+                if (day >= days.First && (row.Active | row.New | row.Connections | weekly | monthly) != 0)
+                {
+                    rows.Add(new ActiveUsersDay(day, row.Active, row.New, weekly, monthly, row.Connections));
+                }
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<UserActivity>> ReadUserActivityAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<UserActivity>>(connection =>
+        {
+            var user = userId is { } id ? $"AND u.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+            using var command = Command(connection, $"""
+                SELECT u.user_id, any_value(m.user_name),
+                    count(*) FILTER (WHERE u.active AND u.day >= $2),
+                    coalesce(sum(u.sessions) FILTER (WHERE u.day >= $2), 0)::BIGINT,
+                    coalesce(sum(u.queries) FILTER (WHERE u.day >= $2), 0)::BIGINT,
+                    coalesce(sum(u.feedbacks) FILTER (WHERE u.day >= $2), 0)::BIGINT,
+                    coalesce(sum(u.tool_calls) FILTER (WHERE u.day >= $2), 0)::BIGINT,
+                    min(u.day) FILTER (WHERE u.active AND u.day >= $2),
+                    max(u.day) FILTER (WHERE u.active AND u.day >= $2),
+                    max(u.last_connection)
+                FROM user_days u LEFT JOIN members m ON m.company_id = u.company_id AND m.user_id = u.user_id
+                WHERE u.company_id = $1 AND u.day <= $3 {user}
+                GROUP BY u.user_id
+                HAVING count(*) FILTER (WHERE u.active AND u.day >= $2) > 0
+                """, companyId, days.First, days.Last);
+            using var reader = command.ExecuteReader();
+            var rows = new List<UserActivity>();
+            while (reader.Read())
+            {
+                rows.Add(new UserActivity(reader.GetInt64(0), NullableString(reader, 1), reader.GetInt64(2),
+                    reader.GetInt64(3), reader.GetInt64(4),
+                    reader.GetInt64(5), reader.GetInt64(6),
+                    Day(reader, 7), Day(reader, 8), NullableDateTime(reader, 9)));
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ConnectionRow>>(connection =>
+        {
+            var user = userId is { } id ? $"AND c.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+            var position = after is null ? "" : "AND (c.connected_at < $4 OR (c.connected_at = $4 AND c.event_id < $5))";
+            object?[] parameters = after is null
+                ? [companyId, days.First, days.Last]
+                : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
+            using var command = Command(connection, $"""
+                SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
+                FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id
+                WHERE c.company_id = $1 AND c.day BETWEEN $2 AND $3 {user} {position}
+                ORDER BY c.connected_at DESC, c.event_id DESC
+                LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
+                """, parameters);
+            using var reader = command.ExecuteReader();
+            var rows = new List<ConnectionRow>();
+            while (reader.Read())
+            {
+                rows.Add(new ConnectionRow(reader.GetInt64(0), NullableString(reader, 1), Utc(reader.GetDateTime(2)), reader.GetString(3),
+                    NullableString(reader, 4), NullableString(reader, 5), NullableString(reader, 6)));
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    private static ModeDay Mode(DbDataReader reader, int first) => new(
+        reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4),
+        reader.GetInt64(first + 5), NullableDateTime(reader, first + 6));
+
+    private static DateOnly Day(DbDataReader reader, int ordinal) => DateOnly.FromDateTime(reader.GetDateTime(ordinal));
+
+    private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
 using Tally.Access;
 using Tally.Companies;
+using Tally.Demo;
 using Tally.Ingestion;
 using Tally.Reports;
 using Tally.Server.Endpoints;
@@ -19,6 +20,11 @@ public static class TallyApplication
     {
         var store = options.OpenStore();
         await store.MigrateAsync(cancellationToken);
+        if (options.DemoSeed is { } seed)
+        {
+            var loaded = await DemoLoader.LoadIfEmptyAsync(store, options.Time, seed, cancellationToken);
+            options.OnDemoLoaded?.Invoke(loaded);
+        }
 
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.WebHost.UseUrls(options.Urls);

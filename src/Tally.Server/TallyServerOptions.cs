@@ -30,6 +30,12 @@ public sealed class TallyServerOptions
     public RateLimit FailedAuthentications { get; init; } = new(PermitsPerSecond: 20, Burst: 100);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>When set, an empty store is filled with the demo organisation generated from this seed.</summary>
+    public int? DemoSeed { get; init; }
+
+    /// <summary>Called with the number of demo events loaded at start-up.</summary>
+    public Action<int>? OnDemoLoaded { get; init; }
 }
 
 /// <summary>A token bucket: a sustained rate and the burst allowed above it.</summary>

@@ -6,5 +6,6 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     ServeCommand.Create(),
     AdminCommands.Keys(),
     AdminCommands.Companies(),
+    RebuildCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

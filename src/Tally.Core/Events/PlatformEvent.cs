@@ -4,7 +4,7 @@ namespace Tally.Events;
 /// One validated event as the platform sent it. Type-specific fields are null
 /// (or their default) on events of other types; see spec/events.md.
 /// </summary>
-public sealed class PlatformEvent
+public sealed record PlatformEvent
 {
     /// <summary>Largest company or user id: 2^53, the largest integer every JSON reader holds exactly.</summary>
     public const long MaxIdentifier = 1L << 53;

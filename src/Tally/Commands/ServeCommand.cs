@@ -32,7 +32,17 @@ internal static class ServeCommand
             Description = "Failed authentications allowed per client address, as PERMITS_PER_SECOND[/BURST].",
         };
 
-        var command = new Command("serve", "Run the Tally server on the embedded DuckDB store.") { urls, data, rateLimits, failedAuthLimit };
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Fill an empty store with a demo organisation (3 companies, 90 days up to today).",
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed of the demo organisation (same seed, same data).",
+            DefaultValueFactory = _ => 42,
+        };
+
+        var command = new Command("serve", "Run the Tally server on the embedded DuckDB store.") { urls, data, demo, seed, rateLimits, failedAuthLimit };
         command.Validators.Add(result =>
         {
             foreach (var problem in ParseLimits(result.GetValue(rateLimits) ?? [], out _)
@@ -63,12 +73,18 @@ internal static class ServeCommand
                     """),
                 RateLimits = limits,
                 FailedAuthentications = failedLimit,
+                DemoSeed = parse.GetValue(demo) ? parse.GetValue(seed) : null,
+                OnDemoLoaded = count => Console.WriteLine(count > 0
+                    ? $"Loaded the demo organisation: {count:N0} events for companies 1, 2 and 3 over the last 90 days."
+                    : "The store already holds events: the demo was not loaded again."),
             };
 
             await using var app = await TallyApplication.BuildAsync(options, cancellationToken: cancellationToken);
             await app.StartAsync(cancellationToken);
             Console.WriteLine($"Tally is listening on {string.Join(", ", app.Urls)} (data: {dataDirectory})");
-            Console.WriteLine($"API reference: {app.Urls.First()}/docs   OpenAPI: {app.Urls.First()}/openapi/v1.json");
+            var address = app.Urls.First();
+            Console.WriteLine($"API reference: {address}/docs   OpenAPI: {address}/openapi/v1.json");
+            Console.WriteLine($"Try: curl -H \"Authorization: Bearer <admin key>\" \"{address}/api/v2/reporting/chat-sessions/?company_id=2&start_date={DateTime.UtcNow.AddDays(-30):yyyy-MM-dd}\"");
             await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

@@ -76,10 +76,12 @@ public sealed partial class DuckDbStore
             ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
             """);
         ApplyIncrements(newSessions, """
-            UPDATE daily_totals SET
-                chat_query_sessions = chat_query_sessions + (CASE WHEN i.a = 'chat' THEN i.amount ELSE 0 END),
-                agent_query_sessions = agent_query_sessions + (CASE WHEN i.a = 'agent' THEN i.amount ELSE 0 END)
-            FROM increments i WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
+            UPDATE daily_totals SET chat_query_sessions = chat_query_sessions + i.chat, agent_query_sessions = agent_query_sessions + i.agent
+            FROM (
+                SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'chat'), 0) AS chat, coalesce(sum(amount) FILTER (WHERE a = 'agent'), 0) AS agent
+                FROM increments GROUP BY company_id, day
+            ) i
+            WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
             """);
 
         Execute(_writer, $"""
@@ -141,10 +143,11 @@ public sealed partial class DuckDbStore
         }
 
         ApplyIncrements(ratingChanges, """
-            UPDATE daily_totals SET
-                likes = likes + (CASE WHEN i.a = 'like' THEN i.amount ELSE 0 END),
-                dislikes = dislikes + (CASE WHEN i.a = 'dislike' THEN i.amount ELSE 0 END)
-            FROM (SELECT company_id, day, a, sum(amount) AS amount FROM increments GROUP BY ALL) i
+            UPDATE daily_totals SET likes = daily_totals.likes + i.likes, dislikes = daily_totals.dislikes + i.dislikes
+            FROM (
+                SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'like'), 0) AS likes, coalesce(sum(amount) FILTER (WHERE a = 'dislike'), 0) AS dislikes
+                FROM increments GROUP BY company_id, day
+            ) i
             WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
             """);
 
@@ -217,7 +220,10 @@ public sealed partial class DuckDbStore
     private static void Increment(Dictionary<(long, DateOnly, string, string), long> counts, (long, DateOnly, string, string) key, long amount) =>
         counts[key] = counts.GetValueOrDefault(key) + amount;
 
-    /// <summary>Loads increments into the temporary <c>increments</c> table and runs the update that applies them.</summary>
+    /// <summary>
+    /// Loads increments into the temporary <c>increments</c> table and runs the update that applies them. The
+    /// update must sum the increments per target row first: an UPDATE ... FROM with several matching rows applies one.
+    /// </summary>
     private void ApplyIncrements(Dictionary<(long, DateOnly, string, string), long> increments, string update)
     {
         if (increments.Count == 0)

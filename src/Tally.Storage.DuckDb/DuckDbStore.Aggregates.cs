@@ -203,6 +203,37 @@ public sealed partial class DuckDbStore
             """);
     }
 
+    /// <summary>How many stored events may wait for the aggregates before a commit brings them up to date itself.</summary>
+    private const int EventsPerAggregation = 100_000;
+
+    /// <summary>
+    /// Brings the aggregates up to the last stored commit, in one transaction that also moves the watermark, so
+    /// a crash leaves them either before or after the batch, never half way. Runs under the write lock.
+    /// </summary>
+    private void AggregatePendingCommits()
+    {
+        var from = _aggregatedCommit;
+        var to = _lastCommit;
+        if (from >= to)
+        {
+            return;
+        }
+
+        using var transaction = _writer.BeginTransaction();
+        Execute(_writer, $"""
+            DELETE FROM staged_events;
+            DELETE FROM staged_documents;
+            INSERT INTO staged_events SELECT * EXCLUDE (received_at) FROM events WHERE seq > {from} AND seq <= {to};
+            INSERT INTO staged_documents SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to};
+            """);
+        Aggregate("staged_events", "staged_documents");
+        RecordIngestionCounts();
+        Execute(_writer, $"UPDATE aggregation_state SET watermark = {to}");
+        transaction.Commit();
+        Interlocked.Exchange(ref _aggregatedCommit, to);
+        _eventsToAggregate = 0;
+    }
+
     /// <summary>Runs an INSERT ... RETURNING (company_id, day, a, b) and counts the rows per key.</summary>
     private Dictionary<(long, DateOnly, string, string), long> CountReturned(string sql)
     {
@@ -248,6 +279,8 @@ public sealed partial class DuckDbStore
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
+            // A rebuild reads every stored event: the pending ones must not be counted again afterwards.
+            AggregatePendingCommits();
             using var transaction = _writer.BeginTransaction();
             var companies = companyId is { } only ? [only] : ReadCompanies(_writer, null).Select(c => c.Id).ToList();
             foreach (var company in companies)
@@ -264,7 +297,8 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>
-    /// Recomputes one company's event days in its current time zone, then its aggregates from all its events.
+    /// Recomputes one company's event days in its current time zone and its answers' document counts (events
+    /// stored before the aggregates existed have none), then its aggregates from all its events.
     /// Runs inside the caller's transaction.
     /// </summary>
     private void Rebuild(long companyId)
@@ -293,6 +327,11 @@ public sealed partial class DuckDbStore
                 UPDATE events SET day = CAST(events.ts + to_minutes(p.offset_minutes) AS DATE)
                 FROM zone_periods p
                 WHERE events.company_id = {company} AND events.ts >= p.period_start AND events.ts < p.period_end
+                """);
+            Execute(_writer, $"""
+                UPDATE events SET document_count = d.documents
+                FROM (SELECT event_id, count(*) AS documents FROM event_documents WHERE company_id = {company} GROUP BY event_id) d
+                WHERE events.company_id = {company} AND events.event_id = d.event_id
                 """);
         }
 

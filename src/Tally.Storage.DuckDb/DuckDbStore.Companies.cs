@@ -22,6 +22,8 @@ public sealed partial class DuckDbStore
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
+            // A time-zone change rebuilds from every stored event: pending ones must be aggregated first.
+            AggregatePendingCommits();
             using var transaction = _writer.BeginTransaction();
             var existing = ReadCompanies(_writer, id).SingleOrDefault();
             var company = existing is null

@@ -1,16 +1,27 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Globalization;
 using DuckDB.NET.Data;
-using Tally.Access;
 using Tally.Companies;
 using Tally.Events;
 using Tally.Ingestion;
 
 namespace Tally.Storage.DuckDb;
 
+/// <summary>
+/// The write path. A commit appends new events straight into the events table with DuckDB's appender: an
+/// in-memory filter of the stored keys tells which events are certainly new. Only events it cannot clear (real
+/// duplicates, and a fraction of a percent of false alarms) take the slower <c>INSERT ... ON CONFLICT DO
+/// NOTHING RETURNING</c>, which settles them against the primary key. Everything derived from the events (report
+/// aggregates, stored counts by type) is brought up to date afterwards in batches, before any read.
+/// </summary>
 public sealed partial class DuckDbStore
 {
+    // Keys of every stored event, to recognise new ones without asking the index; rebuilt when the process starts.
+    private StoredKeyFilter _storedKeys = new(0);
+
+    // Operational counters (duplicates, rejected requests, last accepted request) gathered since the last
+    // aggregation, which writes them. Touched only under the write lock.
+    private readonly Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> _pendingTotals = [];
+
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IngestionCommit commit, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
@@ -26,93 +37,140 @@ public sealed partial class DuckDbStore
 
     private List<AppendResult> Append(IngestionCommit commit)
     {
-        // Duplicates inside the commit are settled here, earliest first; those against stored events by the key.
+        // Duplicates inside the commit are settled here, earliest first; those against stored events below.
         var firstInCommit = new HashSet<(long, string)>();
-        var candidates = new List<PlatformEvent>();
+        var fresh = new List<PlatformEvent>();
+        var suspects = new List<PlatformEvent>();
         foreach (var batch in commit.Batches)
         {
             foreach (var e in batch)
             {
                 if (firstInCommit.Add((e.CompanyId, e.Id)))
                 {
-                    candidates.Add(e);
+                    (_storedKeys.MightContain(e.CompanyId, e.Id) ? suspects : fresh).Add(e);
                 }
             }
         }
 
-        using var transaction = _writer.BeginTransaction();
-        try
+        var commitNumber = _lastCommit + 1;
+        var inserted = new HashSet<(long, string)>(fresh.Select(e => (e.CompanyId, e.Id)));
+        var newCompanies = firstInCommit.Select(key => key.Item1).Distinct().Where(id => !_zones.ContainsKey(id)).ToList();
+        using (var transaction = _writer.BeginTransaction())
         {
-            Execute(_writer, "DELETE FROM staged_events; DELETE FROM staged_documents;");
-            Stage(candidates);
-            var inserted = new HashSet<(long, string)>();
-            using (var command = Command(_writer, """
-                INSERT INTO events BY NAME SELECT *, $1 AS received_at FROM staged_events
-                ON CONFLICT DO NOTHING RETURNING company_id, event_id
-                """, commit.ReceivedAt))
-            using (var reader = command.ExecuteReader())
+            try
             {
-                while (reader.Read())
+                if (newCompanies.Count > 0)
                 {
-                    inserted.Add((reader.GetInt64(0), reader.GetString(1)));
+                    Execute(_writer, $"""
+                        INSERT INTO companies
+                        SELECT id, 'Company ' || id, '{Company.DefaultTimeZone}', $1 FROM (VALUES {Rows(newCompanies.Select(Literal))}) v(id)
+                        ON CONFLICT DO NOTHING
+                        """, commit.ReceivedAt);
                 }
-            }
 
-            if (inserted.Count < candidates.Count)
+                AppendEvents("events", fresh, commitNumber, commit.ReceivedAt);
+                if (suspects.Count > 0)
+                {
+                    Execute(_writer, "DELETE FROM staged_events");
+                    AppendEvents("staged_events", suspects, commitNumber, receivedAt: null);
+                    using var command = Command(_writer, """
+                        INSERT INTO events BY NAME SELECT *, $1 AS received_at FROM staged_events
+                        ON CONFLICT DO NOTHING RETURNING company_id, event_id
+                        """, commit.ReceivedAt);
+                    using var reader = command.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        inserted.Add((reader.GetInt64(0), reader.GetString(1)));
+                    }
+                }
+
+                AppendDocuments(fresh.Concat(suspects).Where(e => e.Documents.Count > 0 && inserted.Contains((e.CompanyId, e.Id))), commitNumber);
+                transaction.Commit();
+            }
+            catch
             {
-                Unstage(candidates.Where(e => !inserted.Contains((e.CompanyId, e.Id))));
+                transaction.Rollback();
+                throw;
+            }
+        }
+
+        Interlocked.Exchange(ref _lastCommit, commitNumber);
+        foreach (var (company, id) in inserted)
+        {
+            _storedKeys.Add(company, id);
+        }
+
+        foreach (var company in newCompanies)
+        {
+            _zones.TryAdd(company, TimeZoneInfo.Utc);
+        }
+
+        var accepted = inserted.Count;
+        var results = Count(commit, inserted);
+        if (_storedKeys.IsFull)
+        {
+            _storedKeys = LoadStoredKeys();
+        }
+
+        _eventsToAggregate += accepted;
+        if (_eventsToAggregate >= EventsPerAggregation)
+        {
+            // The aggregates follow in batches: their statements cost about the same for 4,000 events as for 100,000.
+            AggregatePendingCommits();
+        }
+
+        return results;
+    }
+
+    /// <summary>Appends events to <c>events</c> (with their arrival time) or to the staging table (without).</summary>
+    private void AppendEvents(string table, List<PlatformEvent> events, long commitNumber, DateTime? receivedAt)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        using var appender = _writer.CreateAppender(table);
+        foreach (var e in events)
+        {
+            var row = appender.CreateRow()
+                .AppendValue(e.CompanyId)
+                .AppendValue(e.Id)
+                .AppendValue(WireNames.Of(e.Type))
+                .AppendValue(e.Timestamp)
+                .AppendValue(e.UserId)
+                .AppendValue(e.SessionId is null ? null : WireNames.Of(e.Mode))
+                .AppendValue(e.SessionId)
+                .AppendValue(e.ResponseId)
+                .AppendValue(e.Model)
+                .AppendValue(e.LatencyMs)
+                .AppendValue(e.InputTokens)
+                .AppendValue(e.OutputTokens)
+                .AppendValue(e.ToolName)
+                .AppendValue(e.ToolType is { } toolType ? WireNames.Of(toolType) : null)
+                .AppendValue(e.ToolStatus is { } status ? WireNames.Of(status) : null)
+                .AppendValue(e.DurationMs)
+                .AppendValue(e.FeedbackKind is { } kind ? WireNames.Of(kind) : null)
+                .AppendValue(e.UserName)
+                .AppendValue(e.Email)
+                .AppendValue(e.Ip)
+                .AppendValue(e.UserAgent)
+                .AppendValue(e.AuthMethod);
+            if (receivedAt is { } arrival)
+            {
+                row.AppendValue(arrival);
             }
 
-            Execute(_writer, "INSERT INTO event_documents SELECT * FROM staged_documents");
-            var results = Count(commit, inserted, out var counts);
-            RecordCounts(commit, counts);
-            Aggregate("staged_events", "staged_documents");
-            transaction.Commit();
-            return results;
-        }
-        catch
-        {
-            transaction.Rollback();
-            throw;
+            row.AppendValue(DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.Timestamp, ZoneOf(e.CompanyId))))
+                .AppendValue(e.Documents.Count)
+                .AppendValue(commitNumber)
+                .EndRow();
         }
     }
 
-    private void Stage(List<PlatformEvent> events)
+    private void AppendDocuments(IEnumerable<PlatformEvent> events, long commitNumber)
     {
-        using (var appender = _writer.CreateAppender("staged_events"))
-        {
-            foreach (var e in events)
-            {
-                appender.CreateRow()
-                    .AppendValue(e.CompanyId)
-                    .AppendValue(e.Id)
-                    .AppendValue(WireNames.Of(e.Type))
-                    .AppendValue(e.Timestamp)
-                    .AppendValue(e.UserId)
-                    .AppendValue(e.SessionId is null ? null : WireNames.Of(e.Mode))
-                    .AppendValue(e.SessionId)
-                    .AppendValue(e.ResponseId)
-                    .AppendValue(e.Model)
-                    .AppendValue(e.LatencyMs)
-                    .AppendValue(e.InputTokens)
-                    .AppendValue(e.OutputTokens)
-                    .AppendValue(e.ToolName)
-                    .AppendValue(e.ToolType is { } toolType ? WireNames.Of(toolType) : null)
-                    .AppendValue(e.ToolStatus is { } status ? WireNames.Of(status) : null)
-                    .AppendValue(e.DurationMs)
-                    .AppendValue(e.FeedbackKind is { } kind ? WireNames.Of(kind) : null)
-                    .AppendValue(e.UserName)
-                    .AppendValue(e.Email)
-                    .AppendValue(e.Ip)
-                    .AppendValue(e.UserAgent)
-                    .AppendValue(e.AuthMethod)
-                    .AppendValue(DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.Timestamp, ZoneOf(e.CompanyId))))
-                    .AppendValue(e.Documents.Count)
-                    .EndRow();
-            }
-        }
-
-        using var documents = _writer.CreateAppender("staged_documents");
+        using var documents = _writer.CreateAppender("event_documents");
         foreach (var e in events)
         {
             for (var position = 0; position < e.Documents.Count; position++)
@@ -125,99 +183,78 @@ public sealed partial class DuckDbStore
                     .AppendValue(document.Id)
                     .AppendValue(document.Filename)
                     .AppendValue(document.Title)
+                    .AppendValue(commitNumber)
                     .EndRow();
             }
         }
     }
 
-    /// <summary>Takes events that turned out to be stored already out of the staged tables.</summary>
-    private void Unstage(IEnumerable<PlatformEvent> duplicates)
+    /// <summary>Each request's accepted and duplicate events; gathers the operational counters.</summary>
+    private List<AppendResult> Count(IngestionCommit commit, HashSet<(long, string)> inserted)
     {
-        Execute(_writer, "DELETE FROM staged_duplicates");
-        using (var appender = _writer.CreateAppender("staged_duplicates"))
-        {
-            foreach (var e in duplicates)
-            {
-                appender.CreateRow().AppendValue(e.CompanyId).AppendValue(e.Id).EndRow();
-            }
-        }
-
-        Execute(_writer, """
-            DELETE FROM staged_events s USING staged_duplicates d WHERE s.company_id = d.company_id AND s.event_id = d.event_id;
-            DELETE FROM staged_documents s USING staged_duplicates d WHERE s.company_id = d.company_id AND s.event_id = d.event_id;
-            """);
-    }
-
-    private static List<AppendResult> Count(IngestionCommit commit, HashSet<(long, string)> inserted, out CommitCounts counts)
-    {
-        counts = new CommitCounts();
         var results = new List<AppendResult>(commit.Batches.Count);
         foreach (var batch in commit.Batches)
         {
             var accepted = 0;
             foreach (var e in batch)
             {
-                counts.AcceptedCompanies.Add(e.CompanyId);
+                var totals = _pendingTotals.GetValueOrDefault(e.CompanyId);
+                totals.LastAccepted = commit.ReceivedAt;
                 // Remove, so a later copy in the same commit counts as the duplicate it is.
                 if (inserted.Remove((e.CompanyId, e.Id)))
                 {
                     accepted++;
-                    var key = (e.CompanyId, WireNames.Of(e.Type));
-                    counts.Stored[key] = counts.Stored.GetValueOrDefault(key) + 1;
                 }
                 else
                 {
-                    counts.Duplicates[e.CompanyId] = counts.Duplicates.GetValueOrDefault(e.CompanyId) + 1;
+                    totals.Duplicates++;
                 }
+
+                _pendingTotals[e.CompanyId] = totals;
             }
 
             results.Add(new AppendResult(accepted, batch.Count - accepted));
         }
 
+        foreach (var (company, requests) in commit.RejectedRequests)
+        {
+            var totals = _pendingTotals.GetValueOrDefault(company);
+            totals.Rejected += requests;
+            _pendingTotals[company] = totals;
+        }
+
         return results;
     }
 
-    private void RecordCounts(IngestionCommit commit, CommitCounts counts)
+    /// <summary>Writes the counters of <see cref="IngestionStats"/> for the events in the staged tables. Runs in the aggregation's transaction.</summary>
+    private void RecordIngestionCounts()
     {
-        if (counts.AcceptedCompanies.Count > 0)
+        Execute(_writer, """
+            INSERT INTO ingestion_counts SELECT company_id, type, count(*) FROM staged_events GROUP BY company_id, type
+            ON CONFLICT DO UPDATE SET stored = stored + excluded.stored
+            """);
+        if (_pendingTotals.Count == 0)
         {
-            Execute(_writer, $"""
-                INSERT INTO companies
-                SELECT id, 'Company ' || id, '{Company.DefaultTimeZone}', $1 FROM (VALUES {Rows(counts.AcceptedCompanies.Select(id => Literal(id)))}) v(id)
-                ON CONFLICT DO NOTHING
-                """, commit.ReceivedAt);
+            return;
         }
 
-        if (counts.Stored.Count > 0)
-        {
-            Execute(_writer, $"""
-                INSERT INTO ingestion_counts VALUES {Rows(counts.Stored.Select(p => $"{Literal(p.Key.Item1)}, '{p.Key.Item2}', {Literal(p.Value)}"))}
-                ON CONFLICT DO UPDATE SET stored = stored + excluded.stored
-                """);
-        }
-
-        var totals = counts.AcceptedCompanies.Select(id => $"{Literal(id)}, {Literal(counts.Duplicates.GetValueOrDefault(id))}, 0, $1::TIMESTAMP")
-            .Concat(commit.RejectedRequests.Select(p => $"{Literal(p.Key)}, 0, {Literal(p.Value)}, NULL::TIMESTAMP"))
-            .ToList();
-        if (totals.Count > 0)
-        {
-            // Rejected requests count only for companies that exist: a rejected request creates nothing.
-            Execute(_writer, $"""
-                INSERT INTO ingestion_totals
-                SELECT v.company_id, sum(v.duplicates), sum(v.rejected), max(v.last_accepted_at)
-                FROM (VALUES {Rows(totals)}) v(company_id, duplicates, rejected, last_accepted_at)
-                SEMI JOIN companies c ON c.id = v.company_id
-                GROUP BY v.company_id
-                ON CONFLICT DO UPDATE SET
-                    duplicates = duplicates + excluded.duplicates,
-                    rejected_requests = rejected_requests + excluded.rejected_requests,
-                    last_accepted_at = greatest(last_accepted_at, excluded.last_accepted_at)
-                """, commit.ReceivedAt);
-        }
+        // Rejected requests count only for companies that exist: a rejected request creates nothing.
+        Execute(_writer, $"""
+            INSERT INTO ingestion_totals
+            SELECT v.company_id, v.duplicates, v.rejected, v.last_accepted_at
+            FROM (VALUES {Rows(_pendingTotals.Select(p => $"{Literal(p.Key)}, {Literal(p.Value.Duplicates)}, {Literal(p.Value.Rejected)}, {(p.Value.LastAccepted is { } last ? Literal(last) : "NULL::TIMESTAMP")}"))})
+                v(company_id, duplicates, rejected, last_accepted_at)
+            SEMI JOIN companies c ON c.id = v.company_id
+            ON CONFLICT DO UPDATE SET
+                duplicates = duplicates + excluded.duplicates,
+                rejected_requests = rejected_requests + excluded.rejected_requests,
+                last_accepted_at = greatest(last_accepted_at, excluded.last_accepted_at)
+            """);
+        _pendingTotals.Clear();
     }
 
     public Task<IReadOnlyList<IngestionStats>> GetIngestionStatsAsync(long? companyId, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<IngestionStats>>(connection =>
+        ReportAsync<IReadOnlyList<IngestionStats>>(connection =>
         {
             var filter = companyId is { } id ? $"WHERE c.id = {Literal(id)}" : "";
             var byCompany = new SortedDictionary<long, (Dictionary<string, long> Stored, long Duplicates, long Rejected, DateTime? Last)>();

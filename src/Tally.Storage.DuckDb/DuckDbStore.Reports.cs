@@ -8,7 +8,7 @@ namespace Tally.Storage.DuckDb;
 public sealed partial class DuckDbStore
 {
     public Task<IReadOnlyList<DayTotals>> ReadDayTotalsAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<DayTotals>>(connection =>
+        ReportAsync<IReadOnlyList<DayTotals>>(connection =>
         {
             using var command = Command(connection, """
                 SELECT t.day,
@@ -34,7 +34,7 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<ToolDay>> ReadToolDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<ToolDay>>(connection =>
+        ReportAsync<IReadOnlyList<ToolDay>>(connection =>
         {
             using var command = Command(connection, """
                 SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools
@@ -51,7 +51,7 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<DocumentDay>> ReadDocumentDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<DocumentDay>>(connection =>
+        ReportAsync<IReadOnlyList<DocumentDay>>(connection =>
         {
             using var command = Command(connection, """
                 SELECT d.day, d.document_id, m.filename, m.title, d.usage
@@ -69,7 +69,7 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     public Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
-        ReadAsync(connection =>
+        ReportAsync(connection =>
         {
             // A user's state at the end of asOf is that of the last event of their last day with events up to then.
             using var command = Command(connection, """
@@ -85,7 +85,7 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<ActiveUsersDay>> ReadActiveUsersAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<ActiveUsersDay>>(connection =>
+        ReportAsync<IReadOnlyList<ActiveUsersDay>>(connection =>
         {
             var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
             var byDay = new Dictionary<DateOnly, (long Active, long New, long WeekChange, long MonthChange, long Connections)>();
@@ -143,8 +143,10 @@ public sealed partial class DuckDbStore
             // Accumulate the window changes day by day; changes start at most 29 days before the range.
             var rows = new List<ActiveUsersDay>();
             long weekly = 0, monthly = 0;
-            for (var day = days.First.AddDays(-30); day <= days.Last; day = day.AddDays(1))
+            // Counted by day number, so that a range may start on 0001-01-01 or end on 9999-12-31.
+            for (var number = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 30); number <= days.Last.DayNumber; number++)
             {
+                var day = DateOnly.FromDayNumber(number);
                 var row = byDay.GetValueOrDefault(day);
                 weekly += row.WeekChange;
                 monthly += row.MonthChange;
@@ -158,7 +160,7 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<UserActivity>> ReadUserActivityAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<UserActivity>>(connection =>
+        ReportAsync<IReadOnlyList<UserActivity>>(connection =>
         {
             var user = userId is { } id ? $"AND u.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
             using var command = Command(connection, $"""
@@ -190,7 +192,7 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<ConnectionRow>>(connection =>
+        ReportAsync<IReadOnlyList<ConnectionRow>>(connection =>
         {
             var user = userId is { } id ? $"AND c.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
             var position = after is null ? "" : "AND (c.connected_at < $4 OR (c.connected_at = $4 AND c.event_id < $5))";

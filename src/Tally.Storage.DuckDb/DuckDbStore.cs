@@ -31,6 +31,11 @@ public sealed partial class DuckDbStore : ITallyStore
     // Each company's time zone, to give staged events their day; changed only under the write lock.
     private readonly ConcurrentDictionary<long, TimeZoneInfo> _zones = new();
 
+    // The last commit stored, and the last one the aggregates include; both move only under the write lock.
+    private long _lastCommit;
+    private long _aggregatedCommit;
+    private long _eventsToAggregate;
+
     private DuckDbStore(string connectionString, DuckDBConnection writer)
     {
         _connectionString = connectionString;
@@ -66,11 +71,12 @@ public sealed partial class DuckDbStore : ITallyStore
             Execute(_writer, """
                 CREATE OR REPLACE TEMP TABLE staged_events AS SELECT * EXCLUDE (received_at) FROM events LIMIT 0;
                 CREATE OR REPLACE TEMP TABLE staged_documents AS SELECT * FROM event_documents LIMIT 0;
-                CREATE OR REPLACE TEMP TABLE staged_duplicates (company_id BIGINT, event_id VARCHAR);
                 CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
                 CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
                 """);
             LoadZones();
+            _lastCommit = Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(seq), 0) FROM events"), CultureInfo.InvariantCulture);
+            _aggregatedCommit = Convert.ToInt64(Scalar(_writer, "SELECT watermark FROM aggregation_state"), CultureInfo.InvariantCulture);
             if (applied < 2 && Scalar(_writer, "SELECT 1 FROM events LIMIT 1") is not null)
             {
                 // Events stored before the aggregates existed: compute their days and the aggregates once.
@@ -82,6 +88,11 @@ public sealed partial class DuckDbStore : ITallyStore
 
                 transaction.Commit();
             }
+
+            _storedKeys = LoadStoredKeys();
+
+            // Commits stored but not yet aggregated when the process last stopped (or was killed).
+            AggregatePendingCommits();
         }
         finally
         {
@@ -89,6 +100,40 @@ public sealed partial class DuckDbStore : ITallyStore
         }
     }
 
+
+    /// <summary>A filter holding every stored event key, with room to grow.</summary>
+    private StoredKeyFilter LoadStoredKeys()
+    {
+        var count = Convert.ToInt64(Scalar(_writer, "SELECT count(*) FROM events"), CultureInfo.InvariantCulture);
+        var filter = new StoredKeyFilter(2 * count);
+        using var command = Command(_writer, "SELECT company_id, event_id FROM events");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            filter.Add(reader.GetInt64(0), reader.GetString(1));
+        }
+
+        return filter;
+    }
+
+    /// <summary>A report read: first brings the aggregates up to the last acknowledged commit (read your writes).</summary>
+    private async Task<T> ReportAsync<T>(Func<DuckDBConnection, T> query, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Read(ref _aggregatedCommit) < Interlocked.Read(ref _lastCommit))
+        {
+            await _writeLock.WaitAsync(cancellationToken);
+            try
+            {
+                AggregatePendingCommits();
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        return await ReadAsync(query, cancellationToken);
+    }
 
     private async Task<T> ReadAsync<T>(Func<DuckDBConnection, T> query, CancellationToken cancellationToken)
     {
@@ -139,6 +184,7 @@ public sealed partial class DuckDbStore : ITallyStore
         await _writeLock.WaitAsync();
         try
         {
+            AggregatePendingCommits();
             Execute(_writer, "CHECKPOINT");
         }
         finally
@@ -147,14 +193,5 @@ public sealed partial class DuckDbStore : ITallyStore
             await _writer.DisposeAsync();
             _writeLock.Dispose();
         }
-    }
-
-    private sealed class CommitCounts
-    {
-        public HashSet<long> AcceptedCompanies { get; } = [];
-
-        public Dictionary<(long, string), long> Stored { get; } = [];
-
-        public Dictionary<long, long> Duplicates { get; } = [];
     }
 }

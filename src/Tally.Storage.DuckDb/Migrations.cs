@@ -86,6 +86,13 @@ internal static class Migrations
             ALTER TABLE events ADD COLUMN day DATE;
             ALTER TABLE events ADD COLUMN document_count INTEGER DEFAULT 0;
 
+            -- The commit that stored an event. The aggregates are brought up to date in batches of commits: the
+            -- watermark is the last commit they include, moved in the same transaction as the aggregates.
+            ALTER TABLE events ADD COLUMN seq BIGINT;
+            ALTER TABLE event_documents ADD COLUMN seq BIGINT;
+            CREATE TABLE aggregation_state (id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL);
+            INSERT INTO aggregation_state VALUES (1, 0);
+
             -- Everything a report reads, per company and calendar day in the company's time zone. Kept up to date
             -- in each ingestion commit and recomputed from events when a company's time zone changes.
             CREATE TABLE daily_totals (

@@ -16,6 +16,9 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
     private sealed record Scope(Company Company, DayRange Days)
     {
         public CompanyName Name => new(Company.Name, Company.Id, Company.TimeZone);
+
+        /// <summary>Every day of the range, in order; counted by day number, so a range may end on 9999-12-31.</summary>
+        public IEnumerable<DateOnly> Each() => Enumerable.Range(Days.First.DayNumber, Days.Count).Select(DateOnly.FromDayNumber);
     }
 
     public async Task<ChatSessionsReport> ChatSessionsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -25,7 +28,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
             var totals = await TotalsByDayAsync(scope, cancellationToken);
-            var days = scope.Days.Each().Select(day => (Day: Text(day), Totals: totals.GetValueOrDefault(day))).ToList();
+            var days = scope.Each().Select(day => (Day: Text(day), Totals: totals.GetValueOrDefault(day))).ToList();
             chat.Add(new(scope.Name, days.Select(d => ChatDayOf(d.Day, d.Totals?.Chat ?? ModeDay.Empty)).ToList()));
             agent.Add(new(scope.Name, days.Select(d => AgentDayOf(d.Day, d.Totals?.Agent ?? ModeDay.Empty)).ToList()));
         }
@@ -39,7 +42,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
             var totals = await TotalsByDayAsync(scope, cancellationToken);
-            reporting.Add(new(scope.Name, scope.Days.Each().Select(day =>
+            reporting.Add(new(scope.Name, scope.Each().Select(day =>
             {
                 var t = totals.GetValueOrDefault(day);
                 return new FeedbackDay(Text(day), (t?.Chat.Responses ?? 0) + (t?.Agent.Responses ?? 0),
@@ -56,7 +59,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
             var tools = (await store.ReadToolDaysAsync(scope.Company.Id, scope.Days, cancellationToken)).ToLookup(t => t.Day);
-            reporting.Add(new(scope.Name, scope.Days.Each().Select(day =>
+            reporting.Add(new(scope.Name, scope.Each().Select(day =>
             {
                 var items = tools[day]
                     .OrderByDescending(t => t.Usage).ThenBy(t => t.ToolName, CodePointComparer.Instance).ThenBy(t => t.ToolType, CodePointComparer.Instance)
@@ -75,7 +78,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
             var documents = (await store.ReadDocumentDaysAsync(scope.Company.Id, scope.Days, cancellationToken)).ToLookup(d => d.Day);
-            reporting.Add(new(scope.Name, scope.Days.Each().Select(day => new DocumentsDay(Text(day), documents[day]
+            reporting.Add(new(scope.Name, scope.Each().Select(day => new DocumentsDay(Text(day), documents[day]
                 .OrderByDescending(d => d.Usage).ThenBy(d => d.DocumentId)
                 .Select(d => new DocumentNumbers(d.Filename, d.Title, d.DocumentId, d.Usage))
                 .ToList())).ToList()));
@@ -109,7 +112,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
             }
 
             var active = (await store.ReadActiveUsersAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken)).ToDictionary(a => a.Day);
-            var dates = scope.Days.Each().Select(day => active.GetValueOrDefault(day) is { } a
+            var dates = scope.Each().Select(day => active.GetValueOrDefault(day) is { } a
                 ? new ActivityDay(Text(day), a.Active, a.NewActive, a.Weekly, a.Monthly, a.Connections)
                 : new ActivityDay(Text(day), 0, 0, 0, 0, 0)).ToList();
             var users = (await store.ReadUserActivityAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken))
@@ -125,16 +128,21 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
 
     public async Task<ConnectionsReport> ConnectionsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
     {
-        if (query.Cursor is not null && caller.Role == Role.InstanceAdmin && query.CompanyId is null)
+        // A bad cursor is a parameter error: 400, before the company scope (403) and unknown companies (404).
+        // With a cursor the company is named (instance admin) or the caller's own, so it can be checked first.
+        ConnectionPosition? after = null;
+        if (query.Cursor is not null)
         {
-            throw Invalid("cursor", "A cursor is only valid together with company_id.");
+            var company = caller.Role == Role.InstanceAdmin ? query.CompanyId : query.CompanyId ?? caller.CompanyId;
+            after = company is { } id
+                ? ConnectionCursor.Decode(query.Cursor, id, query)
+                : throw Invalid("cursor", "A cursor is only valid together with company_id.");
         }
 
         var scopes = await ScopeAsync(caller, query, cancellationToken);
         var reporting = new List<CompanyConnections>();
         foreach (var scope in scopes)
         {
-            var after = query.Cursor is null ? null : ConnectionCursor.Decode(query.Cursor, scope.Company.Id, query);
             var rows = scope.Days.Count == 0
                 ? []
                 : await store.ReadConnectionsAsync(scope.Company.Id, scope.Days, query.UserId, after, query.Limit + 1, cancellationToken);

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.WebUtilities;
 using Tally.Access;
 using Tally.Reports;
 using Tally.Server.Http;
@@ -35,9 +37,11 @@ public static class ReportEndpoints
         reporting.MapGet("/connections", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Connections, async query =>
         {
             var report = await reports.ConnectionsAsync(context.Caller(), query, context.RequestAborted);
-            if (query.Format == ReportFormat.Csv && report.Reporting.Select(c => c.Next).OfType<string>().SingleOrDefault() is { } next)
+
+            // One company's page links to the next; several companies' first pages have no single next page.
+            if (query.Format == ReportFormat.Csv && report.Reporting is [{ Next: { } next } company])
             {
-                context.Response.Headers.Link = $"<{NextPage(context.Request, next)}>; rel=\"next\"";
+                context.Response.Headers.Link = $"<{NextPage(context.Request, company.Company.Id, next)}>; rel=\"next\"";
             }
 
             return Respond(query, report, ReportCsv.Connections);
@@ -47,11 +51,25 @@ public static class ReportEndpoints
 
     private static async Task<IResult> Serve(HttpContext context, ReportKind kind, Func<ReportQuery, Task<IResult>> build)
     {
-        var parameters = context.Request.Query.ToDictionary(
-            pair => pair.Key,
-            pair => (IReadOnlyList<string?>)pair.Value.ToArray(),
-            StringComparer.Ordinal);
+        var parameters = Parameters(context.Request)
+            .GroupBy(pair => pair.Name, StringComparer.Ordinal)
+            .ToDictionary(group => group.Key, group => (IReadOnlyList<string?>)group.Select(pair => pair.Value).ToArray(), StringComparer.Ordinal);
         return await build(ReportQuery.Parse(kind, parameters));
+    }
+
+    /// <summary>
+    /// The query string's parameters as sent. Names are case-sensitive, as in Paradigm (Django): ASP.NET's own
+    /// query collection would merge <c>Start_Date</c>, an unknown parameter, into <c>start_date</c>.
+    /// </summary>
+    private static List<(string Name, string Value)> Parameters(HttpRequest request)
+    {
+        var parameters = new List<(string Name, string Value)>();
+        foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
+        {
+            parameters.Add((pair.DecodeName().ToString(), pair.DecodeValue().ToString()));
+        }
+
+        return parameters;
     }
 
     private static IResult Respond<TReport>(ReportQuery query, TReport report, Func<TReport, string> csv) =>
@@ -59,10 +77,12 @@ public static class ReportEndpoints
             ? Results.Text(csv(report), "text/csv; charset=utf-8", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false))
             : Results.Json(report, ErrorResponses.Json);
 
-    private static string NextPage(HttpRequest request, string cursor)
+    /// <summary>This request again with the company named (a cursor needs it) and the next cursor.</summary>
+    private static string NextPage(HttpRequest request, long companyId, string cursor)
     {
-        var query = new QueryBuilder(request.Query.Where(pair => pair.Key != "cursor").SelectMany(pair => pair.Value.Select(value => KeyValuePair.Create(pair.Key, value ?? ""))))
+        var query = new QueryBuilder(Parameters(request).Where(pair => pair.Name is not ("cursor" or "company_id")).Select(pair => KeyValuePair.Create(pair.Name, pair.Value)))
         {
+            { "company_id", companyId.ToString(CultureInfo.InvariantCulture) },
             { "cursor", cursor },
         };
         return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{query}";

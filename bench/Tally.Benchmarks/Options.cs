@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace Tally.Benchmarks;
+
+internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSize, int Chunk, bool ServerLogs, bool EnforceTargets, bool Help, bool RandomOrder = false)
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/Tally.Benchmarks -- [BATCHES] [options]
+
+          BATCHES, --batches N   measured batches (default 400, i.e. 400,000 events)
+          --warmup N             warm-up batches sent first, not timed (default 20)
+          --clients N            concurrent HTTP clients, one request in flight each (default 4)
+          --batch-size N         events per request, at most 10,000 (default 1,000)
+          --chunk N              events per transaction in the ceiling (default 4,000)
+          --server-logs          keep the server's Information-level logs (default: warnings only)
+          --random-order         timestamps in random order over the year (worst case for the aggregates)
+                                 instead of as a platform sends them (chronological, 2% late by up to 30 days)
+          --enforce-targets      exit 3 when a target (HTTP >= 100,000 events/s, ratio >= 0.33) is missed
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var options = new Options(Batches: 400, Warmup: 20, Clients: 4, BatchSize: 1_000, Chunk: 4_000, ServerLogs: false, EnforceTargets: false, Help: false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            options = arg switch
+            {
+                "-h" or "--help" => options with { Help = true },
+                "--server-logs" => options with { ServerLogs = true },
+                "--enforce-targets" => options with { EnforceTargets = true },
+                "--random-order" => options with { RandomOrder = true },
+                "--batches" => options with { Batches = Positive(arg, Value(args, ref i)) },
+                "--warmup" => options with { Warmup = NonNegative(arg, Value(args, ref i)) },
+                "--clients" => options with { Clients = Positive(arg, Value(args, ref i)) },
+                "--batch-size" => options with { BatchSize = Positive(arg, Value(args, ref i)) },
+                "--chunk" => options with { Chunk = Positive(arg, Value(args, ref i)) },
+                _ when !arg.StartsWith('-') => options with { Batches = Positive("BATCHES", arg) },
+                _ => throw new ArgumentException($"Unknown option '{arg}'."),
+            };
+        }
+
+        if (options.BatchSize > 10_000)
+        {
+            throw new ArgumentException("--batch-size: the server takes at most 10,000 events per request.");
+        }
+
+        return options;
+    }
+
+    private static string Value(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
+
+    private static int Positive(string name, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{name}: '{text}' is not a positive whole number.");
+
+    private static int NonNegative(string name, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{name}: '{text}' is not a whole number.");
+}

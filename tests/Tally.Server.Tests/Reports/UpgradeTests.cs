@@ -1,0 +1,110 @@
+using DuckDB.NET.Data;
+using Tally.Storage.DuckDb;
+
+namespace Tally.Server.Tests.Reports;
+
+/// <summary>
+/// A database written before the reports existed (schema step 1 only, events stored) is upgraded at startup:
+/// the reports then count its events exactly as if they had arrived after the upgrade.
+/// </summary>
+public sealed class UpgradeTests
+{
+    // Step 1 of the schema as it shipped; shipped steps never change.
+    private const string SchemaStep1 = """
+        CREATE TABLE companies (id BIGINT PRIMARY KEY, name VARCHAR NOT NULL, timezone VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL);
+        CREATE SEQUENCE api_key_ids START 1;
+        CREATE TABLE api_keys (
+            id BIGINT PRIMARY KEY DEFAULT nextval('api_key_ids'), secret_hash BLOB NOT NULL UNIQUE, name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+            company_id BIGINT, created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP, last_used_at TIMESTAMP);
+        CREATE TABLE events (
+            company_id BIGINT NOT NULL, event_id VARCHAR NOT NULL, type VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, user_id BIGINT NOT NULL,
+            mode VARCHAR, session_id VARCHAR, response_id VARCHAR, model VARCHAR, latency_ms BIGINT, input_tokens BIGINT, output_tokens BIGINT,
+            tool_name VARCHAR, tool_type VARCHAR, status VARCHAR, duration_ms BIGINT, kind VARCHAR, user_name VARCHAR, email VARCHAR,
+            ip VARCHAR, user_agent VARCHAR, auth_method VARCHAR, received_at TIMESTAMP NOT NULL, PRIMARY KEY (company_id, event_id));
+        CREATE TABLE event_documents (company_id BIGINT NOT NULL, event_id VARCHAR NOT NULL, position INTEGER NOT NULL, document_id BIGINT NOT NULL, filename VARCHAR NOT NULL, title VARCHAR);
+        CREATE TABLE ingestion_counts (company_id BIGINT NOT NULL, type VARCHAR NOT NULL, stored BIGINT NOT NULL, PRIMARY KEY (company_id, type));
+        CREATE TABLE ingestion_totals (company_id BIGINT PRIMARY KEY, duplicates BIGINT NOT NULL, rejected_requests BIGINT NOT NULL, last_accepted_at TIMESTAMP);
+        CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL);
+        INSERT INTO schema_migrations VALUES (1, 'companies, api keys, events and ingestion counters', now());
+        """;
+
+    [Fact]
+    public async Task Events_stored_before_the_reports_existed_are_counted_after_the_upgrade()
+    {
+        var workload = Workload.Generate(4, new DateOnly(2025, 3, 20), 20);
+        var reference = new ReferenceReports();
+        foreach (var company in Workload.Companies)
+        {
+            reference.Put(company.Id, company.Name, company.Zone);
+        }
+
+        foreach (var request in workload.Requests)
+        {
+            reference.Store(request);
+        }
+
+        var directory = Directory.CreateTempSubdirectory("tally-upgrade-").FullName;
+        WriteVersion1(Path.Combine(directory, DuckDbStore.FileName), reference);
+
+        var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
+        await using var server = await TestServer.StartAsync(
+            options => new TallyServerOptions { OpenStore = options.OpenStore, Urls = options.Urls, BootstrapAdminKey = options.BootstrapAdminKey, Time = new FixedTime(now) },
+            directory);
+        using var admin = server.Client();
+        var check = new ReportChecker(reference, now);
+        await check.CompanyAsync(admin, null, null, workload.First, workload.Last);
+        await check.CompanyAsync(admin, 21, 21, workload.First.AddDays(5), workload.Last);
+    }
+
+    private static void WriteVersion1(string file, ReferenceReports reference)
+    {
+        using var connection = new DuckDBConnection($"Data Source={file}");
+        connection.Open();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = SchemaStep1;
+            command.ExecuteNonQuery();
+        }
+
+        var received = new DateTime(2025, 5, 1, 0, 0, 0, DateTimeKind.Utc);
+        using (var companies = connection.CreateAppender("companies"))
+        {
+            foreach (var company in reference.Companies)
+            {
+                companies.CreateRow().AppendValue(company.Id).AppendValue(company.Name).AppendValue(company.Zone).AppendValue(received).EndRow();
+            }
+        }
+
+        using (var events = connection.CreateAppender("events"))
+        {
+            foreach (var e in reference.Stored)
+            {
+                var session = e.Type is "session_started" or "user_query" or "model_response" or "tool_call";
+                events.CreateRow()
+                    .AppendValue(e.Company).AppendValue(e.Id).AppendValue(e.Type).AppendValue(e.Ts).AppendValue(e.User)
+                    .AppendValue(session ? e.Mode : null).AppendValue(session ? e.Session : null)
+                    .AppendValue(e.Type is "model_response" or "feedback" or "tool_call" ? e.ResponseId : null)
+                    .AppendValue(e.Type == "model_response" ? e.Model : null)
+                    .AppendValue((long?)null).AppendValue((long?)null).AppendValue((long?)null)
+                    .AppendValue(e.Type == "tool_call" ? e.ToolName : null).AppendValue(e.Type == "tool_call" ? e.ToolType : null)
+                    .AppendValue(e.Type == "tool_call" ? e.Status : null).AppendValue((long?)null)
+                    .AppendValue(e.Type == "feedback" ? e.Kind : null)
+                    .AppendValue(e.Type == "member_joined" ? e.UserName : null).AppendValue(e.Type == "member_joined" ? e.Email : null)
+                    .AppendValue(e.Type == "connection" ? e.Ip : null).AppendValue(e.Type == "connection" ? e.UserAgent : null)
+                    .AppendValue(e.Type == "connection" ? e.AuthMethod : null)
+                    .AppendValue(received)
+                    .EndRow();
+            }
+        }
+
+        using var documents = connection.CreateAppender("event_documents");
+        foreach (var e in reference.Stored.Where(e => e.Type == "model_response"))
+        {
+            for (var position = 0; position < e.Documents.Count; position++)
+            {
+                var d = e.Documents[position];
+                documents.CreateRow().AppendValue(e.Company).AppendValue(e.Id).AppendValue(position).AppendValue(d.Id).AppendValue(d.Filename).AppendValue(d.Title).EndRow();
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Tally.Access;
+
+namespace Tally.Server.Tests.Reports;
+
+/// <summary>
+/// Sends a seeded workload to a real server and compares every number of every report, for every company and
+/// for the instance admin's all-companies view, with <see cref="ReferenceReports"/>, over several ranges;
+/// then changes time zones and compares again.
+/// </summary>
+public sealed class WorkloadTests
+{
+    private const int Days = 50;
+
+    [Theory]
+    [InlineData(1, "2025-02-25")] // US DST starts 03-09, EU 03-30, Sydney's ends 04-06
+    [InlineData(2, "2025-10-01")] // Sydney's DST starts 10-05, EU ends 10-26, US 11-02
+    [InlineData(3, "2025-03-04")]
+    public async Task Every_report_of_a_seeded_workload_matches_the_reference(int seed, string firstDay)
+    {
+        var first = DateOnly.ParseExact(firstDay, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var workload = Workload.Generate(seed, first, Days);
+
+        // Now is 03:00 UTC the day after the window: New York is still on its last day, the others past it.
+        var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
+        await using var server = await ReportApi.StartAsync(new FixedTime(now));
+        var reference = new ReferenceReports();
+        var admin = server.Client();
+        try
+        {
+            foreach (var company in Workload.Companies.Where(c => c.ZoneFirst))
+            {
+                await ReportApi.PutCompanyAsync(admin, company.Id, company.Name, company.Zone);
+                reference.Put(company.Id, company.Name, company.Zone);
+            }
+
+            for (var w = 0; w < workload.Waves.Count; w++)
+            {
+                if (w == workload.Waves.Count / 2)
+                {
+                    // Halfway, the server restarts (on another port): aggregates and zones live on in the store.
+                    await server.RestartAsync();
+                    admin.Dispose();
+                    admin = server.Client();
+                }
+
+                var wave = workload.Waves[w];
+                var client = admin;
+                var counts = await Task.WhenAll(wave.Select(request =>
+                    ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))));
+                counts.ShouldBe(wave.Select(reference.Store).ToArray());
+            }
+
+            // Zones set after the events: the server recomputes the days of everything stored.
+            foreach (var company in Workload.Companies.Where(c => !c.ZoneFirst && c.Zone is not null))
+            {
+                await ReportApi.PutCompanyAsync(admin, company.Id, company.Name, company.Zone);
+                reference.Put(company.Id, company.Name, company.Zone);
+            }
+
+            var check = new ReportChecker(reference, now);
+            await check.AllAsync(admin, workload.First, workload.Last);
+            await check.CsvAsync(admin, workload.First, workload.Last);
+            await check.AllAsync(admin, workload.First.AddDays(20), workload.First.AddDays(34));
+            await check.AllAsync(admin, workload.Last.AddDays(-9), null);
+            await check.AllAsync(admin, workload.Last.AddDays(-3), workload.Last.AddDays(4));
+            await check.AllAsync(admin, workload.First.AddDays(-45), workload.First.AddDays(2));
+            await check.ConnectionsAsync(admin, 8, workload.First.AddDays(-60), workload.Last.AddDays(3), userId: null, limit: 1000);
+
+            // Pages of one row around the two connections on one instant (ordered by id, by code point).
+            var middle = workload.First.AddDays((Days - 1) / 2);
+            await check.ConnectionsAsync(admin, 5, middle.AddDays(-1), middle.AddDays(1), userId: 9, limit: 1);
+            await check.ConnectionsAsync(admin, 21, middle, middle, userId: null, limit: 1);
+
+            // A company admin sees its own company without naming it.
+            using (var companyAdmin = server.Client(await server.CreateKeyAsync(Role.CompanyAdmin, 13)))
+            {
+                await check.CompanyAsync(companyAdmin, null, 13, workload.First.AddDays(10), workload.Last);
+            }
+
+            // Time zones change: the next reports already put every stored event on its day in the new zone.
+            await ReportApi.PutCompanyAsync(admin, 5, null, "America/New_York");
+            reference.Put(5, zone: "America/New_York");
+            await ReportApi.PutCompanyAsync(admin, 3, "Renamed 3", "Asia/Kolkata");
+            reference.Put(3, "Renamed 3", "Asia/Kolkata");
+            await check.AllAsync(admin, workload.First.AddDays(5), workload.Last);
+        }
+        finally
+        {
+            admin.Dispose();
+        }
+    }
+}

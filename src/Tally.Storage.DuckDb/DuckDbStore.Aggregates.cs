@@ -24,10 +24,10 @@ public sealed partial class DuckDbStore
     /// <c>events</c>) and their listed documents from <paramref name="documents"/> (columns of
     /// <c>event_documents</c>). Runs inside the caller's transaction.
     /// </summary>
-    private void Aggregate(string events, string documents)
+    private static void Aggregate(DuckDBConnection connection, string events, string documents)
     {
         var source = $"(SELECT * FROM {events})";
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO daily_totals
             SELECT company_id, day,
                 count(*) FILTER (WHERE type = 'session_started' AND mode = 'chat'),
@@ -65,17 +65,17 @@ public sealed partial class DuckDbStore
                 connections = connections + excluded.connections
             """);
 
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO daily_models SELECT DISTINCT company_id, day, mode, model FROM {source} WHERE type = 'model_response'
             ON CONFLICT DO NOTHING
             """);
 
         // Distinct sessions with a query, per day and mode: count the sessions new to the day's set.
-        var newSessions = CountReturned($"""
+        var newSessions = CountReturned(connection, $"""
             INSERT INTO daily_query_sessions SELECT DISTINCT company_id, day, mode, session_id FROM {source} WHERE type = 'user_query'
             ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
             """);
-        ApplyIncrements(newSessions, """
+        ApplyIncrements(connection, newSessions, """
             UPDATE daily_totals SET chat_query_sessions = chat_query_sessions + i.chat, agent_query_sessions = agent_query_sessions + i.agent
             FROM (
                 SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'chat'), 0) AS chat, coalesce(sum(amount) FILTER (WHERE a = 'agent'), 0) AS agent
@@ -84,29 +84,29 @@ public sealed partial class DuckDbStore
             WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
             """);
 
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO daily_tools
             SELECT company_id, day, tool_name, tool_type, count(*), 0, count(*) FILTER (WHERE status = 'error')
             FROM {source} WHERE type = 'tool_call' GROUP BY company_id, day, tool_name, tool_type
             ON CONFLICT DO UPDATE SET usage = usage + excluded.usage, errors = errors + excluded.errors
             """);
-        var newToolUsers = CountReturned($"""
+        var newToolUsers = CountReturned(connection, $"""
             INSERT INTO daily_tool_users SELECT DISTINCT company_id, day, tool_name, tool_type, user_id FROM {source} WHERE type = 'tool_call'
             ON CONFLICT DO NOTHING RETURNING company_id, day, tool_name, tool_type
             """);
-        ApplyIncrements(newToolUsers, """
+        ApplyIncrements(connection, newToolUsers, """
             UPDATE daily_tools SET users = users + i.amount
             FROM increments i
             WHERE daily_tools.company_id = i.company_id AND daily_tools.day = i.day AND daily_tools.tool_name = i.a AND daily_tools.tool_type = i.b
             """);
 
         var listings = $"(SELECT d.*, e.day, e.ts FROM {documents} d JOIN {source} e USING (company_id, event_id))";
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO daily_documents
             SELECT company_id, day, document_id, count(DISTINCT event_id) FROM {listings} GROUP BY company_id, day, document_id
             ON CONFLICT DO UPDATE SET usage = usage + excluded.usage
             """);
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO documents
             SELECT company_id, document_id, filename, title, ts, event_id, position FROM {listings}
             QUALIFY row_number() OVER (PARTITION BY company_id, document_id ORDER BY ts DESC, event_id DESC, position DESC) = 1
@@ -118,7 +118,7 @@ public sealed partial class DuckDbStore
         // A user's rating of an answer is their latest like, dislike or none: when it changes, the old one's day
         // loses a like or dislike and the new one's day gains one.
         var ratingChanges = new Dictionary<(long, DateOnly, string, string), long>();
-        using (var command = Command(_writer, $"""
+        using (var command = Command(connection, $"""
             INSERT INTO ratings
             SELECT company_id, user_id, response_id, kind, ts, event_id, day, NULL, NULL FROM {source}
             WHERE type = 'feedback' AND kind IN ('like', 'dislike', 'none')
@@ -142,7 +142,7 @@ public sealed partial class DuckDbStore
             }
         }
 
-        ApplyIncrements(ratingChanges, """
+        ApplyIncrements(connection, ratingChanges, """
             UPDATE daily_totals SET likes = daily_totals.likes + i.likes, dislikes = daily_totals.dislikes + i.dislikes
             FROM (
                 SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'like'), 0) AS likes, coalesce(sum(amount) FILTER (WHERE a = 'dislike'), 0) AS dislikes
@@ -151,7 +151,7 @@ public sealed partial class DuckDbStore
             WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
             """);
 
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO user_days
             SELECT company_id, user_id, day,
                 bool_or(type NOT IN ('member_joined', 'member_left')),
@@ -180,7 +180,7 @@ public sealed partial class DuckDbStore
                 last_event_at = greatest(last_event_at, excluded.last_event_at)
             """);
 
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO members
             SELECT company_id, user_id,
                 arg_max(user_name, (ts, event_id)) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
@@ -197,48 +197,117 @@ public sealed partial class DuckDbStore
                 first_active_day = least(first_active_day, excluded.first_active_day)
             """);
 
-        Execute(_writer, $"""
+        Execute(connection, $"""
             INSERT INTO connection_log
             SELECT company_id, day, ts, event_id, user_id, ip, user_agent, auth_method FROM {source} WHERE type = 'connection'
             """);
     }
 
     /// <summary>How many stored events may wait for the aggregates before a commit brings them up to date itself.</summary>
-    private const int EventsPerAggregation = 100_000;
+    private const int EventsPerAggregation = 50_000;
 
     /// <summary>
-    /// Brings the aggregates up to the last stored commit, in one transaction that also moves the watermark, so
-    /// a crash leaves them either before or after the batch, never half way. Runs under the write lock.
+    /// Brings the aggregates up to the last stored commit. Runs on its own connection, beside the writer: a
+    /// batch of commits is read back from the events table and aggregated in one transaction that also moves the
+    /// watermark, so a crash leaves the aggregates either before or after the batch, never half way. The caller
+    /// holds the aggregation lock.
     /// </summary>
-    private void AggregatePendingCommits()
+    private void CatchUpHoldingAggregationLock()
     {
-        var from = _aggregatedCommit;
-        var to = _lastCommit;
-        if (from >= to)
+        while (Interlocked.Read(ref _aggregatedCommit) < Interlocked.Read(ref _lastCommit))
+        {
+            var from = Interlocked.Read(ref _aggregatedCommit);
+            var to = Interlocked.Read(ref _lastCommit);
+            Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals;
+            lock (_pendingTotals)
+            {
+                totals = new(_pendingTotals);
+                _pendingTotals.Clear();
+                _eventsToAggregate = 0;
+            }
+
+            try
+            {
+                using var transaction = _aggregator.BeginTransaction();
+                Execute(_aggregator, $"""
+                    DELETE FROM staged_events;
+                    DELETE FROM staged_documents;
+                    INSERT INTO staged_events SELECT * EXCLUDE (received_at) FROM events WHERE seq > {from} AND seq <= {to};
+                    INSERT INTO staged_documents SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to};
+                    """);
+                Aggregate(_aggregator, "staged_events", "staged_documents");
+                RecordIngestionCounts(_aggregator, totals);
+                Execute(_aggregator, $"UPDATE aggregation_state SET watermark = {to}");
+                transaction.Commit();
+                Interlocked.Exchange(ref _aggregatedCommit, to);
+            }
+            catch
+            {
+                lock (_pendingTotals)
+                {
+                    foreach (var (company, pending) in totals)
+                    {
+                        var current = _pendingTotals.GetValueOrDefault(company);
+                        _pendingTotals[company] = (current.Duplicates + pending.Duplicates, current.Rejected + pending.Rejected,
+                            current.LastAccepted > pending.LastAccepted ? current.LastAccepted : pending.LastAccepted);
+                    }
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Waits for the aggregates to include every commit stored when it was called (read your writes).</summary>
+    private async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Read(ref _aggregatedCommit) >= Interlocked.Read(ref _lastCommit))
         {
             return;
         }
 
-        using var transaction = _writer.BeginTransaction();
-        Execute(_writer, $"""
-            DELETE FROM staged_events;
-            DELETE FROM staged_documents;
-            INSERT INTO staged_events SELECT * EXCLUDE (received_at) FROM events WHERE seq > {from} AND seq <= {to};
-            INSERT INTO staged_documents SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to};
-            """);
-        Aggregate("staged_events", "staged_documents");
-        RecordIngestionCounts();
-        Execute(_writer, $"UPDATE aggregation_state SET watermark = {to}");
-        transaction.Commit();
-        Interlocked.Exchange(ref _aggregatedCommit, to);
-        _eventsToAggregate = 0;
+        await _aggregationLock.WaitAsync(cancellationToken);
+        try
+        {
+            CatchUpHoldingAggregationLock();
+        }
+        finally
+        {
+            _aggregationLock.Release();
+        }
+    }
+
+    /// <summary>Starts a catch-up in the background when enough events wait and none is running.</summary>
+    private void AggregateInBackground()
+    {
+        if (!_aggregationLock.Wait(0))
+        {
+            return;
+        }
+
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                CatchUpHoldingAggregationLock();
+            }
+#pragma warning disable CA1031 // A failed batch stays pending: the next catch-up (a report, a commit) retries it and reports the error.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+            finally
+            {
+                _aggregationLock.Release();
+            }
+        });
     }
 
     /// <summary>Runs an INSERT ... RETURNING (company_id, day, a, b) and counts the rows per key.</summary>
-    private Dictionary<(long, DateOnly, string, string), long> CountReturned(string sql)
+    private static Dictionary<(long, DateOnly, string, string), long> CountReturned(DuckDBConnection connection, string sql)
     {
         var counts = new Dictionary<(long, DateOnly, string, string), long>();
-        using var command = Command(_writer, sql);
+        using var command = Command(connection, sql);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -255,15 +324,15 @@ public sealed partial class DuckDbStore
     /// Loads increments into the temporary <c>increments</c> table and runs the update that applies them. The
     /// update must sum the increments per target row first: an UPDATE ... FROM with several matching rows applies one.
     /// </summary>
-    private void ApplyIncrements(Dictionary<(long, DateOnly, string, string), long> increments, string update)
+    private static void ApplyIncrements(DuckDBConnection connection, Dictionary<(long, DateOnly, string, string), long> increments, string update)
     {
         if (increments.Count == 0)
         {
             return;
         }
 
-        Execute(_writer, "DELETE FROM increments");
-        using (var appender = _writer.CreateAppender("increments"))
+        Execute(connection, "DELETE FROM increments");
+        using (var appender = connection.CreateAppender("increments"))
         {
             foreach (var ((company, day, a, b), amount) in increments)
             {
@@ -271,16 +340,17 @@ public sealed partial class DuckDbStore
             }
         }
 
-        Execute(_writer, update);
+        Execute(connection, update);
     }
 
     public async Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
+        await _aggregationLock.WaitAsync(cancellationToken);
         try
         {
             // A rebuild reads every stored event: the pending ones must not be counted again afterwards.
-            AggregatePendingCommits();
+            CatchUpHoldingAggregationLock();
             using var transaction = _writer.BeginTransaction();
             var companies = companyId is { } only ? [only] : ReadCompanies(_writer, null).Select(c => c.Id).ToList();
             foreach (var company in companies)
@@ -292,6 +362,7 @@ public sealed partial class DuckDbStore
         }
         finally
         {
+            _aggregationLock.Release();
             _writeLock.Release();
         }
     }
@@ -335,7 +406,7 @@ public sealed partial class DuckDbStore
                 """);
         }
 
-        Aggregate($"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
+        Aggregate(_writer, $"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
     }
 
     /// <summary>

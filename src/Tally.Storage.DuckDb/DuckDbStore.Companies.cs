@@ -20,10 +20,11 @@ public sealed partial class DuckDbStore
     public async Task<(Company Company, bool Created)> UpsertCompanyAsync(long id, CompanyChange change, DateTime now, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
+        await _aggregationLock.WaitAsync(cancellationToken);
         try
         {
             // A time-zone change rebuilds from every stored event: pending ones must be aggregated first.
-            AggregatePendingCommits();
+            CatchUpHoldingAggregationLock();
             using var transaction = _writer.BeginTransaction();
             var existing = ReadCompanies(_writer, id).SingleOrDefault();
             var company = existing is null
@@ -53,6 +54,7 @@ public sealed partial class DuckDbStore
         }
         finally
         {
+            _aggregationLock.Release();
             _writeLock.Release();
         }
     }

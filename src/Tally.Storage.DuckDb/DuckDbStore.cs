@@ -25,6 +25,11 @@ public sealed partial class DuckDbStore : ITallyStore
     private readonly DuckDBConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
+    // The aggregates have their own connection and lock: they are brought up to date beside the writer.
+    // Whoever needs both locks takes the write lock first.
+    private readonly DuckDBConnection _aggregator;
+    private readonly SemaphoreSlim _aggregationLock = new(1, 1);
+
     // Only this process can have the file open, so a key cache invalidated by this store's own writes is exact.
     private readonly ConcurrentDictionary<string, (ApiKey Key, byte[] SecretHash)> _keysByHash = new(StringComparer.Ordinal);
 
@@ -36,10 +41,11 @@ public sealed partial class DuckDbStore : ITallyStore
     private long _aggregatedCommit;
     private long _eventsToAggregate;
 
-    private DuckDbStore(string connectionString, DuckDBConnection writer)
+    private DuckDbStore(string connectionString, DuckDBConnection writer, DuckDBConnection aggregator)
     {
         _connectionString = connectionString;
         _writer = writer;
+        _aggregator = aggregator;
     }
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
@@ -49,7 +55,9 @@ public sealed partial class DuckDbStore : ITallyStore
         var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), FileName)}";
         var writer = new DuckDBConnection(connectionString);
         writer.Open();
-        return new DuckDbStore(connectionString, writer);
+        var aggregator = new DuckDBConnection(connectionString);
+        aggregator.Open();
+        return new DuckDbStore(connectionString, writer, aggregator);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -67,13 +75,16 @@ public sealed partial class DuckDbStore : ITallyStore
                 transaction.Commit();
             }
 
-            // Per-connection scratch tables of the write path.
-            Execute(_writer, """
-                CREATE OR REPLACE TEMP TABLE staged_events AS SELECT * EXCLUDE (received_at) FROM events LIMIT 0;
-                CREATE OR REPLACE TEMP TABLE staged_documents AS SELECT * FROM event_documents LIMIT 0;
-                CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
-                CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
-                """);
+            // Per-connection scratch tables of the write path and of the aggregation.
+            foreach (var connection in new[] { _writer, _aggregator })
+            {
+                Execute(connection, """
+                    CREATE OR REPLACE TEMP TABLE staged_events AS SELECT * EXCLUDE (received_at) FROM events LIMIT 0;
+                    CREATE OR REPLACE TEMP TABLE staged_documents AS SELECT * FROM event_documents LIMIT 0;
+                    CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
+                    CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
+                    """);
+            }
             LoadZones();
             _lastCommit = Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(seq), 0) FROM events"), CultureInfo.InvariantCulture);
             _aggregatedCommit = Convert.ToInt64(Scalar(_writer, "SELECT watermark FROM aggregation_state"), CultureInfo.InvariantCulture);
@@ -92,7 +103,15 @@ public sealed partial class DuckDbStore : ITallyStore
             _storedKeys = LoadStoredKeys();
 
             // Commits stored but not yet aggregated when the process last stopped (or was killed).
-            AggregatePendingCommits();
+            await _aggregationLock.WaitAsync(cancellationToken);
+            try
+            {
+                CatchUpHoldingAggregationLock();
+            }
+            finally
+            {
+                _aggregationLock.Release();
+            }
         }
         finally
         {
@@ -119,19 +138,7 @@ public sealed partial class DuckDbStore : ITallyStore
     /// <summary>A report read: first brings the aggregates up to the last acknowledged commit (read your writes).</summary>
     private async Task<T> ReportAsync<T>(Func<DuckDBConnection, T> query, CancellationToken cancellationToken)
     {
-        if (Interlocked.Read(ref _aggregatedCommit) < Interlocked.Read(ref _lastCommit))
-        {
-            await _writeLock.WaitAsync(cancellationToken);
-            try
-            {
-                AggregatePendingCommits();
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
-        }
-
+        await CatchUpAsync(cancellationToken);
         return await ReadAsync(query, cancellationToken);
     }
 
@@ -182,15 +189,19 @@ public sealed partial class DuckDbStore : ITallyStore
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync();
+        await _aggregationLock.WaitAsync();
         try
         {
-            AggregatePendingCommits();
+            CatchUpHoldingAggregationLock();
             Execute(_writer, "CHECKPOINT");
         }
         finally
         {
+            _aggregationLock.Release();
             _writeLock.Release();
+            await _aggregator.DisposeAsync();
             await _writer.DisposeAsync();
+            _aggregationLock.Dispose();
             _writeLock.Dispose();
         }
     }

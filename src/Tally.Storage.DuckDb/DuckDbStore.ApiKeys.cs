@@ -1,11 +1,7 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Globalization;
 using DuckDB.NET.Data;
 using Tally.Access;
 using Tally.Companies;
-using Tally.Events;
-using Tally.Ingestion;
 
 namespace Tally.Storage.DuckDb;
 

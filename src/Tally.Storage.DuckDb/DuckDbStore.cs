@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using DuckDB.NET.Data;
 using Tally.Access;
-using Tally.Companies;
-using Tally.Events;
-using Tally.Ingestion;
 
 namespace Tally.Storage.DuckDb;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Tally.Access;
-using Tally.Server;
 using Tally.Storage.DuckDb;
 
 namespace Tally.Server.Tests;

@@ -2,7 +2,6 @@ using Tally.Access;
 using Tally.Companies;
 using Tally.Events;
 using Tally.Ingestion;
-using Tally.Storage;
 
 namespace Tally.Storage.Tests;
 

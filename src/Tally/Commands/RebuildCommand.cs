@@ -8,11 +8,7 @@ internal static class RebuildCommand
 {
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data")
-        {
-            Description = "Folder of the embedded store.",
-            DefaultValueFactory = _ => new DirectoryInfo(Environment.GetEnvironmentVariable("TALLY_DATA") ?? "./tally-data"),
-        };
+        var data = StoreOptions.DataFolder("Folder of the embedded store.");
         var company = new Option<long?>("--company") { Description = "Only this company (default: every company)." };
         var command = new Command("rebuild", "Recompute the report aggregates from the raw events. Stop the server first: the store is one process's.") { data, company };
         command.SetAction(async (parse, cancellationToken) =>

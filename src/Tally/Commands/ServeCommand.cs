@@ -17,11 +17,7 @@ internal static class ServeCommand
             Description = "Address(es) to listen on, separated by ';'.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TALLY_URLS") ?? "http://127.0.0.1:8080",
         };
-        var data = new Option<DirectoryInfo>("--data")
-        {
-            Description = "Folder of the embedded store (created if missing).",
-            DefaultValueFactory = _ => new DirectoryInfo(Environment.GetEnvironmentVariable("TALLY_DATA") ?? "./tally-data"),
-        };
+        var data = StoreOptions.DataFolder("Folder of the embedded store (created if missing).");
         var rateLimits = new Option<string[]>("--rate-limit")
         {
             Description = "Per-key request limit for a role, as ROLE=PERMITS_PER_SECOND[/BURST] (e.g. ingest=500/1000). Repeatable.",

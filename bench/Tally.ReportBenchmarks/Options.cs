@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace Tally.ReportBenchmarks;
+
+internal sealed record Options(
+    IReadOnlyList<long> Sizes,
+    int BatchSize,
+    int Users,
+    double LatePercent,
+    int Warmup,
+    int Requests,
+    int BaselineWarmup,
+    int BaselineRuns,
+    long CompanyId,
+    int Seed,
+    bool ServerLogs,
+    bool KeepData,
+    bool EnforceTargets,
+    bool Help)
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/Tally.ReportBenchmarks -- [SIZES] [options]
+
+          SIZES, --sizes N[,N...]  event counts to load, each into its own fresh store (default 1000000,10000000;
+                                   suffixes k and M are accepted: 1M,10M,100M). The last size is the one the
+                                   per-size targets (latency, speed-up, memory) are checked at; the 2x scaling
+                                   target compares the last size with the first.
+          --batch-size N           events per store commit (default 5,000; 1 to 10,000)
+          --users N                members over all companies (default 2,000, split over 5 companies)
+          --late-percent P         share of events sent late, 1 hour to 30 days after they happened (default 3)
+          --warmup N               untimed requests per report before timing (default 5)
+          --requests N             timed requests per report (default 30)
+          --baseline-warmup N      untimed runs per baseline query (default 2)
+          --baseline-runs N        timed runs per baseline query (default 10)
+          --company ID             the company whose reports are timed, 1 to 5 (default 1, Europe/Paris, the biggest)
+          --seed N                 generator seed (default 42); the same seed and day give the same events
+          --server-logs            keep the server's Information-level logs (default: warnings only)
+          --keep-data              keep the data folders (default: deleted at the end)
+          --enforce-targets        exit 3 when a target is missed
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var options = new Options(
+            Sizes: [1_000_000, 10_000_000], BatchSize: 5_000, Users: 2_000, LatePercent: 3, Warmup: 5, Requests: 30,
+            BaselineWarmup: 2, BaselineRuns: 10, CompanyId: 1, Seed: 42, ServerLogs: false, KeepData: false, EnforceTargets: false, Help: false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            options = arg switch
+            {
+                "-h" or "--help" or "help" => options with { Help = true },
+                "--server-logs" => options with { ServerLogs = true },
+                "--keep-data" => options with { KeepData = true },
+                "--enforce-targets" => options with { EnforceTargets = true },
+                "--sizes" => options with { Sizes = SizeList(Value(args, ref i)) },
+                "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
+                "--users" => options with { Users = (int)Positive(arg, Value(args, ref i)) },
+                "--late-percent" => options with { LatePercent = Percent(arg, Value(args, ref i)) },
+                "--warmup" => options with { Warmup = (int)NonNegative(arg, Value(args, ref i)) },
+                "--requests" => options with { Requests = (int)Positive(arg, Value(args, ref i)) },
+                "--baseline-warmup" => options with { BaselineWarmup = (int)NonNegative(arg, Value(args, ref i)) },
+                "--baseline-runs" => options with { BaselineRuns = (int)Positive(arg, Value(args, ref i)) },
+                "--company" => options with { CompanyId = Positive(arg, Value(args, ref i)) },
+                "--seed" => options with { Seed = (int)NonNegative(arg, Value(args, ref i)) },
+                _ when !arg.StartsWith('-') => options with { Sizes = SizeList(arg) },
+                _ => throw new ArgumentException($"Unknown option '{arg}'."),
+            };
+        }
+
+        if (options.BatchSize > 10_000)
+        {
+            throw new ArgumentException("--batch-size: at most 10,000 events per commit (the server's request limit).");
+        }
+
+        if (options.CompanyId > Organisation.Companies.Count)
+        {
+            throw new ArgumentException($"--company: 1 to {Organisation.Companies.Count}.");
+        }
+
+        if (options.Users < 50)
+        {
+            throw new ArgumentException("--users: at least 50.");
+        }
+
+        return options;
+    }
+
+    private static List<long> SizeList(string text)
+    {
+        var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Size).ToList();
+        return sizes.Count > 0 ? sizes : throw new ArgumentException("SIZES: give at least one event count.");
+    }
+
+    private static long Size(string text)
+    {
+        var multiplier = 1L;
+        if (text.EndsWith('k') || text.EndsWith('K'))
+        {
+            multiplier = 1_000;
+            text = text[..^1];
+        }
+        else if (text.EndsWith('M') || text.EndsWith('m'))
+        {
+            multiplier = 1_000_000;
+            text = text[..^1];
+        }
+
+        var value = Positive("SIZES", text.Replace("_", "", StringComparison.Ordinal)) * multiplier;
+        return value >= 10_000 ? value : throw new ArgumentException($"SIZES: '{text}' is too small (at least 10k events).");
+    }
+
+    private static string Value(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
+
+    private static long Positive(string name, string text) =>
+        long.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{name}: '{text}' is not a positive whole number.");
+
+    private static long NonNegative(string name, string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{name}: '{text}' is not a whole number.");
+
+    private static double Percent(string name, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 50
+            ? value
+            : throw new ArgumentException($"{name}: '{text}' is not a percentage from 0 to 50.");
+}

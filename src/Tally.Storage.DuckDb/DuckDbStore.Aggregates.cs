@@ -228,15 +228,11 @@ public sealed partial class DuckDbStore
 
             try
             {
+                // Rows are appended in commit order, so DuckDB's per-row-group min/max of seq skips all older events.
                 using var transaction = _aggregator.BeginTransaction();
-                Execute(_aggregator, $"""
-                    DELETE FROM staged_events;
-                    DELETE FROM staged_documents;
-                    INSERT INTO staged_events SELECT * EXCLUDE (received_at) FROM events WHERE seq > {from} AND seq <= {to};
-                    INSERT INTO staged_documents SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to};
-                    """);
-                Aggregate(_aggregator, "staged_events", "staged_documents");
-                RecordIngestionCounts(_aggregator, totals);
+                var batch = $"events WHERE seq > {from} AND seq <= {to}";
+                Aggregate(_aggregator, batch, $"(SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to})");
+                RecordIngestionCounts(_aggregator, batch, totals);
                 Execute(_aggregator, $"UPDATE aggregation_state SET watermark = {to}");
                 transaction.Commit();
                 Interlocked.Exchange(ref _aggregatedCommit, to);

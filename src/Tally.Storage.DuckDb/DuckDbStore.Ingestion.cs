@@ -231,11 +231,11 @@ public sealed partial class DuckDbStore
         return results;
     }
 
-    /// <summary>Writes the counters of <see cref="IngestionStats"/> for the events in the staged tables. Runs in the aggregation's transaction.</summary>
-    private static void RecordIngestionCounts(DuckDBConnection connection, Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals)
+    /// <summary>Writes the counters of <see cref="IngestionStats"/> for a batch of events. Runs in the aggregation's transaction.</summary>
+    private static void RecordIngestionCounts(DuckDBConnection connection, string events, Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals)
     {
-        Execute(connection, """
-            INSERT INTO ingestion_counts SELECT company_id, type, count(*) FROM staged_events GROUP BY company_id, type
+        Execute(connection, $"""
+            INSERT INTO ingestion_counts SELECT company_id, type, count(*) FROM {events} GROUP BY company_id, type
             ON CONFLICT DO UPDATE SET stored = stored + excluded.stored
             """);
         if (totals.Count == 0)

@@ -76,7 +76,6 @@ public sealed partial class DuckDbStore : ITallyStore
             {
                 Execute(connection, """
                     CREATE OR REPLACE TEMP TABLE staged_events AS SELECT * EXCLUDE (received_at) FROM events LIMIT 0;
-                    CREATE OR REPLACE TEMP TABLE staged_documents AS SELECT * FROM event_documents LIMIT 0;
                     CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
                     CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
                     """);

@@ -156,8 +156,12 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
     }
 
     /// <summary>Queries per session, exactly, rounded to 2 decimals half away from zero; 0 without sessions.</summary>
-    public static decimal Average(long queries, long sessions) =>
-        sessions == 0 ? 0m : Math.Round((decimal)queries / sessions, 2, MidpointRounding.AwayFromZero);
+    public static decimal Average(long queries, long sessions)
+    {
+        var average = sessions == 0 ? 0m : Math.Round((decimal)queries / sessions, 2, MidpointRounding.AwayFromZero);
+        // A decimal keeps its scale on the wire: give whole numbers one decimal (3.0, as Paradigm's floats read).
+        return average.Scale == 0 ? average + 0.0m : average;
+    }
 
     private static ChatDay ChatDayOf(string day, ModeDay mode) => new(day,
         new SessionNumbers(mode.Sessions, mode.Models, Average(mode.Queries, mode.QuerySessions)), ChatNumbersOf(mode));

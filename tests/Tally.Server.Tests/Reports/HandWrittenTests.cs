@@ -299,9 +299,9 @@ public sealed class HandWrittenTests(HandWrittenTests.Acme acme) : IClassFixture
         (await CsvAsync("chat-sessions")).ShouldBe(
             "company_id,company_name,date,sessions_count,unique_models_count,average_session_length,user_queries_count,model_responses_with_docs_count,model_responses_count,last_model_response_date,"
             + "agent_threads_count,agent_unique_models_count,agent_average_thread_length,agent_user_queries_count,agent_model_responses_with_docs_count,agent_model_responses_count,agent_last_model_response_date\r\n"
-            + "2,\"Acme, Inc.\",2025-03-29,1,2,1.5,3,1,2,2025-03-29T08:02:30Z,1,0,0,0,0,0,\r\n"
-            + "2,\"Acme, Inc.\",2025-03-30,0,0,0,0,0,0,,0,1,1,1,1,1,2025-03-30T01:30:00Z\r\n"
-            + "2,\"Acme, Inc.\",2025-03-31,0,0,0,0,0,0,,0,0,0,0,0,0,\r\n");
+            + "2,\"Acme, Inc.\",2025-03-29,1,2,1.5,3,1,2,2025-03-29T08:02:30Z,1,0,0.0,0,0,0,\r\n"
+            + "2,\"Acme, Inc.\",2025-03-30,0,0,0.0,0,0,0,,0,1,1.0,1,1,1,2025-03-30T01:30:00Z\r\n"
+            + "2,\"Acme, Inc.\",2025-03-31,0,0,0.0,0,0,0,,0,0,0.0,0,0,0,\r\n");
     }
 
     [Fact]

@@ -115,6 +115,50 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Rebuild_recomputes_the_aggregates_of_a_stopped_store_and_keeps_the_reports()
+    {
+        var directory = Directory.CreateTempSubdirectory("tally-rebuild-").FullName;
+        try
+        {
+            string before;
+            await using (var server = await TallyProcess.ServeAsync(directory, AdminKey, "--demo", "--seed", "3"))
+            {
+                before = await ReportsAsync(server);
+                await server.StopAsync();
+            }
+
+            var rebuilt = await TallyProcess.RunAsync(["rebuild", "--data", directory]);
+            var missing = await TallyProcess.RunAsync(["rebuild", "--data", Path.Combine(directory, "nothing-here")]);
+
+            rebuilt.ExitCode.ShouldBe(0, rebuilt.StandardError);
+            rebuilt.StandardOutput.ShouldContain("rebuilt");
+            missing.ExitCode.ShouldNotBe(0);
+            missing.StandardError.ShouldContain("No Tally store");
+            await using var again = await TallyProcess.ServeAsync(directory, AdminKey);
+            (await ReportsAsync(again)).ShouldBe(before);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<string> ReportsAsync(TallyProcess server)
+    {
+        using var client = new HttpClient { BaseAddress = server.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var start = DateTime.UtcNow.AddDays(-100).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var end = DateTime.UtcNow.AddDays(-2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var reports = new List<string>();
+        foreach (var report in new[] { "chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities" })
+        {
+            reports.Add(await client.GetStringAsync($"/api/v2/reporting/{report}/?start_date={start}&end_date={end}&format=csv"));
+        }
+
+        return string.Join("\n", reports);
+    }
+
     [GeneratedRegex("tally_[A-Za-z0-9_-]{40,}")]
     private static partial Regex KeyPattern();
 }

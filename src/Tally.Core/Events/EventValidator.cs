@@ -12,6 +12,12 @@ internal sealed class EventValidator(EventBatch batch, DateTime receivedAtUtc)
     private const int MaxIdLength = 128;
     private const int MaxDocuments = 100;
 
+    // Field paths of the documents an answer may list, made once rather than for every document of every answer.
+    private static readonly string[] DocumentPaths = Enumerable.Range(0, MaxDocuments).Select(i => string.Create(CultureInfo.InvariantCulture, $"documents[{i}]")).ToArray();
+    private static readonly string[] DocumentIdPaths = DocumentPaths.Select(path => path + ".id").ToArray();
+    private static readonly string[] DocumentFilenamePaths = DocumentPaths.Select(path => path + ".filename").ToArray();
+    private static readonly string[] DocumentTitlePaths = DocumentPaths.Select(path => path + ".title").ToArray();
+
     private readonly DateTime _latestAllowed = receivedAtUtc + EventTimestamp.FutureTolerance;
     private int _index;
     private int? _line;
@@ -201,7 +207,7 @@ internal sealed class EventValidator(EventBatch batch, DateTime receivedAtUtc)
     private TEnum? ParseEnum<TEnum>(in RawValue value, string field)
         where TEnum : struct, System.Enum
     {
-        var allowed = string.Join(", ", System.Enum.GetValues<TEnum>().Select(v => $"'{WireNames.Name(v)}'"));
+        var allowed = WireNames.Allowed<TEnum>();
         if (value.Kind != RawKind.String)
         {
             Error(field, $"Must be one of {allowed}, not {Describe(value.Kind)}.");
@@ -287,7 +293,7 @@ internal sealed class EventValidator(EventBatch batch, DateTime receivedAtUtc)
         var documents = new List<EventDocument>(raw.Count);
         for (var i = 0; i < raw.Count; i++)
         {
-            var path = string.Create(CultureInfo.InvariantCulture, $"documents[{i}]");
+            var path = DocumentPaths[i];
             var document = raw[i];
             if (document.Token != System.Text.Json.JsonTokenType.StartObject)
             {
@@ -295,9 +301,9 @@ internal sealed class EventValidator(EventBatch batch, DateTime receivedAtUtc)
                 continue;
             }
 
-            var id = Integer(document.Id, path + ".id", required: true, 1, long.MaxValue);
-            var filename = String(document.Filename, path + ".filename", required: true);
-            var title = String(document.Title, path + ".title", required: false);
+            var id = Integer(document.Id, DocumentIdPaths[i], required: true, 1, long.MaxValue);
+            var filename = String(document.Filename, DocumentFilenamePaths[i], required: true);
+            var title = String(document.Title, DocumentTitlePaths[i], required: false);
             if (id is { } documentId && filename is not null)
             {
                 documents.Add(new EventDocument(documentId, filename, title));

@@ -52,7 +52,7 @@ internal sealed class RawEvent
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             ref var slot = ref raw.Slot(ref reader, out var known);
-            var isDocuments = known && reader.ValueTextEquals("documents"u8);
+            var isDocuments = known && System.Runtime.CompilerServices.Unsafe.AreSame(ref slot, ref raw.Documents);
             reader.Read();
             if (!known)
             {
@@ -70,6 +70,11 @@ internal sealed class RawEvent
 
     private ref RawValue Slot(ref Utf8JsonReader reader, out bool known)
     {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return ref Slot(reader.ValueSpan, out known);
+        }
+
         known = IsReadableName(ref reader);
         if (!known) return ref Id;
         if (reader.ValueTextEquals("id"u8)) return ref Id;
@@ -103,6 +108,41 @@ internal sealed class RawEvent
     /// False for a property name whose escapes are not valid UTF-16 (a lone surrogate such as <c>"\ud800"</c>): comparing it
     /// would throw, and it cannot be the name of a field we read, so it is skipped like any unknown field.
     /// </summary>
+    /// <summary>The slot of a plain (unescaped) property name: by length first, as this runs for every field of every event.</summary>
+    private ref RawValue Slot(ReadOnlySpan<byte> name, out bool known)
+    {
+        known = true;
+        switch (name.Length)
+        {
+            case 2 when name.SequenceEqual("id"u8): return ref Id;
+            case 2 when name.SequenceEqual("ip"u8): return ref Ip;
+            case 4 when name.SequenceEqual("type"u8): return ref Type;
+            case 4 when name.SequenceEqual("mode"u8): return ref Mode;
+            case 4 when name.SequenceEqual("kind"u8): return ref Kind;
+            case 5 when name.SequenceEqual("model"u8): return ref Model;
+            case 5 when name.SequenceEqual("email"u8): return ref Email;
+            case 6 when name.SequenceEqual("status"u8): return ref Status;
+            case 7 when name.SequenceEqual("user_id"u8): return ref UserId;
+            case 9 when name.SequenceEqual("timestamp"u8): return ref Timestamp;
+            case 9 when name.SequenceEqual("documents"u8): return ref Documents;
+            case 9 when name.SequenceEqual("tool_name"u8): return ref ToolName;
+            case 9 when name.SequenceEqual("tool_type"u8): return ref ToolType;
+            case 9 when name.SequenceEqual("user_name"u8): return ref UserName;
+            case 10 when name.SequenceEqual("company_id"u8): return ref CompanyId;
+            case 10 when name.SequenceEqual("session_id"u8): return ref SessionId;
+            case 10 when name.SequenceEqual("latency_ms"u8): return ref LatencyMs;
+            case 10 when name.SequenceEqual("user_agent"u8): return ref UserAgent;
+            case 11 when name.SequenceEqual("response_id"u8): return ref ResponseId;
+            case 11 when name.SequenceEqual("duration_ms"u8): return ref DurationMs;
+            case 11 when name.SequenceEqual("auth_method"u8): return ref AuthMethod;
+            case 12 when name.SequenceEqual("input_tokens"u8): return ref InputTokens;
+            case 13 when name.SequenceEqual("output_tokens"u8): return ref OutputTokens;
+            default:
+                known = false;
+                return ref Id;
+        }
+    }
+
     private static bool IsReadableName(ref Utf8JsonReader reader)
     {
         if (!reader.ValueIsEscaped)

@@ -35,20 +35,11 @@ public static class WireNames
     public static readonly IReadOnlyList<EventType> AllEventTypes = Enum.GetValues<EventType>();
 
     public static bool TryParse<TEnum>(string value, out TEnum parsed)
-        where TEnum : struct, Enum
-    {
-        foreach (var candidate in Enum.GetValues<TEnum>())
-        {
-            if (Name(candidate) == value)
-            {
-                parsed = candidate;
-                return true;
-            }
-        }
+        where TEnum : struct, Enum => Names<TEnum>.ByName.TryGetValue(value, out parsed);
 
-        parsed = default;
-        return false;
-    }
+    /// <summary>Every wire name of an enumeration, quoted and separated by commas, for error messages.</summary>
+    public static string Allowed<TEnum>()
+        where TEnum : struct, Enum => Names<TEnum>.Allowed;
 
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => value switch
@@ -60,4 +51,14 @@ public static class WireNames
             FeedbackKind kind => Of(kind),
             _ => throw new ArgumentOutOfRangeException(nameof(value)),
         };
+
+    /// <summary>Each enumeration's names, computed once: parsing them is on the hot path of ingestion.</summary>
+    private static class Names<TEnum>
+        where TEnum : struct, Enum
+    {
+        public static readonly Dictionary<string, TEnum> ByName =
+            Enum.GetValues<TEnum>().ToDictionary(value => Name(value), StringComparer.Ordinal);
+
+        public static readonly string Allowed = string.Join(", ", Enum.GetValues<TEnum>().Select(value => $"'{Name(value)}'"));
+    }
 }

@@ -204,7 +204,7 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>How many stored events may wait for the aggregates before a commit brings them up to date itself.</summary>
-    private const int EventsPerAggregation = 50_000;
+    private const int EventsPerAggregation = 200_000;
 
     /// <summary>
     /// Brings the aggregates up to the last stored commit. Runs on its own connection, beside the writer: a
@@ -216,41 +216,47 @@ public sealed partial class DuckDbStore
     {
         while (Interlocked.Read(ref _aggregatedCommit) < Interlocked.Read(ref _lastCommit))
         {
-            var from = Interlocked.Read(ref _aggregatedCommit);
-            var to = Interlocked.Read(ref _lastCommit);
-            Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals;
+            AggregateOneBatchHoldingAggregationLock();
+        }
+    }
+
+    /// <summary>Aggregates every commit stored so far, once (commits arriving meanwhile wait for the next batch).</summary>
+    private void AggregateOneBatchHoldingAggregationLock()
+    {
+        var from = Interlocked.Read(ref _aggregatedCommit);
+        var to = Interlocked.Read(ref _lastCommit);
+        Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals;
+        lock (_pendingTotals)
+        {
+            totals = new(_pendingTotals);
+            _pendingTotals.Clear();
+            _eventsToAggregate = 0;
+        }
+
+        try
+        {
+            // Rows are appended in commit order, so DuckDB's per-row-group min/max of seq skips all older events.
+            using var transaction = _aggregator.BeginTransaction();
+            var batch = $"events WHERE seq > {from} AND seq <= {to}";
+            Aggregate(_aggregator, batch, $"(SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to})");
+            RecordIngestionCounts(_aggregator, batch, totals);
+            Execute(_aggregator, $"UPDATE aggregation_state SET watermark = {to}");
+            transaction.Commit();
+            Interlocked.Exchange(ref _aggregatedCommit, to);
+        }
+        catch
+        {
             lock (_pendingTotals)
             {
-                totals = new(_pendingTotals);
-                _pendingTotals.Clear();
-                _eventsToAggregate = 0;
-            }
-
-            try
-            {
-                // Rows are appended in commit order, so DuckDB's per-row-group min/max of seq skips all older events.
-                using var transaction = _aggregator.BeginTransaction();
-                var batch = $"events WHERE seq > {from} AND seq <= {to}";
-                Aggregate(_aggregator, batch, $"(SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to})");
-                RecordIngestionCounts(_aggregator, batch, totals);
-                Execute(_aggregator, $"UPDATE aggregation_state SET watermark = {to}");
-                transaction.Commit();
-                Interlocked.Exchange(ref _aggregatedCommit, to);
-            }
-            catch
-            {
-                lock (_pendingTotals)
+                foreach (var (company, pending) in totals)
                 {
-                    foreach (var (company, pending) in totals)
-                    {
-                        var current = _pendingTotals.GetValueOrDefault(company);
-                        _pendingTotals[company] = (current.Duplicates + pending.Duplicates, current.Rejected + pending.Rejected,
-                            current.LastAccepted > pending.LastAccepted ? current.LastAccepted : pending.LastAccepted);
-                    }
+                    var current = _pendingTotals.GetValueOrDefault(company);
+                    _pendingTotals[company] = (current.Duplicates + pending.Duplicates, current.Rejected + pending.Rejected,
+                        current.LastAccepted > pending.LastAccepted ? current.LastAccepted : pending.LastAccepted);
                 }
-
-                throw;
             }
+
+            throw;
         }
     }
 
@@ -281,11 +287,13 @@ public sealed partial class DuckDbStore
             return;
         }
 
+        // One batch, not a chase: commits that arrive meanwhile wait for the next trigger, so each batch is large
+        // and the writer is not slowed by a stream of small ones.
         _ = Task.Run(() =>
         {
             try
             {
-                CatchUpHoldingAggregationLock();
+                AggregateOneBatchHoldingAggregationLock();
             }
 #pragma warning disable CA1031 // A failed batch stays pending: the next catch-up (a report, a commit) retries it and reports the error.
             catch (Exception)

@@ -42,6 +42,7 @@ public static class EventBodyReader
 
     private static void ReadArray(ReadOnlySpan<byte> body, EventBatch batch, EventValidator validator)
     {
+        var raw = new RawEvent();
         var reader = new Utf8JsonReader(body, ReaderOptions);
         try
         {
@@ -65,7 +66,7 @@ public static class EventBodyReader
 
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    validator.Validate(RawEvent.Read(ref reader), index, line: null);
+                    validator.Validate(RawEvent.Read(ref reader, raw), index, line: null);
                 }
                 else
                 {
@@ -93,6 +94,7 @@ public static class EventBodyReader
 
     private static void ReadLines(ReadOnlySpan<byte> body, EventBatch batch, EventValidator validator)
     {
+        var raw = new RawEvent();
         var index = 0;
         var lineNumber = 0;
         while (!body.IsEmpty)
@@ -125,7 +127,7 @@ public static class EventBodyReader
                 }
                 else
                 {
-                    var raw = RawEvent.Read(ref reader);
+                    RawEvent.Read(ref reader, raw);
                     if (reader.Read())
                     {
                         throw new JsonException("content after the end of the object");

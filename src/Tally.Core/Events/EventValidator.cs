@@ -177,15 +177,14 @@ internal sealed class EventValidator(EventBatch batch, DateTime receivedAtUtc)
             return null;
         }
 
-        var range = maximum == long.MaxValue
-            ? string.Create(CultureInfo.InvariantCulture, $"at least {minimum}")
-            : string.Create(CultureInfo.InvariantCulture, $"between {minimum} and {maximum}");
         switch (value.Kind)
         {
             case RawKind.Integer when value.Integer >= minimum && value.Integer <= maximum:
                 return value.Integer;
             case RawKind.Integer or RawKind.IntegerOutOfRange:
-                Error(field, $"Must be an integer {range}.");
+                Error(field, maximum == long.MaxValue
+                    ? string.Create(CultureInfo.InvariantCulture, $"Must be an integer at least {minimum}.")
+                    : string.Create(CultureInfo.InvariantCulture, $"Must be an integer between {minimum} and {maximum}."));
                 return null;
             case RawKind.NonInteger:
                 Error(field, "Must be a JSON integer (no fraction, no exponent).");

@@ -45,10 +45,13 @@ internal sealed class RawEvent
     public RawValue ToolName, ToolType, Status, DurationMs, Kind;
     public RawValue UserName, Email, Ip, UserAgent, AuthMethod;
 
-    /// <summary>Reads the object the reader stands on (a StartObject token); leaves it on the EndObject.</summary>
-    public static RawEvent Read(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Reads the object the reader stands on (a StartObject token) into <paramref name="raw"/>, which is cleared
+    /// first (one instance serves a whole body); leaves the reader on the EndObject.
+    /// </summary>
+    public static RawEvent Read(ref Utf8JsonReader reader, RawEvent raw)
     {
-        var raw = new RawEvent();
+        raw.Clear();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             ref var slot = ref raw.Slot(ref reader, out var known);
@@ -66,6 +69,14 @@ internal sealed class RawEvent
         }
 
         return raw;
+    }
+
+    private void Clear()
+    {
+        Id = Type = Timestamp = CompanyId = UserId = default;
+        SessionId = Mode = ResponseId = Model = Documents = LatencyMs = InputTokens = OutputTokens = default;
+        ToolName = ToolType = Status = DurationMs = Kind = default;
+        UserName = Email = Ip = UserAgent = AuthMethod = default;
     }
 
     private ref RawValue Slot(ref Utf8JsonReader reader, out bool known)

@@ -91,25 +91,39 @@ public sealed partial class DuckDbStore
 
             // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
             // window; only the part not covered by the user's previous active day is added, so each user counts once
-            // per day. Changes of the windowed counts are summed per day, then accumulated below.
+            // per day. The changes are summed per day here and accumulated below. The active (user, day) pairs of the
+            // range and the 29 days before it are few (users x days), and reading them beats a window query.
+            void Change(int dayNumber, long week, long month)
+            {
+                if (dayNumber <= days.Last.DayNumber)
+                {
+                    var day = DateOnly.FromDayNumber(dayNumber);
+                    var row = byDay.GetValueOrDefault(day);
+                    byDay[day] = row with { WeekChange = row.WeekChange + week, MonthChange = row.MonthChange + month };
+                }
+            }
+
+            var windowStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29));
             using (var command = Command(connection, $"""
-                WITH a AS (
-                    SELECT day, lag(day) OVER (PARTITION BY user_id ORDER BY day) AS previous
-                    FROM user_days WHERE company_id = $1 AND active AND day BETWEEN $2::DATE - 29 AND $3 {user}
-                )
-                SELECT d, sum(week)::BIGINT, sum(month)::BIGINT FROM (
-                    SELECT greatest(day, coalesce(previous + 7, day)) AS d, 1 AS week, 0 AS month FROM a
-                    UNION ALL SELECT day + 7, -1, 0 FROM a
-                    UNION ALL SELECT greatest(day, coalesce(previous + 30, day)), 0, 1 FROM a
-                    UNION ALL SELECT day + 30, 0, -1 FROM a
-                ) WHERE d <= $3 GROUP BY d
-                """, companyId, days.First, days.Last))
+                SELECT user_id, day FROM user_days
+                WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
+                ORDER BY user_id, day
+                """, companyId, windowStart, days.Last))
             using (var reader = command.ExecuteReader())
             {
+                var previousUser = 0L;
+                var previous = int.MinValue;
                 while (reader.Read())
                 {
-                    var row = byDay.GetValueOrDefault(Day(reader, 0));
-                    byDay[Day(reader, 0)] = row with { WeekChange = reader.GetInt64(1), MonthChange = reader.GetInt64(2) };
+                    var activeUser = reader.GetInt64(0);
+                    var day = Day(reader, 1).DayNumber;
+                    var covered = activeUser == previousUser ? previous : int.MinValue;
+                    Change(Math.Max(day, covered == int.MinValue ? day : covered + 7), week: 1, month: 0);
+                    Change(day + 7, week: -1, month: 0);
+                    Change(Math.Max(day, covered == int.MinValue ? day : covered + 30), week: 0, month: 1);
+                    Change(day + 30, week: 0, month: -1);
+                    previousUser = activeUser;
+                    previous = day;
                 }
             }
 

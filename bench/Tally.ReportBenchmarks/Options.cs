@@ -13,6 +13,9 @@ internal sealed record Options(
     int BaselineRuns,
     long CompanyId,
     int Seed,
+    bool SequentialIds,
+    bool LoadCeiling,
+    IReadOnlyList<string> DuckDbSettings,
     bool ServerLogs,
     bool KeepData,
     bool EnforceTargets,
@@ -34,6 +37,13 @@ internal sealed record Options(
           --baseline-runs N        timed runs per baseline query (default 10)
           --company ID             the company whose reports are timed, 1 to 5 (default 1, Europe/Paris, the biggest)
           --seed N                 generator seed (default 42); the same seed and day give the same events
+          --ids uuid|sequential    event ids: random UUIDs, as many platforms send (default), or an increasing
+                                   counter (friendlier to the primary-key index)
+          --load-ceiling           diagnostic instead of the benchmark: for each size, the same events appended with
+                                   DuckDB's Appender straight into the events table (with and without its primary
+                                   key), no aggregation; compare with the store's load rate
+          --duckdb-set NAME=VALUE  diagnostic: SET GLOBAL NAME = 'VALUE' on the store's DuckDB instance during the load
+                                   (e.g. checkpoint_threshold=4GB), through a second connection to the same file
           --server-logs            keep the server's Information-level logs (default: warnings only)
           --keep-data              keep the data folders (default: deleted at the end)
           --enforce-targets        exit 3 when a target is missed
@@ -43,7 +53,7 @@ internal sealed record Options(
     {
         var options = new Options(
             Sizes: [1_000_000, 10_000_000], BatchSize: 5_000, Users: 2_000, LatePercent: 3, Warmup: 5, Requests: 30,
-            BaselineWarmup: 2, BaselineRuns: 10, CompanyId: 1, Seed: 42, ServerLogs: false, KeepData: false, EnforceTargets: false, Help: false);
+            BaselineWarmup: 2, BaselineRuns: 10, CompanyId: 1, Seed: 42, SequentialIds: false, LoadCeiling: false, DuckDbSettings: [], ServerLogs: false, KeepData: false, EnforceTargets: false, Help: false);
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -52,6 +62,8 @@ internal sealed record Options(
                 "-h" or "--help" or "help" => options with { Help = true },
                 "--server-logs" => options with { ServerLogs = true },
                 "--keep-data" => options with { KeepData = true },
+                "--load-ceiling" => options with { LoadCeiling = true },
+                "--duckdb-set" => options with { DuckDbSettings = [.. options.DuckDbSettings, Setting(Value(args, ref i))] },
                 "--enforce-targets" => options with { EnforceTargets = true },
                 "--sizes" => options with { Sizes = SizeList(Value(args, ref i)) },
                 "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
@@ -62,6 +74,12 @@ internal sealed record Options(
                 "--baseline-warmup" => options with { BaselineWarmup = (int)NonNegative(arg, Value(args, ref i)) },
                 "--baseline-runs" => options with { BaselineRuns = (int)Positive(arg, Value(args, ref i)) },
                 "--company" => options with { CompanyId = Positive(arg, Value(args, ref i)) },
+                "--ids" => options with { SequentialIds = Value(args, ref i) switch
+                {
+                    "uuid" => false,
+                    "sequential" => true,
+                    var other => throw new ArgumentException($"--ids: '{other}' is neither uuid nor sequential."),
+                } },
                 "--seed" => options with { Seed = (int)NonNegative(arg, Value(args, ref i)) },
                 _ when !arg.StartsWith('-') => options with { Sizes = SizeList(arg) },
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
@@ -109,6 +127,11 @@ internal sealed record Options(
         var value = Positive("SIZES", text.Replace("_", "", StringComparison.Ordinal)) * multiplier;
         return value >= 10_000 ? value : throw new ArgumentException($"SIZES: '{text}' is too small (at least 10k events).");
     }
+
+    private static string Setting(string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, "^[a-z_]+=[A-Za-z0-9_. ]+$")
+            ? text
+            : throw new ArgumentException($"--duckdb-set: '{text}' is not NAME=VALUE (letters, digits, '_', '.', ' ').");
 
     private static string Value(string[] args, ref int i) =>
         ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using DuckDB.NET.Data;
 
 namespace Tally.Storage.DuckDb;
 
@@ -207,28 +208,48 @@ public sealed partial class DuckDbStore
     public Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken) =>
         ReportAsync<IReadOnlyList<ConnectionRow>>(connection =>
         {
-            var user = userId is { } id ? $"AND c.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
-            var position = after is null ? "" : "AND (c.connected_at < $4 OR (c.connected_at = $4 AND c.event_id < $5))";
-            object?[] parameters = after is null
-                ? [companyId, days.First, days.Last]
-                : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
-            using var command = Command(connection, $"""
-                SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
-                FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id
-                WHERE c.company_id = $1 AND c.day BETWEEN $2 AND $3 {user} {position}
-                ORDER BY c.connected_at DESC, c.event_id DESC
-                LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
-                """, parameters);
-            using var reader = command.ExecuteReader();
-            var rows = new List<ConnectionRow>();
-            while (reader.Read())
+            // Newest first: the last week of the range (or before the cursor) usually fills a page, and scanning it
+            // alone is much cheaper. Its rows are the page only if the oldest of them is at least two days inside
+            // that week: local days follow instants except around some midnight DST changes, by at most hours.
+            var anchor = after is null ? days.Last.DayNumber : Math.Min(days.Last.DayNumber, DateOnly.FromDateTime(after.Timestamp).DayNumber + 1);
+            var recent = Math.Max(days.First.DayNumber, anchor - 7);
+            if (recent > days.First.DayNumber)
             {
-                rows.Add(new ConnectionRow(reader.GetInt64(0), NullableString(reader, 1), Utc(reader.GetDateTime(2)), reader.GetString(3),
-                    NullableString(reader, 4), NullableString(reader, 5), NullableString(reader, 6)));
+                var page = ReadConnectionPage(connection, companyId, new DayRange(DateOnly.FromDayNumber(recent), days.Last), userId, after, limit);
+                if (page.Count == limit && page[^1].Day.DayNumber > recent + 1)
+                {
+                    return page.Select(row => row.Row).ToList();
+                }
             }
 
-            return rows;
+            return ReadConnectionPage(connection, companyId, days, userId, after, limit).Select(row => row.Row).ToList();
         }, cancellationToken);
+
+    private static List<(ConnectionRow Row, DateOnly Day)> ReadConnectionPage(
+        DuckDBConnection connection, long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit)
+    {
+        var user = userId is { } id ? $"AND c.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+        var position = after is null ? "" : "AND (c.connected_at < $4 OR (c.connected_at = $4 AND c.event_id < $5))";
+        object?[] parameters = after is null
+            ? [companyId, days.First, days.Last]
+            : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
+        using var command = Command(connection, $"""
+            SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method, c.day
+            FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id
+            WHERE c.company_id = $1 AND c.day BETWEEN $2 AND $3 {user} {position}
+            ORDER BY c.connected_at DESC, c.event_id DESC
+            LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
+            """, parameters);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(ConnectionRow, DateOnly)>();
+        while (reader.Read())
+        {
+            rows.Add((new ConnectionRow(reader.GetInt64(0), NullableString(reader, 1), Utc(reader.GetDateTime(2)), reader.GetString(3),
+                NullableString(reader, 4), NullableString(reader, 5), NullableString(reader, 6)), Day(reader, 7)));
+        }
+
+        return rows;
+    }
 
     private static ModeDay Mode(DbDataReader reader, int first) => new(
         reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4),

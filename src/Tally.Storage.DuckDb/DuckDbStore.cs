@@ -51,6 +51,10 @@ public sealed partial class DuckDbStore : ITallyStore
         var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), FileName)}";
         var writer = new DuckDBConnection(connectionString);
         writer.Open();
+        // DuckDB checkpoints every 16 MiB of write-ahead log by default; with the events key index that stalls
+        // the writer for seconds at millions of events. A larger log checkpoints less often (and replays longer
+        // after a crash); the store also checkpoints when it closes.
+        Execute(writer, "SET checkpoint_threshold = '1GB'");
         var aggregator = new DuckDBConnection(connectionString);
         aggregator.Open();
         return new DuckDbStore(connectionString, writer, aggregator);

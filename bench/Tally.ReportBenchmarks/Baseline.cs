@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Tally.Storage.DuckDb;
+
+namespace Tally.ReportBenchmarks;
+
+/// <summary>How a report's day is found from the raw events: converting each timestamp, or Tally's stored day column.</summary>
+internal enum DayVariant
+{
+    TimeZone,
+    StoredDay,
+}
+
+internal sealed record BaselineTiming(string Report, DayVariant Variant, string What, double[] Ms, List<object?[]> Rows)
+{
+    public double Median => Measure.Median(Ms);
+}
+
+/// <summary>
+/// The way most platforms compute the same numbers: a plain GROUP BY over the raw <c>events</c> table at request
+/// time, in the same DuckDB file, with the server stopped. Each query filters on the company and the range (so
+/// DuckDB can skip row groups by their min/max), reads nothing it does not need, and every row is read back.
+/// </summary>
+internal static class Baseline
+{
+    public static List<BaselineTiming> Run(string dataDirectory, long companyId, string zoneName, DateOnly first, DateOnly last, Options options)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneName);
+        var utcStart = TimeZoneInfo.ConvertTimeToUtc(first.ToDateTime(TimeOnly.MinValue), zone);
+        var utcEnd = TimeZoneInfo.ConvertTimeToUtc(last.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        using var connection = new DuckDBConnection($"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), DuckDbStore.FileName)}");
+        connection.Open();
+
+        var results = new List<BaselineTiming>();
+        foreach (var variant in new[] { DayVariant.TimeZone, DayVariant.StoredDay })
+        {
+            var sql = new Sql(companyId, zoneName, first, last, utcStart, utcEnd, variant);
+            foreach (var (report, what, text) in sql.Queries())
+            {
+                List<object?[]> rows = [];
+                for (var w = 0; w < options.BaselineWarmup; w++)
+                {
+                    rows = Execute(connection, text);
+                }
+
+                var ms = new double[options.BaselineRuns];
+                for (var run = 0; run < ms.Length; run++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    rows = Execute(connection, text);
+                    ms[run] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+
+                results.Add(new BaselineTiming(report, variant, what, ms, rows));
+            }
+        }
+
+        return results;
+    }
+
+    private static List<object?[]> Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The baseline SQL of each report, for one company, range and way of finding days.</summary>
+    private sealed class Sql(long companyId, string zone, DateOnly first, DateOnly last, DateTime utcStart, DateTime utcEnd, DayVariant variant)
+    {
+        private readonly string _company = companyId.ToString(CultureInfo.InvariantCulture);
+
+        private string Day(string alias = "") => variant == DayVariant.TimeZone
+            ? $"timezone('{zone}', timezone('UTC', {alias}ts))::DATE"
+            : $"{alias}day";
+
+        private string InRange(string alias = "") => variant == DayVariant.TimeZone
+            ? $"{alias}ts >= {Timestamp(utcStart)} AND {alias}ts < {Timestamp(utcEnd)}"
+            : $"{alias}day BETWEEN {Date(first)} AND {Date(last)}";
+
+        private string UpToEnd(string alias = "") => variant == DayVariant.TimeZone
+            ? $"{alias}ts < {Timestamp(utcEnd)}"
+            : $"{alias}day <= {Date(last)}";
+
+        private string DaysInRange => $"BETWEEN {Date(first)} AND {Date(last)}";
+
+        public IEnumerable<(string Report, string What, string Sql)> Queries()
+        {
+            yield return ("chat-sessions", "all 14 numbers, both modes", $"""
+                SELECT {Day()} AS d, mode,
+                    count(*) FILTER (WHERE type = 'session_started') AS sessions,
+                    count(DISTINCT model) FILTER (WHERE type = 'model_response') AS models,
+                    count(*) FILTER (WHERE type = 'user_query') AS queries,
+                    count(DISTINCT session_id) FILTER (WHERE type = 'user_query') AS query_sessions,
+                    count(*) FILTER (WHERE type = 'model_response') AS responses,
+                    count(*) FILTER (WHERE type = 'model_response' AND document_count > 0) AS responses_with_documents,
+                    max(ts) FILTER (WHERE type = 'model_response') AS last_response
+                FROM events
+                WHERE company_id = {_company} AND {InRange()} AND type IN ('session_started', 'user_query', 'model_response')
+                GROUP BY ALL ORDER BY d, mode
+                """);
+
+            yield return ("chats-feedback", "all 5 numbers (latest rating over all events)", $"""
+                WITH ratings AS (
+                    SELECT arg_max(kind, (ts, event_id)) AS kind, arg_max({Day()}, (ts, event_id)) AS d
+                    FROM events WHERE company_id = {_company} AND type = 'feedback' AND kind IN ('like', 'dislike', 'none')
+                    GROUP BY user_id, response_id
+                ), rated AS (
+                    SELECT d, count(*) FILTER (WHERE kind = 'like') AS likes, count(*) FILTER (WHERE kind = 'dislike') AS dislikes
+                    FROM ratings WHERE d {DaysInRange} GROUP BY d
+                ), counted AS (
+                    SELECT {Day()} AS d,
+                        count(*) FILTER (WHERE type = 'model_response') AS responses,
+                        count(*) FILTER (WHERE type = 'feedback' AND kind = 'copy') AS copies,
+                        count(*) FILTER (WHERE type = 'feedback' AND kind = 'flag') AS flags
+                    FROM events WHERE company_id = {_company} AND {InRange()} AND type IN ('model_response', 'feedback')
+                    GROUP BY d
+                )
+                SELECT coalesce(c.d, r.d) AS d, coalesce(responses, 0), coalesce(likes, 0), coalesce(dislikes, 0), coalesce(copies, 0), coalesce(flags, 0)
+                FROM counted c FULL JOIN rated r ON c.d = r.d ORDER BY d
+                """);
+
+            yield return ("tools", "all numbers", $"""
+                SELECT {Day()} AS d, tool_name, tool_type, count(*) AS usage, count(DISTINCT user_id) AS users, count(*) FILTER (WHERE status = 'error') AS errors
+                FROM events WHERE company_id = {_company} AND {InRange()} AND type = 'tool_call'
+                GROUP BY ALL ORDER BY d, usage DESC, tool_name, tool_type
+                """);
+
+            yield return ("used-documents", "all numbers (names from the latest listing)", $"""
+                WITH listings AS (
+                    SELECT e.ts, e.event_id, {Day("e.")} AS d, l.document_id, l.filename, l.title, l.position
+                    FROM event_documents l JOIN events e ON e.company_id = l.company_id AND e.event_id = l.event_id
+                    WHERE l.company_id = {_company} AND e.company_id = {_company}
+                ), used AS (
+                    SELECT d, document_id, count(DISTINCT event_id) AS usage FROM listings WHERE d {DaysInRange} GROUP BY ALL
+                ), names AS (
+                    SELECT document_id, arg_max({"{"}'filename': filename, 'title': title{"}"}, (ts, event_id, position)) AS name
+                    FROM listings GROUP BY document_id
+                )
+                SELECT u.d, u.document_id, n.name.filename, n.name.title, u.usage
+                FROM used u JOIN names n USING (document_id) ORDER BY u.d, u.usage DESC, u.document_id
+                """);
+
+            yield return ("users", "both numbers", $"""
+                SELECT count(*), count(*) FILTER (WHERE NOT has_left) FROM (
+                    SELECT arg_max(type = 'member_left', (ts, event_id)) AS has_left
+                    FROM events WHERE company_id = {_company} AND {UpToEnd()} GROUP BY user_id
+                )
+                """);
+
+            yield return ("user-activities", "daily active users and connections only", $"""
+                SELECT {Day()} AS d, count(DISTINCT user_id) AS active, count(*) FILTER (WHERE type = 'connection') AS connections
+                FROM events WHERE company_id = {_company} AND {InRange()} AND type NOT IN ('member_joined', 'member_left')
+                GROUP BY d ORDER BY d
+                """);
+
+            yield return ("connections", "first page of 100 (+1) with names", $"""
+                SELECT e.user_id, n.user_name, e.ts, e.event_id, e.ip, e.user_agent, e.auth_method
+                FROM events e LEFT JOIN (
+                    SELECT user_id, arg_max(user_name, (ts, event_id)) AS user_name FROM events
+                    WHERE company_id = {_company} AND type = 'member_joined' AND user_name IS NOT NULL GROUP BY user_id
+                ) n ON n.user_id = e.user_id
+                WHERE e.company_id = {_company} AND e.type = 'connection' AND {InRange("e.")}
+                ORDER BY e.ts DESC, e.event_id DESC LIMIT 101
+                """);
+        }
+
+        private static string Date(DateOnly day) => $"DATE '{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'";
+
+        private static string Timestamp(DateTime t) => $"TIMESTAMP '{t.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}'";
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Tally.Storage.DuckDb;
+
+namespace Tally.ReportBenchmarks;
+
+internal sealed record StatementTiming(string Report, string Statement, double MedianMs, long Rows);
+
+internal sealed record TableSize(string Table, long CompanyRows, long TotalRows);
+
+/// <summary>
+/// Where a report's time goes inside the store: each SQL statement the report reads run alone, with the text of
+/// src/Tally.Storage.DuckDb/DuckDbStore.Reports.cs (copied; parameters inlined), on the loaded file with the
+/// server stopped, plus the cost of opening a connection (every report read opens one) and the size of the
+/// aggregate tables the statements scan.
+/// </summary>
+internal static class Diagnostics
+{
+    public static (List<StatementTiming> Statements, List<TableSize> Tables) Run(string dataDirectory, long companyId, DateOnly first, DateOnly last, int runs)
+    {
+        var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), DuckDbStore.FileName)}";
+        using var connection = new DuckDBConnection(connectionString);
+        connection.Open();
+        var c = companyId.ToString(CultureInfo.InvariantCulture);
+        var f = $"DATE '{first:yyyy-MM-dd}'";
+        var l = $"DATE '{last:yyyy-MM-dd}'";
+        var statements = new (string Report, string Name, string Sql)[]
+        {
+            ("chat-sessions, chats-feedback", "day totals + models", $"""
+                SELECT t.day,
+                    chat_sessions, chat_queries, chat_query_sessions, chat_responses, chat_responses_with_documents, coalesce(m.chat_models, 0), chat_last_response,
+                    agent_sessions, agent_queries, agent_query_sessions, agent_responses, agent_responses_with_documents, coalesce(m.agent_models, 0), agent_last_response,
+                    likes, dislikes, copies, flags, tool_calls, connections
+                FROM daily_totals t
+                LEFT JOIN (
+                    SELECT day, count(*) FILTER (WHERE mode = 'chat') AS chat_models, count(*) FILTER (WHERE mode = 'agent') AS agent_models
+                    FROM daily_models WHERE company_id = {c} AND day BETWEEN {f} AND {l} GROUP BY day
+                ) m USING (day)
+                WHERE t.company_id = {c} AND t.day BETWEEN {f} AND {l}
+                """),
+            ("tools", "tool days", $"SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools WHERE company_id = {c} AND day BETWEEN {f} AND {l}"),
+            ("used-documents", "document days + names", $"""
+                SELECT d.day, d.document_id, m.filename, m.title, d.usage
+                FROM daily_documents d JOIN documents m USING (company_id, document_id)
+                WHERE d.company_id = {c} AND d.day BETWEEN {f} AND {l}
+                """),
+            ("users", "member counts", $"""
+                SELECT count(*), count(*) FILTER (WHERE NOT has_left)
+                FROM (
+                    SELECT arg_max(last_event_is_member_left, day) AS has_left
+                    FROM user_days WHERE company_id = {c} AND day <= {l} GROUP BY user_id
+                )
+                """),
+            ("user-activities", "1 week/month windows (lag + 4-way UNION ALL)", $"""
+                WITH a AS (
+                    SELECT day, lag(day) OVER (PARTITION BY user_id ORDER BY day) AS previous
+                    FROM user_days WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
+                )
+                SELECT d, sum(week)::BIGINT, sum(month)::BIGINT FROM (
+                    SELECT greatest(day, coalesce(previous + 7, day)) AS d, 1 AS week, 0 AS month FROM a
+                    UNION ALL SELECT day + 7, -1, 0 FROM a
+                    UNION ALL SELECT greatest(day, coalesce(previous + 30, day)), 0, 1 FROM a
+                    UNION ALL SELECT day + 30, 0, -1 FROM a
+                ) WHERE d <= {l} GROUP BY d
+                """),
+            ("user-activities", "2 active users + connections per day", $"""
+                SELECT day, count(*) FILTER (WHERE active), sum(connections)::BIGINT FROM user_days
+                WHERE company_id = {c} AND day BETWEEN {f} AND {l} GROUP BY day
+                """),
+            ("user-activities", "3 new active users per day", $"""
+                SELECT first_active_day, count(*) FROM members
+                WHERE company_id = {c} AND first_active_day BETWEEN {f} AND {l} GROUP BY first_active_day
+                """),
+            ("user-activities", "4 per-user table", $"""
+                SELECT u.user_id, any_value(m.user_name),
+                    count(*) FILTER (WHERE u.active AND u.day >= {f}),
+                    coalesce(sum(u.sessions) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
+                    coalesce(sum(u.queries) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
+                    coalesce(sum(u.feedbacks) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
+                    coalesce(sum(u.tool_calls) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
+                    min(u.day) FILTER (WHERE u.active AND u.day >= {f}),
+                    max(u.day) FILTER (WHERE u.active AND u.day >= {f}),
+                    max(u.last_connection)
+                FROM user_days u LEFT JOIN members m ON m.company_id = u.company_id AND m.user_id = u.user_id
+                WHERE u.company_id = {c} AND u.day <= {l}
+                GROUP BY u.user_id
+                HAVING count(*) FILTER (WHERE u.active AND u.day >= {f}) > 0
+                """),
+            ("connections", "first page (101 rows)", $"""
+                SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
+                FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id
+                WHERE c.company_id = {c} AND c.day BETWEEN {f} AND {l}
+                ORDER BY c.connected_at DESC, c.event_id DESC
+                LIMIT 101
+                """),
+            ("every read", "open a connection + SELECT 1", "SELECT 1"),
+            // Alternatives, to size a fix: what the slow statements would cost in another form.
+            ("alt. user-activities", "read active (user, day) pairs for windows in C#", $"""
+                SELECT user_id, day FROM user_days WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
+                """),
+            ("alt. connections", "first page, last 7 days first", $"""
+                SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
+                FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id
+                WHERE c.company_id = {c} AND c.day BETWEEN greatest({f}, {l} - 6) AND {l}
+                ORDER BY c.connected_at DESC, c.event_id DESC
+                LIMIT 101
+                """),
+        };
+
+        var timings = new List<StatementTiming>();
+        foreach (var (report, name, sql) in statements)
+        {
+            var fresh = name.StartsWith("open", StringComparison.Ordinal);
+            var ms = new double[runs];
+            long rows = 0;
+            for (var run = -2; run < runs; run++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (fresh)
+                {
+                    using var other = new DuckDBConnection(connectionString);
+                    other.Open();
+                    rows = Count(other, sql);
+                }
+                else
+                {
+                    rows = Count(connection, sql);
+                }
+
+                if (run >= 0)
+                {
+                    ms[run] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }
+
+            timings.Add(new StatementTiming(report, name, Measure.Median(ms), rows));
+        }
+
+        var tables = new List<TableSize>();
+        foreach (var table in new[] { "events", "event_documents", "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents", "documents", "ratings", "user_days", "members", "connection_log" })
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT count(*) FILTER (WHERE company_id = {c}), count(*) FROM {table}";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            tables.Add(new TableSize(table, reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return (timings, tables);
+    }
+
+    private static long Count(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        long rows = 0;
+        var values = new object[reader.FieldCount];
+        while (reader.Read())
+        {
+            reader.GetValues(values);
+            rows++;
+        }
+
+        return rows;
+    }
+}

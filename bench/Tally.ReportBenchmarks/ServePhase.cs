@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Tally.Access;
+using Tally.Server;
+using Tally.Storage;
+using Tally.Storage.DuckDb;
+using static Tally.ReportBenchmarks.Measure;
+
+namespace Tally.ReportBenchmarks;
+
+/// <summary>One report's timings: over HTTP (the whole request) and of the store reads it makes, called in-process.</summary>
+internal sealed record ReportTiming(string Report, double[] HttpMs, double[] StoreMs, long ResponseBytes, byte[] LastBody)
+{
+    public double Median => Measure.Median(HttpMs);
+
+    public double P95 => Percentile(HttpMs, 0.95);
+
+    public double StoreMedian => Measure.Median(StoreMs);
+}
+
+internal sealed record ServeResult(
+    TimeSpan Startup,
+    IReadOnlyList<ReportTiming> Reports,
+    long? RssBeforeServer,
+    long? RssAfterServing,
+    long? PeakRss,
+    long ManagedHeap,
+    long ManagedCommitted,
+    long? DuckDbMemory,
+    string? DuckDbMemoryLimit,
+    string DuckDbMemoryByTag,
+    long? RssAfterFullGc,
+    long LiveManagedHeap,
+    long? DuckDbMemoryAfterGc,
+    long LiveHeapBeforeServer,
+    long? RssServerIdle,
+    long LiveHeapServerIdle,
+    string HeapByGeneration);
+
+/// <summary>
+/// The real server in this process on the loaded data folder, timed through loopback HTTP with one keep-alive
+/// connection: a warm-up, then rounds in which each report is requested once (so noise spreads over all of them).
+/// </summary>
+internal static class ServePhase
+{
+    private static readonly string[] GenerationNames = ["gen0", "gen1", "gen2", "LOH", "POH"];
+
+    public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections"];
+
+    public static async Task<ServeResult> RunAsync(string dataDirectory, long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken)
+    {
+        CollectEverything();
+        var rssBefore = ProcStatus("VmRSS");
+        var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var adminKey = ApiKeySecrets.NewSecret();
+        var unlimited = new RateLimit(PermitsPerSecond: 1_000_000, Burst: 1_000_000);
+        var serverOptions = new TallyServerOptions
+        {
+            OpenStore = () => DuckDbStore.Open(dataDirectory),
+            Urls = "http://127.0.0.1:0",
+            BootstrapAdminKey = adminKey,
+            RateLimits = Enum.GetValues<Role>().ToDictionary(role => role, _ => unlimited),
+        };
+        string[] args = options.ServerLogs ? [] : ["--Logging:LogLevel:Default=Warning"];
+
+        var starting = Stopwatch.StartNew();
+        var app = await TallyApplication.BuildAsync(serverOptions, args, cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            var startup = starting.Elapsed;
+
+            // The server started, no request yet: what opening the store costs (after a full GC).
+            CollectEverything();
+            var rssIdle = ProcStatus("VmRSS");
+            var liveIdle = GC.GetTotalMemory(forceFullCollection: true);
+            var baseAddress = new Uri(app.Urls.First());
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false })
+            {
+                BaseAddress = baseAddress,
+                Timeout = TimeSpan.FromMinutes(5),
+            };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+            var range = F($"company_id={companyId}&start_date={first:yyyy-MM-dd}&end_date={last:yyyy-MM-dd}");
+            var uris = Reports.Select(report => new Uri($"/api/v2/reporting/{report}/?{range}", UriKind.Relative)).ToArray();
+
+            var bodies = new byte[Reports.Length][];
+            for (var w = 0; w < Math.Max(1, options.Warmup); w++)
+            {
+                for (var r = 0; r < Reports.Length; r++)
+                {
+                    (bodies[r], _) = await GetAsync(http, uris[r], cancellationToken);
+                }
+            }
+
+            var httpMs = Reports.Select(_ => new double[options.Requests]).ToArray();
+            for (var round = 0; round < options.Requests; round++)
+            {
+                for (var r = 0; r < Reports.Length; r++)
+                {
+                    (bodies[r], httpMs[r][round]) = await GetAsync(http, uris[r], cancellationToken);
+                }
+            }
+
+            // The same reads straight from the store (no HTTP, no JSON): how much of a request the SQL is.
+            var store = app.Services.GetRequiredService<IReportStore>();
+            var days = new DayRange(first, last);
+            var reads = new Func<Task>[]
+            {
+                () => store.ReadDayTotalsAsync(companyId, days, cancellationToken),
+                () => store.ReadDayTotalsAsync(companyId, days, cancellationToken),
+                () => store.ReadToolDaysAsync(companyId, days, cancellationToken),
+                () => store.ReadDocumentDaysAsync(companyId, days, cancellationToken),
+                () => store.ReadMemberCountsAsync(companyId, last, cancellationToken),
+                async () =>
+                {
+                    await store.ReadActiveUsersAsync(companyId, days, null, cancellationToken);
+                    await store.ReadUserActivityAsync(companyId, days, null, cancellationToken);
+                },
+                () => store.ReadConnectionsAsync(companyId, days, null, null, 101, cancellationToken),
+            };
+            var storeMs = Reports.Select(_ => new double[Math.Max(5, options.Requests / 3)]).ToArray();
+            for (var r = 0; r < Reports.Length; r++)
+            {
+                await reads[r]();
+            }
+
+            for (var round = 0; round < storeMs[0].Length; round++)
+            {
+                for (var r = 0; r < Reports.Length; r++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await reads[r]();
+                    storeMs[r][round] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }
+
+            // Memory with the server up and every report served: the process (server, store, this benchmark) and DuckDB's share.
+            // As found (garbage included: the client's copies of the bodies too), then after a full compacting
+            // collection (what is really live).
+            var rssAfter = ProcStatus("VmRSS");
+            var heap = GC.GetTotalMemory(forceFullCollection: false);
+            var gc = GC.GetGCMemoryInfo();
+            var (duckDbMemory, memoryLimit, byTag) = DuckDbMemory(dataDirectory);
+            var timings = Reports.Select((report, r) => new ReportTiming(report, httpMs[r], storeMs[r], bodies[r].LongLength, bodies[r])).ToList();
+            var lastBodies = bodies.Sum(b => b.LongLength);
+            CollectEverything();
+            var rssAfterGc = ProcStatus("VmRSS");
+            var live = GC.GetTotalMemory(forceFullCollection: true) - lastBodies;
+            var generations = GC.GetGCMemoryInfo(GCKind.FullBlocking).GenerationInfo.ToArray();
+            var byGeneration = string.Join(", ", GenerationNames.Select((name, i) =>
+                $"{name} {Mib(i < generations.Length ? generations[i].SizeAfterBytes : null)}"));
+            var (duckDbAfterGc, _, _) = DuckDbMemory(dataDirectory);
+            return new ServeResult(startup, timings, rssBefore, rssAfter, ProcStatus("VmHWM"), heap,
+                gc.TotalCommittedBytes, duckDbMemory, memoryLimit, byTag, rssAfterGc, live, duckDbAfterGc, liveBefore, rssIdle, liveIdle, byGeneration);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+
+    private static async Task<(byte[] Body, double Ms)> GetAsync(HttpClient http, Uri uri, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = await http.GetAsync(uri, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new BenchmarkFailedException($"GET {uri} answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(500, body.Length)))}");
+        }
+
+        return (body, ms);
+    }
+
+    /// <summary>
+    /// DuckDB's own accounting (duckdb_memory()), through a second connection to the file the server has open:
+    /// DuckDB.NET shares one database instance per file within a process, so this sees the server's instance.
+    /// </summary>
+    private static (long? Bytes, string? Limit, string ByTag) DuckDbMemory(string dataDirectory)
+    {
+        try
+        {
+            using var connection = new DuckDBConnection($"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), DuckDbStore.FileName)}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT (SELECT sum(memory_usage_bytes) FROM duckdb_memory())::BIGINT, current_setting('memory_limit'),
+                    (SELECT string_agg(tag || ' ' || (memory_usage_bytes // 1048576) || ' MiB', ', ' ORDER BY memory_usage_bytes DESC)
+                     FROM duckdb_memory() WHERE memory_usage_bytes >= 1048576)
+                """;
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2));
+        }
+#pragma warning disable CA1031 // Diagnostic only: the figure is shown as n/a when DuckDB cannot tell.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine("        (duckdb_memory() not available: " + exception.Message + ")");
+            return (null, null, "");
+        }
+    }
+
+    public static string Format(double ms) => ms.ToString(ms < 10 ? "N2" : "N1", CultureInfo.InvariantCulture);
+}

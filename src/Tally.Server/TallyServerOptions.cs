@@ -27,7 +27,7 @@ public sealed class TallyServerOptions
     };
 
     /// <summary>Failed authentications per second per client address.</summary>
-    public RateLimit FailedAuthentications { get; init; } = new(PermitsPerSecond: 20, Burst: 100);
+    public RateLimit FailedAuthentications { get; init; } = RateLimit.DefaultFailedAuthentications;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -43,4 +43,7 @@ public sealed record RateLimit(int PermitsPerSecond, int Burst)
 {
     /// <summary>High enough that a dashboard, a paged export or a full-speed back-fill never meets it.</summary>
     public static readonly RateLimit Default = new(PermitsPerSecond: 1_000, Burst: 2_000);
+
+    /// <summary>Failed authentications per client address: enough for typos, too few for guessing keys.</summary>
+    public static readonly RateLimit DefaultFailedAuthentications = new(PermitsPerSecond: 20, Burst: 100);
 }

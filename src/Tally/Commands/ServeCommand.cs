@@ -113,7 +113,7 @@ internal static class ServeCommand
 
     private static List<string> ParseFailedAuthLimit(string? value, out RateLimit limit)
     {
-        limit = new TallyServerOptions { OpenStore = () => throw new NotSupportedException() }.FailedAuthentications;
+        limit = RateLimit.DefaultFailedAuthentications;
         if (value is null)
         {
             return [];

@@ -7,5 +7,7 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     AdminCommands.Keys(),
     AdminCommands.Companies(),
     RebuildCommand.Create(),
+    ReportCommands.Report(),
+    ReportCommands.Plot(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -7,18 +7,6 @@ namespace Tally.Cli.Commands;
 /// <summary><c>tally keys ...</c> and <c>tally companies ...</c>: the admin API of a running server.</summary>
 internal static class AdminCommands
 {
-    private static readonly Option<string?> Server = new("--server")
-    {
-        Description = "The server's address (default: TALLY_URL, then http://127.0.0.1:8080).",
-        Recursive = true,
-    };
-
-    private static readonly Option<string?> Key = new("--key")
-    {
-        Description = "An instance-admin API key (default: TALLY_KEY).",
-        Recursive = true,
-    };
-
     public static Command Keys()
     {
         var name = new Option<string>("--name") { Description = "What the key is for.", Required = true };
@@ -52,7 +40,7 @@ internal static class AdminCommands
             Console.WriteLine($"Key {parse.GetValue(id)} is revoked.");
         }));
 
-        return new Command("keys", "Manage API keys of a running server.") { Server, Key, create, list, revoke };
+        return new Command("keys", "Manage API keys of a running server.") { ServerConnection.Url, ServerConnection.Key, create, list, revoke };
     }
 
     public static Command Companies()
@@ -77,42 +65,15 @@ internal static class AdminCommands
             }
         }));
 
-        return new Command("companies", "Manage companies of a running server.") { Server, Key, set, list };
+        return new Command("companies", "Manage companies of a running server.") { ServerConnection.Url, ServerConnection.Key, set, list };
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, Func<TallyAdminClient, Task> action)
-    {
-        var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("TALLY_URL") ?? "http://127.0.0.1:8080";
-        var key = parse.GetValue(Key) ?? Environment.GetEnvironmentVariable("TALLY_KEY");
-        if (string.IsNullOrWhiteSpace(key))
+    private static Task<int> RunAsync(ParseResult parse, Func<TallyAdminClient, Task> action) =>
+        ServerConnection.RunAsync(parse, async options =>
         {
-            await Console.Error.WriteLineAsync("No API key: pass --key or set TALLY_KEY to an instance-admin key.");
-            return 2;
-        }
-
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUrl) || (serverUrl.Scheme != Uri.UriSchemeHttp && serverUrl.Scheme != Uri.UriSchemeHttps))
-        {
-            await Console.Error.WriteLineAsync($"'{server}' is not an http(s) address: pass --server or set TALLY_URL, e.g. http://127.0.0.1:8080.");
-            return 2;
-        }
-
-        using var client = new TallyAdminClient(serverUrl, key);
-        try
-        {
+            using var client = new TallyAdminClient(options);
             await action(client);
-            return 0;
-        }
-        catch (TallyApiException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message);
-            return 1;
-        }
-        catch (HttpRequestException exception)
-        {
-            await Console.Error.WriteLineAsync($"Cannot reach the server at {serverUrl}: {exception.Message}");
-            return 1;
-        }
-    }
+        });
 
     private static string Time(DateTime? value) =>
         value?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-";

@@ -1,0 +1,187 @@
+using System.CommandLine;
+using System.Text;
+using Tally.Client;
+using Tally.Client.Reports;
+using Tally.Client.Tables;
+using Tally.Cli.Output;
+using Names = Tally.Client.TallyClient.ReportNames;
+
+namespace Tally.Cli.Commands;
+
+/// <summary>
+/// <c>tally report NAME</c>, <c>tally report all</c>, <c>tally report html</c> and <c>tally plot</c>: pull reports from a
+/// running server (Tally or Paradigm), flatten and merge them, and print, export, chart or package them.
+/// </summary>
+internal static class ReportCommands
+{
+    private delegate Task<Table> TableSource(ReportFetcher fetcher, ReportRequest request, ParseResult parse, CancellationToken cancellationToken);
+
+    public static Command Report()
+    {
+        var report = new Command("report", "Pull reports from a running Tally (or Paradigm) server; print them or export CSV, JSON or Parquet.")
+        {
+            ServerConnection.Url,
+            ServerConnection.Key,
+        };
+        report.Subcommands.Add(TableCommand(Names.ChatSessions, "Sessions, questions and answers per company and day, chat and agent.",
+            async (fetcher, request, _, token) => ReportTables.ChatSessions(await fetcher.ChatSessionsAsync(request, token))));
+        report.Subcommands.Add(TableCommand(Names.ChatsFeedback, "Likes, dislikes, copies and flags per company and day.",
+            async (fetcher, request, _, token) => ReportTables.ChatsFeedback(await fetcher.ChatsFeedbackAsync(request, token))));
+        report.Subcommands.Add(TableCommand(Names.Tools, "Tool calls per company, day and tool.",
+            async (fetcher, request, _, token) => ReportTables.Tools(await fetcher.ToolsAsync(request, token))));
+        report.Subcommands.Add(TableCommand(Names.UsedDocuments, "Documents used in answers per company, day and document.",
+            async (fetcher, request, _, token) => ReportTables.UsedDocuments(await fetcher.UsedDocumentsAsync(request, token))));
+        report.Subcommands.Add(TableCommand(Names.Users, "Members per company, as of the end of the range.",
+            async (fetcher, request, _, token) => ReportTables.Users(await fetcher.UsersAsync(request, token))));
+
+        var user = new Option<long?>("--user") { Description = "Only this user id." };
+        var perUser = new Option<bool>("--users") { Description = "The per-user table instead of the daily counts." };
+        var activities = TableCommand(Names.UserActivities, "Active users per company and day (DAU, WAU, MAU, new), or with --users the per-user table.",
+            async (fetcher, request, parse, token) =>
+            {
+                var activity = await fetcher.UserActivitiesAsync(request with { UserId = parse.GetValue(user) }, token);
+                return parse.GetValue(perUser) ? ReportTables.ActiveUsers(activity) : ReportTables.UserActivities(activity);
+            });
+        activities.Options.Add(user);
+        activities.Options.Add(perUser);
+        report.Subcommands.Add(activities);
+
+        var connectionUser = new Option<long?>("--user") { Description = "Only this user id." };
+        var limit = new Option<int>("--limit") { Description = "Latest connections per company (pages through the server's cursor).", DefaultValueFactory = _ => 100 };
+        var connections = TableCommand(Names.Connections, "Latest connections per company, newest first.",
+            async (fetcher, request, parse, token) => ReportTables.Connections(
+                await fetcher.ConnectionsAsync(request with { UserId = parse.GetValue(connectionUser) }, parse.GetValue(limit), token)));
+        connections.Options.Add(connectionUser);
+        connections.Options.Add(limit);
+        RangeOptions.Between(limit, 1, 1_000_000, "--limit must be between 1 and 1000000.");
+        report.Subcommands.Add(connections);
+
+        report.Subcommands.Add(TableCommand("all", "Every report merged into one row per company and day, with satisfaction, grounding, queries per active user, tool calls per query and tool error rate.",
+            async (fetcher, request, _, token) => MergedTable.Build(await fetcher.AllAsync(request, token))));
+        report.Subcommands.Add(HtmlCommand());
+        return report;
+    }
+
+    public static Command Plot()
+    {
+        var range = new RangeOptions();
+        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for the images (created if missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
+        var format = new Option<string>("--format") { Description = "png or svg.", DefaultValueFactory = _ => "png" };
+        format.AcceptOnlyFromAmong("png", "svg");
+        var width = new Option<int>("--width") { Description = "Image width in pixels.", DefaultValueFactory = _ => 1200 };
+        var height = new Option<int>("--height") { Description = "Image height in pixels.", DefaultValueFactory = _ => 600 };
+        var command = new Command("plot", "Draw the usage charts (sessions and questions, answers with documents, DAU/WAU/MAU, feedback, tools, top documents) as images.")
+        {
+            ServerConnection.Url, ServerConnection.Key, output, format, width, height,
+        };
+        range.AddTo(command);
+        RangeOptions.Between(width, 100, 10_000, "--width must be between 100 and 10000 pixels.");
+        RangeOptions.Between(height, 100, 10_000, "--height must be between 100 and 10000 pixels.");
+        command.SetAction((parse, cancellationToken) => ServerConnection.RunAsync(parse, async options =>
+        {
+            var reports = await FetchAllAsync(options, range, parse, cancellationToken);
+            var folder = parse.GetValue(output)!;
+            folder.Create();
+            var extension = parse.GetValue(format)!;
+            var companies = MergedTable.Build(reports).Rows.Select(row => (long)row[0]!).Distinct().ToList();
+            foreach (var company in companies)
+            {
+                foreach (var chart in Charts.For(reports, company))
+                {
+                    var name = companies.Count == 1 ? chart.Name : $"company-{company}-{chart.Name}";
+                    var path = Path.Combine(folder.FullName, $"{name}.{extension}");
+                    var bytes = extension == "svg"
+                        ? Encoding.UTF8.GetBytes(chart.Svg(parse.GetValue(width), parse.GetValue(height)))
+                        : chart.Png(parse.GetValue(width), parse.GetValue(height));
+                    await AtomicFile.WriteAsync(path, bytes, cancellationToken);
+                    Console.WriteLine(path);
+                }
+            }
+
+            if (companies.Count == 0)
+            {
+                await Console.Error.WriteLineAsync("No company in the answer: nothing to draw.");
+            }
+        }));
+        return command;
+    }
+
+    private static Command HtmlCommand()
+    {
+        var range = new RangeOptions();
+        var output = new Option<FileInfo>("--output", "-o") { Description = "The HTML file to write.", Required = true };
+        var command = new Command("html", "One self-contained HTML report (summary, charts, tables) that opens offline.") { output };
+        range.AddTo(command);
+        command.Validators.Add(result => CheckFolder(result, result.GetValue(output)?.FullName));
+        command.SetAction((parse, cancellationToken) => ServerConnection.RunAsync(parse, async options =>
+        {
+            var reports = await FetchAllAsync(options, range, parse, cancellationToken);
+            var html = HtmlReport.Render(reports, MergedTable.Build(reports), range.Request(parse), DateTime.UtcNow);
+            var path = parse.GetValue(output)!.FullName;
+            await AtomicFile.WriteAsync(path, new UTF8Encoding(false).GetBytes(html), cancellationToken);
+            await Console.Error.WriteLineAsync($"Wrote {path}");
+        }));
+        return command;
+    }
+
+    private static Command TableCommand(string name, string description, TableSource source)
+    {
+        var range = new RangeOptions();
+        var format = new Option<string?>("--format") { Description = "table (default on a terminal), csv, json or parquet; from the output file's extension when not given." };
+        format.AcceptOnlyFromAmong("table", "csv", "json", "parquet");
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file (atomically) instead of the terminal." };
+        var command = new Command(name, description) { format, output };
+        range.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            var file = result.GetValue(output);
+            if (file is null && result.GetValue(format) == "parquet")
+            {
+                result.AddError("Parquet is a binary format: give a file with -o.");
+            }
+
+            CheckFolder(result, file?.FullName);
+        });
+        command.SetAction((parse, cancellationToken) => ServerConnection.RunAsync(parse, async options =>
+        {
+            using var client = new TallyClient(options);
+            var request = range.Request(parse);
+            var table = await FetchProgressBar.RunAsync(name, async progress =>
+            {
+                using var fetcher = new ReportFetcher(client, range.Fetch(parse, progress));
+                return await source(fetcher, request, parse, cancellationToken);
+            });
+            var file = parse.GetValue(output);
+            var chosen = parse.GetValue(format) is { } text ? Enum.Parse<TableFormat>(text, ignoreCase: true) : (TableFormat?)null;
+            if (file is null)
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await TableFormats.WriteAsync(table, chosen ?? TableFormat.Table, stdout, cancellationToken);
+                return;
+            }
+
+            var fileFormat = chosen ?? TableFormats.FromExtension(file.Name) ?? TableFormat.Csv;
+            await AtomicFile.WriteAsync(file.FullName, stream => TableFormats.WriteAsync(table, fileFormat, stream, cancellationToken), cancellationToken);
+            await Console.Error.WriteLineAsync($"Wrote {table.Rows.Count} rows to {file.FullName}");
+        }));
+        return command;
+    }
+
+    private static async Task<UsageReports> FetchAllAsync(TallyClientOptions options, RangeOptions range, ParseResult parse, CancellationToken cancellationToken)
+    {
+        using var client = new TallyClient(options);
+        return await FetchProgressBar.RunAsync("reports", async progress =>
+        {
+            using var fetcher = new ReportFetcher(client, range.Fetch(parse, progress));
+            return await fetcher.AllAsync(range.Request(parse), cancellationToken);
+        });
+    }
+
+    private static void CheckFolder(System.CommandLine.Parsing.CommandResult result, string? file)
+    {
+        if (file is not null && Path.GetDirectoryName(file) is { } folder && !Directory.Exists(folder))
+        {
+            result.AddError($"The folder {folder} does not exist.");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Tally.Client;
+
+namespace Tally.Cli.Commands;
+
+/// <summary>
+/// How every client command finds its server: <c>--url</c>/<c>--key</c>, else <c>TALLY_URL</c>/<c>TALLY_KEY</c>, else
+/// Paradigm's <c>PARADIGM_BASE_URL</c>/<c>PARADIGM_API_KEY</c>; and how their failures become one clear line and an exit code.
+/// </summary>
+internal static class ServerConnection
+{
+    public static readonly Option<string?> Url = new("--url", "--server")
+    {
+        Description = "The server: http://host:port, or a Paradigm API base such as https://paradigm.example.com/api/v2 (default: TALLY_URL, then PARADIGM_BASE_URL, then http://127.0.0.1:8080).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Key = new("--key")
+    {
+        Description = "The API key (default: TALLY_KEY, then PARADIGM_API_KEY).",
+        Recursive = true,
+    };
+
+    /// <summary>Runs <paramref name="action"/> with the connection; prints what went wrong and returns 1 (2 for a bad setting).</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<TallyClientOptions, Task> action)
+    {
+        TallyClientOptions options;
+        try
+        {
+            options = TallyClientOptions.FromEnvironment(parse.GetValue(Url), parse.GetValue(Key)) with
+            {
+                OnRetry = notice => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{notice.Reason} for {notice.Path}; retrying in {notice.Delay.TotalSeconds:0.#} s (attempt {notice.Attempt + 1})")),
+            };
+        }
+        catch (ArgumentException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return 2;
+        }
+
+        try
+        {
+            await action(options);
+            return 0;
+        }
+        catch (TallyApiException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return 1;
+        }
+        catch (HttpRequestException exception)
+        {
+            await Console.Error.WriteLineAsync($"Cannot reach the server at {options.Url}: {exception.Message}");
+            return 1;
+        }
+        catch (TimeoutException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return 1;
+        }
+        catch (IOException exception)
+        {
+            await Console.Error.WriteLineAsync($"Cannot write the output: {exception.Message}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            await Console.Error.WriteLineAsync($"Cannot write the output: {exception.Message}");
+            return 1;
+        }
+    }
+}

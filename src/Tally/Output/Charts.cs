@@ -1,0 +1,166 @@
+using ScottPlot;
+using Tally.Client.Reports;
+
+namespace Tally.Cli.Output;
+
+/// <summary>A chart ready to render: its file name (without extension), title and plot.</summary>
+internal sealed record Chart(string Name, string Title, Plot Plot)
+{
+    public byte[] Png(int width, int height) => Plot.GetImageBytes(width, height, ImageFormat.Png);
+
+    public string Svg(int width, int height) => Plot.GetSvgXml(width, height);
+}
+
+/// <summary>
+/// The charts an administrator looks at first, for one company, drawn with ScottPlot from the same reports the
+/// tables come from: sessions and questions, grounding, active users, feedback, tools over time, top documents.
+/// A chart whose report the server lacks is left out.
+/// </summary>
+internal static class Charts
+{
+    private static readonly ScottPlot.Palettes.Category10 Palette = new();
+
+    public static List<Chart> For(UsageReports reports, long companyId)
+    {
+        var charts = new List<Chart>();
+        if (reports.ChatSessions is { } sessions && Days(sessions.Reporting, companyId) is { } chatDays)
+        {
+            var agentDays = Days(sessions.ReportingAgent ?? [], companyId) ?? [];
+            var agentByDate = agentDays.ToDictionary(day => day.Date);
+            var dates = chatDays.Select(day => day.Date).ToList();
+            charts.Add(Lines("sessions-and-queries", "Sessions and questions per day", "count", dates,
+                ("chat sessions", chatDays.Select(day => (double)(day.Sessions?.SessionsCount ?? 0))),
+                ("agent threads", chatDays.Select(day => (double)(agentByDate.GetValueOrDefault(day.Date)?.Threads?.ThreadsCount ?? 0))),
+                ("questions", chatDays.Select(day => (double)((day.Chats?.UserQueriesCount ?? 0) + (agentByDate.GetValueOrDefault(day.Date)?.Chats?.UserQueriesCount ?? 0))))));
+
+            var grounded = chatDays.Select(day => (double)((day.Chats?.ModelResponsesWithDocsCount ?? 0) + (agentByDate.GetValueOrDefault(day.Date)?.Chats?.ModelResponsesWithDocsCount ?? 0))).ToList();
+            var answers = chatDays.Select(day => (double)((day.Chats?.ModelResponsesCount ?? 0) + (agentByDate.GetValueOrDefault(day.Date)?.Chats?.ModelResponsesCount ?? 0))).ToList();
+            charts.Add(Stacked("answers-with-documents", "Answers with and without documents", "answers", dates,
+                ("with documents", grounded),
+                ("without documents", answers.Zip(grounded, (all, with) => all - with).ToList())));
+        }
+
+        if (reports.UserActivities?.Reporting.FirstOrDefault(entry => entry.Company.Id == companyId) is { } activity)
+        {
+            var dates = activity.Dates.Select(day => day.Date).ToList();
+            charts.Add(Lines("active-users", "Active users: daily, weekly, monthly", "users", dates,
+                ("DAU", activity.Dates.Select(day => (double)(day.ActiveUsersCount ?? 0))),
+                ("WAU", activity.Dates.Select(day => (double)(day.WeeklyActiveUsersCount ?? 0))),
+                ("MAU", activity.Dates.Select(day => (double)(day.MonthlyActiveUsersCount ?? 0)))));
+        }
+
+        if (reports.ChatsFeedback is { } feedback && Days(feedback.Reporting, companyId) is { } feedbackDays)
+        {
+            var dates = feedbackDays.Select(day => day.Date).ToList();
+            var likes = feedbackDays.Select(day => (double)(day.Feedbacks?.LikesCount ?? 0)).ToList();
+            var dislikes = feedbackDays.Select(day => (double)(day.Feedbacks?.DislikesCount ?? 0)).ToList();
+            var chart = Stacked("feedback", "Likes, dislikes and satisfaction", "ratings", dates, ("likes", likes), ("dislikes", dislikes));
+            var rated = dates.Select((date, i) => (Date: date, Likes: likes[i], Total: likes[i] + dislikes[i])).Where(day => day.Total > 0).ToList();
+            if (rated.Count > 0)
+            {
+                var rate = chart.Plot.Add.Scatter(rated.Select(day => X(day.Date)).ToArray(), rated.Select(day => 100 * day.Likes / day.Total).ToArray());
+                rate.LegendText = "satisfaction (%)";
+                rate.Color = Palette.GetColor(3);
+                rate.LineWidth = 2;
+                rate.Axes.YAxis = chart.Plot.Axes.Right;
+                chart.Plot.Axes.Right.Label.Text = "satisfaction (%)";
+                chart.Plot.Axes.SetLimitsY(0, 100, chart.Plot.Axes.Right);
+            }
+
+            charts.Add(chart);
+        }
+
+        if (reports.Tools is { } tools && Days(tools.Reporting, companyId) is { } toolDays)
+        {
+            var dates = toolDays.Select(day => day.Date).ToList();
+            var names = toolDays.SelectMany(day => day.Tools ?? []).GroupBy(tool => tool.ToolName)
+                .OrderByDescending(group => group.Sum(tool => tool.UsageCount ?? 0)).ThenBy(group => group.Key, StringComparer.Ordinal)
+                .Select(group => group.Key).ToList();
+            charts.Add(Stacked("tools", "Tool calls per day, by tool", "calls", dates,
+                [.. names.Select(name => (name, (IReadOnlyList<double>)toolDays.Select(day => (double)(day.Tools ?? []).Where(tool => tool.ToolName == name).Sum(tool => tool.UsageCount ?? 0)).ToList()))]));
+        }
+
+        if (reports.UsedDocuments is { } documents && Days(documents.Reporting, companyId) is { } documentDays)
+        {
+            var top = documentDays.SelectMany(day => day.Documents ?? [])
+                .GroupBy(document => document.DocumentId)
+                .Select(group => (Name: group.Last().DocumentTitle ?? group.Last().DocumentFilename ?? $"document {group.Key}", Uses: group.Sum(document => document.UsageCount ?? 0)))
+                .OrderByDescending(document => document.Uses).ThenBy(document => document.Name, StringComparer.Ordinal)
+                .Take(10).Reverse().ToList();
+            charts.Add(TopDocuments(top));
+        }
+
+        return charts;
+    }
+
+    private static IReadOnlyList<TDay>? Days<TDay>(IReadOnlyList<CompanyDays<TDay>> entries, long companyId) =>
+        entries.FirstOrDefault(entry => entry.Company.Id == companyId)?.Dates;
+
+    private static double X(DateOnly date) => date.ToDateTime(TimeOnly.MinValue).ToOADate();
+
+    private static Chart Lines(string name, string title, string unit, List<DateOnly> dates, params (string Label, IEnumerable<double> Values)[] series)
+    {
+        var plot = NewPlot(title, unit);
+        var xs = dates.Select(X).ToArray();
+        for (var i = 0; i < series.Length; i++)
+        {
+            var line = plot.Add.Scatter(xs, series[i].Values.ToArray());
+            line.LegendText = series[i].Label;
+            line.Color = Palette.GetColor(i);
+            line.LineWidth = 2;
+            line.MarkerSize = dates.Count > 60 ? 0 : 4;
+        }
+
+        plot.Axes.DateTimeTicksBottom();
+        return new Chart(name, title, plot);
+    }
+
+    private static Chart Stacked(string name, string title, string unit, List<DateOnly> dates, params (string Label, IReadOnlyList<double> Values)[] series)
+    {
+        var plot = NewPlot(title, unit);
+        var bars = new List<Bar>();
+        var bottoms = new double[dates.Count];
+        for (var i = 0; i < series.Length; i++)
+        {
+            var color = Palette.GetColor(i % Palette.Colors.Length);
+            for (var day = 0; day < dates.Count; day++)
+            {
+                var value = series[i].Values[day];
+                bars.Add(new Bar { Position = X(dates[day]), ValueBase = bottoms[day], Value = bottoms[day] + value, FillColor = color, LineWidth = 0, Size = 0.8 });
+                bottoms[day] += value;
+            }
+
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[i].Label, FillColor = color });
+        }
+
+        plot.Add.Bars(bars);
+        plot.Axes.DateTimeTicksBottom();
+        plot.Axes.Margins(bottom: 0);
+        return new Chart(name, title, plot);
+    }
+
+    private static Chart TopDocuments(IReadOnlyList<(string Name, long Uses)> documents)
+    {
+        const string title = "Top documents over the range";
+        var plot = NewPlot(title, "");
+        var bars = documents.Select((document, i) => new Bar { Position = i, Value = document.Uses, FillColor = Palette.GetColor(0), LineWidth = 0 }).ToList();
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.Horizontal = true;
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. documents.Select((_, i) => (double)i)],
+            [.. documents.Select(document => document.Name.Length > 40 ? document.Name[..39] + "…" : document.Name)]);
+        plot.XLabel("answers that used the document");
+        plot.Axes.Margins(left: 0);
+        plot.HideLegend();
+        return new Chart("top-documents", title, plot);
+    }
+
+    private static Plot NewPlot(string title, string unit)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.YLabel(unit);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+}

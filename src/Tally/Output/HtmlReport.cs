@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Tally.Client.Reports;
+using Tally.Client.Tables;
+
+namespace Tally.Cli.Output;
+
+/// <summary>
+/// One self-contained HTML file per range: a summary, the charts (SVG as data URIs) and the tables, with inline
+/// styles and no script or external reference, so it opens offline and survives being mailed.
+/// </summary>
+internal static class HtmlReport
+{
+    private const int ChartWidth = 900;
+    private const int ChartHeight = 360;
+
+    public static string Render(UsageReports reports, Table merged, ReportRequest request, DateTime generatedAt)
+    {
+        var html = new StringBuilder();
+        html.Append("""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+            <title>Tally usage report</title>
+            <style>
+            body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1f24;margin:2rem auto;max-width:1100px;padding:0 1rem;line-height:1.4}
+            h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:2px solid #d0d7de;padding-bottom:.3rem}h3{margin-top:1.8rem}
+            .meta{color:#57606a}.tiles{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
+            .tile{border:1px solid #d0d7de;border-radius:8px;padding:.6rem .9rem;min-width:9rem}.tile b{display:block;font-size:1.4rem}
+            .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+            th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;white-space:nowrap}th{background:#f6f8fa}td.n{text-align:right}
+            img{max-width:100%;height:auto;display:block;margin:.8rem 0}
+            </style></head><body>
+            <h1>Tally usage report</h1>
+            """);
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">From {request.StartDate:yyyy-MM-dd} to {(request.EndDate is { } end ? end.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "today")}, generated {generatedAt:yyyy-MM-dd HH:mm} UTC.</p>\n");
+
+        var companyColumn = merged.IndexOf("company_id");
+        foreach (var company in merged.Rows.Select(row => (long)row[companyColumn]!).Distinct())
+        {
+            var rows = merged.Rows.Where(row => (long)row[companyColumn]! == company).ToList();
+            var name = rows[0][merged.IndexOf("company_name")] as string ?? $"Company {company}";
+            html.Append(CultureInfo.InvariantCulture, $"<section id=\"company-{company}\"><h2>{Encode(name)} <span class=\"meta\">(company {company})</span></h2>\n");
+            AppendSummary(html, merged, rows, reports.Users?.Reporting.FirstOrDefault(entry => entry.Company.Id == company));
+            foreach (var chart in Charts.For(reports, company))
+            {
+                var svg = Convert.ToBase64String(Encoding.UTF8.GetBytes(chart.Svg(ChartWidth, ChartHeight)));
+                html.Append(CultureInfo.InvariantCulture, $"<img alt=\"{Encode(chart.Title)}\" src=\"data:image/svg+xml;base64,{svg}\" width=\"{ChartWidth}\" height=\"{ChartHeight}\">\n");
+            }
+
+            AppendTopDocuments(html, reports.UsedDocuments, company);
+            AppendTools(html, reports.Tools, company);
+            if (reports.UserActivities is { } activities)
+            {
+                var users = ReportTables.ActiveUsers(activities with { Reporting = [.. activities.Reporting.Where(entry => entry.Company.Id == company)] });
+                AppendTable(html, "Users", "users", users, users.Rows, skipColumns: 2);
+            }
+
+            AppendTable(html, "Every day", "daily", merged, rows, skipColumns: 2);
+            html.Append("</section>\n");
+        }
+
+        if (merged.Rows.Count == 0)
+        {
+            html.Append("<p>No company has data in this range.</p>\n");
+        }
+
+        html.Append("</body></html>\n");
+        return html.ToString();
+    }
+
+    private static void AppendSummary(StringBuilder html, Table merged, List<object?[]> rows, CompanyMembers? members)
+    {
+        long Total(string column) => merged.IndexOf(column) is var index and >= 0 ? rows.Sum(row => row[index] as long? ?? 0) : 0;
+        var queries = Total("user_queries_count") + Total("agent_user_queries_count");
+        var answers = Total("model_responses_count") + Total("agent_model_responses_count");
+        var grounded = Total("model_responses_with_docs_count") + Total("agent_model_responses_with_docs_count");
+        var likes = Total("likes_count");
+        var dislikes = Total("dislikes_count");
+        var toolCalls = Total("tool_calls_count");
+        var tiles = new List<(string Label, string Value)>
+        {
+            ("Sessions", Number(Total("sessions_count") + Total("agent_threads_count"))),
+            ("Questions", Number(queries)),
+            ("Answers with documents", Percent(MergedTable.Ratio(grounded, answers))),
+            ("Satisfaction", Percent(MergedTable.Ratio(likes, likes + dislikes))),
+            ("Tool calls", Number(toolCalls)),
+            ("Tool error rate", Percent(MergedTable.Ratio(Total("tool_errors_count"), toolCalls))),
+        };
+        if (members is not null)
+        {
+            tiles.Add(("Current members", Number(members.CurrentActiveMembers ?? 0)));
+        }
+
+        html.Append("<div class=\"tiles\">");
+        foreach (var (label, value) in tiles)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<div class=\"tile\"><b>{Encode(value)}</b>{Encode(label)}</div>");
+        }
+
+        html.Append("</div>\n");
+    }
+
+    private static void AppendTopDocuments(StringBuilder html, DocumentsReport? report, long company)
+    {
+        if (report?.Reporting.FirstOrDefault(entry => entry.Company.Id == company) is not { } entry)
+        {
+            return;
+        }
+
+        var table = new Table("top-documents", [new("document_id", ColumnType.WholeNumber), new("document", ColumnType.Text), new("answers_using_it", ColumnType.WholeNumber)]);
+        foreach (var document in entry.Dates.SelectMany(day => day.Documents ?? []).GroupBy(document => document.DocumentId)
+            .Select(group => (Id: group.Key, Name: group.Last().DocumentTitle ?? group.Last().DocumentFilename, Uses: group.Sum(document => document.UsageCount ?? 0)))
+            .OrderByDescending(document => document.Uses).ThenBy(document => document.Id).Take(20))
+        {
+            table.Add(document.Id, document.Name, document.Uses);
+        }
+
+        AppendTable(html, "Top documents", "top-documents", table, table.Rows, skipColumns: 0);
+    }
+
+    private static void AppendTools(StringBuilder html, ToolsReport? report, long company)
+    {
+        if (report?.Reporting.FirstOrDefault(entry => entry.Company.Id == company) is not { } entry)
+        {
+            return;
+        }
+
+        var table = new Table("tools", [new("tool_name", ColumnType.Text), new("tool_type", ColumnType.Text), new("calls", ColumnType.WholeNumber),
+            new("errors", ColumnType.WholeNumber), new("error_rate", ColumnType.DecimalNumber)]);
+        foreach (var tool in entry.Dates.SelectMany(day => day.Tools ?? []).GroupBy(tool => (tool.ToolName, tool.ToolType))
+            .Select(group => (group.Key.ToolName, group.Key.ToolType, Calls: group.Sum(tool => tool.UsageCount ?? 0), Errors: group.Sum(tool => tool.ErrorsCount ?? 0)))
+            .OrderByDescending(tool => tool.Calls).ThenBy(tool => tool.ToolName, StringComparer.Ordinal))
+        {
+            table.Add(tool.ToolName, tool.ToolType, tool.Calls, tool.Errors, MergedTable.Ratio(tool.Errors, tool.Calls));
+        }
+
+        AppendTable(html, "Tools", "tools", table, table.Rows, skipColumns: 0);
+    }
+
+    private static void AppendTable(StringBuilder html, string title, string id, Table table, IEnumerable<object?[]> rows, int skipColumns)
+    {
+        html.Append(CultureInfo.InvariantCulture, $"<h3>{Encode(title)}</h3>\n<div class=\"scroll\"><table data-table=\"{id}\"><thead><tr>");
+        foreach (var column in table.Columns.Skip(skipColumns))
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<th>{Encode(column.Name)}</th>");
+        }
+
+        html.Append("</tr></thead><tbody>\n");
+        foreach (var row in rows)
+        {
+            html.Append("<tr>");
+            for (var i = skipColumns; i < row.Length; i++)
+            {
+                var numeric = table.Columns[i].Type is ColumnType.WholeNumber or ColumnType.DecimalNumber;
+                html.Append(numeric ? "<td class=\"n\">" : "<td>").Append(Encode(TableFormats.Format(row[i]))).Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</tbody></table></div>\n");
+    }
+
+    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Percent(decimal? ratio) => ratio is { } value ? (value * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "–";
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}

@@ -4,7 +4,7 @@ using Tally.Storage;
 namespace Tally.Server;
 
 /// <summary>How a Tally server is set up. The executable fills it from the command line and configuration.</summary>
-public sealed class TallyServerOptions
+public sealed record TallyServerOptions
 {
     /// <summary>Opens the store the server runs on; the server migrates it at start and disposes it at stop.</summary>
     public required Func<ITallyStore> OpenStore { get; init; }

@@ -121,7 +121,7 @@ public sealed class TallyProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var variable in new[] { "TALLY_ADMIN_KEY", "TALLY_URL", "TALLY_KEY", "TALLY_DATA", "TALLY_URLS" })
+        foreach (var variable in new[] { "TALLY_ADMIN_KEY", "TALLY_URL", "TALLY_KEY", "TALLY_DATA", "TALLY_URLS", "PARADIGM_BASE_URL", "PARADIGM_API_KEY" })
         {
             start.Environment.Remove(variable);
         }

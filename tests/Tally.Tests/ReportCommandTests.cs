@@ -1,0 +1,264 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Xml.Linq;
+
+namespace Tally.Tests;
+
+/// <summary>A real <c>tally serve --demo</c> with its demo organisation, shared by the report-command tests.</summary>
+public sealed class DemoProcess : IAsyncLifetime
+{
+    public const string AdminKey = "report-test-admin-key-0123456789abcdef";
+
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("tally-report-").FullName;
+
+    public TallyProcess Server { get; private set; } = null!;
+
+    /// <summary>A fixed, fully written range inside the demo's 90 days (the same request is made of the API and the CLI).</summary>
+    public DateOnly Start { get; } = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-20);
+
+    public DateOnly End { get; } = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-2);
+
+    public string Output { get; } = Directory.CreateTempSubdirectory("tally-report-out-").FullName;
+
+    public async Task InitializeAsync() => Server = await TallyProcess.ServeAsync(_dataDirectory, AdminKey, "--demo", "--seed", "7");
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+        Directory.Delete(Output, recursive: true);
+    }
+
+    public Task<(int ExitCode, string StandardOutput, string StandardError)> TallyAsync(params string[] arguments) =>
+        TallyProcess.RunAsync(arguments, new Dictionary<string, string?> { ["TALLY_URL"] = Server.Address.ToString(), ["TALLY_KEY"] = AdminKey });
+
+    public async Task<string> ApiAsync(string report, string query)
+    {
+        using var client = new HttpClient { BaseAddress = Server.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return await client.GetStringAsync($"/api/v2/reporting/{report}/?start_date={Start:yyyy-MM-dd}&end_date={End:yyyy-MM-dd}{query}");
+    }
+}
+
+/// <summary><c>tally report</c>, <c>tally plot</c> and <c>tally report html</c> against a real server, read back and checked.</summary>
+public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoProcess>
+{
+    public static TheoryData<string, string, string> Exports()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var report in new[] { "chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "user-activities --users", "connections" })
+        {
+            foreach (var format in new[] { "csv", "json", "parquet" })
+            {
+                data.Add(report, format, "");
+            }
+        }
+
+        data.Add("tools", "csv", "--company 3");
+        data.Add("user-activities", "json", "--company 1 --user 5");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Exports))]
+    public async Task Every_report_exported_reads_back_equal_to_the_APIs_JSON(string report, string format, string extra)
+    {
+        var words = report.Split(' ');
+        var file = Path.Combine(demo.Output, $"{words[0]}{words.Length}{extra.Replace(" ", "", StringComparison.Ordinal)}.{format}");
+        var run = await demo.TallyAsync(["report", words[0], .. words.Skip(1), "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}",
+            "-o", file, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
+        var query = string.Concat(extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Chunk(2)
+            .Select(pair => $"&{(pair[0] == "--company" ? "company_id" : "user_id")}={pair[1]}"));
+        var expected = ExportedRows.FromApi(words[0], await demo.ApiAsync(words[0], query), perUser: words.Length > 1);
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        var actual = format switch
+        {
+            "csv" => ExportedRows.FromCsv(await File.ReadAllTextAsync(file)),
+            "json" => ExportedRows.FromJson(await File.ReadAllTextAsync(file)),
+            _ => await ExportedRows.FromParquetAsync(file),
+        };
+        expected.Count.ShouldBeGreaterThan(0);
+        ExportedRows.ShouldMatch(actual, expected, $"{report} {format} {extra}");
+    }
+
+    [Fact]
+    public async Task The_merged_table_has_one_row_per_company_and_day_with_every_reports_columns()
+    {
+        var run = await demo.TallyAsync("report", "all", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--format", "csv");
+        var rows = ExportedRows.FromCsv(run.StandardOutput);
+        var sessions = ExportedRows.FromApi("chat-sessions", await demo.ApiAsync("chat-sessions", ""));
+        var feedback = ExportedRows.FromApi("chats-feedback", await demo.ApiAsync("chats-feedback", ""));
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        rows.Count.ShouldBe(3 * (demo.End.DayNumber - demo.Start.DayNumber + 1));
+        rows[0].Keys.ShouldContain("tool:document_search");
+        rows.Select(row => row["sessions_count"]).ShouldBe(sessions.Select(row => row["sessions_count"]));
+        rows.Select(row => row["dislikes_count"]).ShouldBe(feedback.Select(row => row["dislikes_count"]));
+        foreach (var row in rows)
+        {
+            var likes = long.Parse(row["likes_count"], CultureInfo.InvariantCulture);
+            var dislikes = long.Parse(row["dislikes_count"], CultureInfo.InvariantCulture);
+            row["satisfaction_rate"].ShouldBe(likes + dislikes == 0 ? "" : Math.Round((decimal)likes / (likes + dislikes), 4, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public async Task A_terminal_table_is_readable_and_the_progress_bar_stays_out_of_redirected_output()
+    {
+        var run = await demo.TallyAsync("report", "chats-feedback", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--company", "2", "--chunk-days", "5");
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        run.StandardOutput.ShouldContain("likes_count");
+        run.StandardOutput.ShouldContain($"│          2 │ Acme Analytics │ {demo.Start:yyyy-MM-dd} │");
+        run.StandardError.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("png", 800, 450)]
+    [InlineData("svg", 640, 480)]
+    public async Task Plots_are_images_of_the_requested_size(string format, int width, int height)
+    {
+        var folder = Path.Combine(demo.Output, "plots-" + format);
+        var run = await demo.TallyAsync("plot", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--company", "2",
+            "-o", folder, "--format", format, "--width", $"{width}", "--height", $"{height}");
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        var files = Directory.GetFiles(folder).Select(Path.GetFileName).Order().ToList();
+        files.ShouldBe(new[] { "active-users", "answers-with-documents", "feedback", "sessions-and-queries", "tools", "top-documents" }.Select(name => $"{name}.{format}"));
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            var size = format == "png" ? DecodePng(await File.ReadAllBytesAsync(file)) : SvgSize(file);
+            size.ShouldBe((width, height), file);
+        }
+    }
+
+    [Fact]
+    public async Task The_html_report_is_one_offline_file_with_the_expected_tables()
+    {
+        var file = Path.Combine(demo.Output, "report.html");
+        var run = await demo.TallyAsync("report", "html", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "-o", file);
+        var html = await File.ReadAllTextAsync(file);
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        foreach (var company in new[] { "Northwind Legal", "Acme Analytics", "Lumen Systems India" })
+        {
+            html.ShouldContain(company);
+        }
+
+        foreach (var table in new[] { "daily", "top-documents", "tools", "users" })
+        {
+            CountOf(html, $"data-table=\"{table}\"").ShouldBe(3, table);
+        }
+
+        CountOf(html, "<img ").ShouldBe(3 * 6);
+        CountOf(html, "src=\"data:image/svg+xml;base64,").ShouldBe(3 * 6);
+        html.ShouldContain("default-src 'none'");
+        // Nothing to fetch: no script, no stylesheet link, no address in any src, href or url().
+        html.ShouldNotContain("<script", Case.Insensitive);
+        html.ShouldNotContain("<link", Case.Insensitive);
+        html.ShouldNotContain("src=\"http", Case.Insensitive);
+        html.ShouldNotContain("href=", Case.Insensitive);
+        html.ShouldNotContain("url(", Case.Insensitive);
+        CountOf(html, "<tr>").ShouldBeGreaterThan(3 * (demo.End.DayNumber - demo.Start.DayNumber + 1));
+    }
+
+    [Fact]
+    public async Task Bad_arguments_fail_clearly_and_leave_no_file()
+    {
+        var file = Path.Combine(demo.Output, "never.csv");
+        var badDate = await demo.TallyAsync("report", "tools", "--start", "2026-02-30", "-o", file);
+        var backwards = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--end", "2026-03-01", "-o", file);
+        var noFolder = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "-o", Path.Combine(demo.Output, "missing", "x.csv"));
+        var parquetToTerminal = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--format", "parquet");
+        var serverRefuses = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--company", "99", "-o", file);
+
+        badDate.ExitCode.ShouldNotBe(0);
+        badDate.StandardError.ShouldContain("--start '2026-02-30' is not a date: write it as YYYY-MM-DD");
+        backwards.ExitCode.ShouldNotBe(0);
+        backwards.StandardError.ShouldContain("is before --start");
+        noFolder.ExitCode.ShouldNotBe(0);
+        noFolder.StandardError.ShouldContain("does not exist");
+        parquetToTerminal.ExitCode.ShouldNotBe(0);
+        parquetToTerminal.StandardError.ShouldContain("-o");
+        serverRefuses.ExitCode.ShouldNotBe(0);
+        serverRefuses.StandardError.ShouldContain("404");
+        File.Exists(file).ShouldBeFalse();
+        Directory.GetFiles(demo.Output, "*.tmp").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_wrong_key_and_an_unreachable_server_fail_with_a_clear_message()
+    {
+        var wrongKey = await TallyProcess.RunAsync(["report", "users", "--start", "2026-03-02"],
+            new Dictionary<string, string?> { ["TALLY_URL"] = demo.Server.Address.ToString(), ["TALLY_KEY"] = "wrong-key" });
+        var unreachable = await TallyProcess.RunAsync(["report", "users", "--start", "2026-03-02", "--url", "http://127.0.0.1:9", "--key", "k"]);
+
+        wrongKey.ExitCode.ShouldNotBe(0);
+        wrongKey.StandardError.ShouldContain("401");
+        wrongKey.StandardError.ShouldContain("Invalid API key");
+        unreachable.ExitCode.ShouldNotBe(0);
+        unreachable.StandardError.ShouldContain("Cannot reach the server at http://127.0.0.1:9");
+    }
+
+    [Fact]
+    public async Task Paradigms_own_environment_variables_and_api_base_work()
+    {
+        var run = await TallyProcess.RunAsync(["report", "users", "--start", "2026-03-02", "--format", "csv"], new Dictionary<string, string?>
+        {
+            ["PARADIGM_BASE_URL"] = demo.Server.Address + "api/v2",
+            ["PARADIGM_API_KEY"] = DemoProcess.AdminKey,
+        });
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        ExportedRows.FromCsv(run.StandardOutput).Select(row => row["company_id"]).ShouldBe(["1", "2", "3"]);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    /// <summary>Decodes a PNG fully (signature, IHDR, every IDAT inflated to the size the header implies) and returns its size.</summary>
+    private static (int Width, int Height) DecodePng(byte[] png)
+    {
+        png.AsSpan(0, 8).ToArray().ShouldBe(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 });
+        int width = 0, height = 0, bytesPerPixel = 0;
+        using var compressed = new MemoryStream();
+        for (var offset = 8; offset < png.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(offset));
+            var type = System.Text.Encoding.ASCII.GetString(png, offset + 4, 4);
+            var data = png.AsSpan(offset + 8, length);
+            if (type == "IHDR")
+            {
+                width = BinaryPrimitives.ReadInt32BigEndian(data);
+                height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                data[8].ShouldBe((byte)8);
+                bytesPerPixel = data[9] switch { 6 => 4, 2 => 3, 0 => 1, 4 => 2, _ => throw new InvalidDataException($"colour type {data[9]}") };
+            }
+            else if (type == "IDAT")
+            {
+                compressed.Write(data);
+            }
+
+            offset += 12 + length;
+        }
+
+        compressed.Position = 0;
+        using var inflated = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionMode.Decompress))
+        {
+            zlib.CopyTo(inflated);
+        }
+
+        inflated.Length.ShouldBe((long)height * (1 + (width * bytesPerPixel)));
+        return (width, height);
+    }
+
+    private static (int Width, int Height) SvgSize(string file)
+    {
+        var svg = XDocument.Load(file).Root!;
+        svg.Name.LocalName.ShouldBe("svg");
+        return (int.Parse(svg.Attribute("width")!.Value, CultureInfo.InvariantCulture), int.Parse(svg.Attribute("height")!.Value, CultureInfo.InvariantCulture));
+    }
+}

@@ -45,7 +45,7 @@ internal static class ServerConnection
             await action(options);
             return 0;
         }
-        catch (TallyApiException exception)
+        catch (Exception exception) when (exception is TallyApiException or TimeoutException)
         {
             await Console.Error.WriteLineAsync(exception.Message);
             return 1;
@@ -55,17 +55,7 @@ internal static class ServerConnection
             await Console.Error.WriteLineAsync($"Cannot reach the server at {options.Url}: {exception.Message}");
             return 1;
         }
-        catch (TimeoutException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message);
-            return 1;
-        }
-        catch (IOException exception)
-        {
-            await Console.Error.WriteLineAsync($"Cannot write the output: {exception.Message}");
-            return 1;
-        }
-        catch (UnauthorizedAccessException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"Cannot write the output: {exception.Message}");
             return 1;

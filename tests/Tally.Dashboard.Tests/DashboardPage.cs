@@ -92,8 +92,8 @@ public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncD
         return (download.SuggestedFilename, await File.ReadAllTextAsync(path));
     }
 
-    public Task ScreenshotAsync(string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardServer.ArtifactsDirectory, name), FullPage = true });
+    public Task ScreenshotAsync(string name, bool fullPage = true) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardServer.ArtifactsDirectory, name), FullPage = fullPage });
 
     public async ValueTask DisposeAsync() => await context.DisposeAsync();
 }

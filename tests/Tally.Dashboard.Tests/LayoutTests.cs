@@ -12,6 +12,12 @@ public sealed class LayoutTests(DashboardServer server)
         await using var dashboard = await server.OpenAsync(width, height);
         await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=1&range=last-30-days");
         await dashboard.ScreenshotAsync($"dashboard-{name}.png");
+        await dashboard.ScreenshotAsync($"dashboard-{name}-first-screen.png", fullPage: false);
+        foreach (var section in new[] { "chart-tools", "users-title", "connections-title" })
+        {
+            await dashboard.Page.Locator($"#{section}").ScrollIntoViewIfNeededAsync();
+            await dashboard.ScreenshotAsync($"dashboard-{name}-{section}.png", fullPage: false);
+        }
 
         (await dashboard.Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(width);
         foreach (var id in DashboardPage.ChartIds)

@@ -32,6 +32,18 @@ public sealed class ReportApi(Uri address, string key) : IDisposable
     public async Task<List<JsonElement>> DaysAsync(string report, View view, string part = "reporting") =>
         (await GetAsync(report, view.Query)).GetProperty(part)[0].GetProperty("dates").EnumerateArray().ToList();
 
+    /// <summary>chat-sessions' days of one company: mode chat, then mode agent.</summary>
+    public async Task<(List<JsonElement> Chat, List<JsonElement> Agent)> SessionDaysAsync(View view)
+    {
+        var sessions = await GetAsync("chat-sessions", view.Query);
+        return (sessions.GetProperty("reporting")[0].GetProperty("dates").EnumerateArray().ToList(),
+            sessions.GetProperty("reporting_agent")[0].GetProperty("dates").EnumerateArray().ToList());
+    }
+
+    /// <summary>A count summed over days, found in each day by a path of keys.</summary>
+    public static long Sum(IEnumerable<JsonElement> days, params string[] path) =>
+        days.Sum(d => path.Aggregate(d, (e, name) => e.GetProperty(name)).GetInt64());
+
     public async Task<IReadOnlyList<(long Id, string Name)>> CompaniesAsync()
     {
         var users = await GetAsync("users", $"start_date={DateTime.UtcNow:yyyy-MM-dd}");
@@ -59,13 +71,10 @@ public sealed class ReportApi(Uri address, string key) : IDisposable
     /// <summary>The tiles as docs/decisions.md defines them, computed from the API's JSON.</summary>
     public async Task<ExpectedTiles> TilesAsync(View view)
     {
-        var sessions = await GetAsync("chat-sessions", view.Query);
-        var chat = sessions.GetProperty("reporting")[0].GetProperty("dates").EnumerateArray().ToList();
-        var agent = sessions.GetProperty("reporting_agent")[0].GetProperty("dates").EnumerateArray().ToList();
+        var (chat, agent) = await SessionDaysAsync(view);
         var feedback = await DaysAsync("chats-feedback", view);
         var tools = await DaysAsync("tools", view);
         var users = (await GetAsync("user-activities", view.Query)).GetProperty("reporting")[0].GetProperty("users").GetArrayLength();
-        long Sum(IEnumerable<JsonElement> days, params string[] path) => days.Sum(d => path.Aggregate(d, (e, name) => e.GetProperty(name)).GetInt64());
         return new ExpectedTiles(
             ActiveUsers: users,
             Sessions: Sum(chat, "sessions", "sessions_count") + Sum(agent, "threads", "threads_count"),

@@ -84,9 +84,7 @@ public sealed class TableTests(DashboardServer server)
         var rows = lines.Skip(1).Select(line => header.Zip(line.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
         rows.Count.ShouldBe(view.Days);
 
-        var sessions = await server.Api.GetAsync("chat-sessions", view.Query);
-        var chat = sessions.GetProperty("reporting")[0].GetProperty("dates").EnumerateArray().ToList();
-        var agent = sessions.GetProperty("reporting_agent")[0].GetProperty("dates").EnumerateArray().ToList();
+        var (chat, agent) = await server.Api.SessionDaysAsync(view);
         var feedback = await server.Api.DaysAsync("chats-feedback", view);
         var tools = await server.Api.DaysAsync("tools", view);
         var activities = await server.Api.DaysAsync("user-activities", view);

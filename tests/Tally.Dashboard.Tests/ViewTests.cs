@@ -91,13 +91,11 @@ public sealed class ViewTests(DashboardServer server)
         }
 
         var api = server.Api;
-        var sessions = await api.GetAsync("chat-sessions", view.Query);
-        var chat = sessions.GetProperty("reporting")[0].GetProperty("dates").EnumerateArray().ToList();
-        var agent = sessions.GetProperty("reporting_agent")[0].GetProperty("dates").EnumerateArray().ToList();
+        var (chat, agent) = await api.SessionDaysAsync(view);
         var feedback = await api.DaysAsync("chats-feedback", view);
         var tools = await api.DaysAsync("tools", view);
         var activities = await api.DaysAsync("user-activities", view);
-        static double Sum(IEnumerable<JsonElement> days, params string[] path) => days.Sum(d => path.Aggregate(d, (e, name) => e.GetProperty(name)).GetInt64());
+        static double Sum(IEnumerable<JsonElement> days, params string[] path) => ReportApi.Sum(days, path);
         static double Total(JsonElement chart, string series) => chart.GetProperty("totals").GetProperty(series).GetDouble();
 
         var activity = await dashboard.ChartAsync("chart-activity");

@@ -8,6 +8,8 @@ import { daysBetween, isDay, presets, previousPeriod, readHash, resolvePreset, t
 import './styles.css';
 
 const keyStorage = 'tally.apiKey';
+// Weekly and monthly active users count days before the range, so they say nothing about the range itself.
+const happenedInRange = new Set(dailyColumns.filter((c) => c !== 'date' && !c.startsWith('weekly_') && !c.startsWith('monthly_')));
 const connectionsPageSize = 25;
 const numbers = new Intl.NumberFormat('en-US');
 const $ = (id) => document.getElementById(id);
@@ -148,7 +150,7 @@ async function load() {
     const memberCount = members.reporting[0]?.total_historical_members ?? 0;
     if (memberCount === 0) {
       setStatus('empty', `${view.company.name} has no data yet: the platform has not sent any event for this company. Its numbers appear here as soon as it does.`);
-    } else if (users.length === 0 && days.every((d) => dailyColumns.every((c) => c === 'date' || d[c] === 0))) {
+    } else if (users.length === 0 && days.every((d) => dailyColumns.every((c) => !happenedInRange.has(c) || d[c] === 0))) {
       setStatus('empty', `Nothing happened at ${view.company.name} from ${view.range.from} to ${view.range.to}: no sign-in, question, tool call or feedback. Try a longer or an earlier range.`);
     } else {
       setStatus(null);
@@ -344,7 +346,7 @@ function renderUsers() {
     if (state.users.sort?.key === key) th.setAttribute('aria-sort', state.users.sort.direction);
     else th.removeAttribute('aria-sort');
   }
-  fillTable($('users-table'), rows, (u) => [u.user_name, u.user_id, u.active_days_count, u.sessions_count, u.user_queries_count,
+  fillTable($('users-table'), rows, (u) => [u.user_name, String(u.user_id), u.active_days_count, u.sessions_count, u.user_queries_count,
     u.feedbacks_count, u.tool_calls_count, u.first_activity_date, u.last_activity_date, timestamp(u.last_connection)],
   state.users.rows.length === 0 ? 'Nobody was active in this range.' : 'No user matches the search.');
   $('users-count').textContent = `${numbers.format(rows.length)} of ${numbers.format(state.users.rows.length)} users`;

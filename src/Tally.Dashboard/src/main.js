@@ -111,7 +111,8 @@ function showView(view) {
   $('range-from').value = view.range.from;
   $('range-to').value = view.range.to;
   const length = daysBetween(view.range.from, view.range.to);
-  $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}), compared with ${view.previous.from} to ${view.previous.to}`;
+  const partial = view.range.to >= todayIn(view.company.timezone ?? 'UTC') ? '; today is not over yet' : '';
+  $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}${partial}), compared with ${view.previous.from} to ${view.previous.to}`;
 }
 
 // ---- Loading -------------------------------------------------------------------------------------------------

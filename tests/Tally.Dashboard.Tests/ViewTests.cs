@@ -80,6 +80,31 @@ public sealed class ViewTests(DashboardServer server)
         (await shared.TileAsync("sessions")).Value.ShouldBe((await server.Api.TilesAsync(custom)).Sessions);
     }
 
+    [Fact]
+    public async Task Hovering_a_chart_shows_the_days_values_and_the_legend_hides_a_series_from_the_keyboard()
+    {
+        await using var dashboard = await server.OpenAsync();
+        var view = await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=2&range=last-7-days");
+        var chart = dashboard.Page.Locator("#chart-activity");
+        var box = (await chart.BoundingBoxAsync())!;
+        await dashboard.Page.Mouse.MoveAsync(box.X + (box.Width / 2), box.Y + (box.Height / 2));
+
+        // The axis tooltip names the day and every series with its value.
+        var day = (await server.Api.SessionDaysAsync(view)).Chat.Select(d => d.GetProperty("date").GetString()!).ToList();
+        await dashboard.Page.WaitForFunctionAsync("() => /Sessions[\\s\\S]*Questions[\\s\\S]*Answers/.test(document.getElementById('chart-activity').innerText)");
+        var tooltip = await chart.InnerTextAsync();
+        day.ShouldContain(d => tooltip.Contains(d, StringComparison.Ordinal));
+
+        var answers = dashboard.Page.Locator("#chart-activity-legend [data-series='Answers']");
+        await answers.FocusAsync();
+        await dashboard.Page.Keyboard.PressAsync("Enter");
+        (await answers.GetAttributeAsync("aria-pressed")).ShouldBe("false");
+        (await chart.GetAttributeAsync("data-hidden")).ShouldBe("[\"Answers\"]");
+        await dashboard.Page.Keyboard.PressAsync("Space");
+        (await answers.GetAttributeAsync("aria-pressed")).ShouldBe("true");
+        (await chart.GetAttributeAsync("data-hidden")).ShouldBe("[]");
+    }
+
     /// <summary>Every chart covers exactly the view's days, and its series add up to the API's totals.</summary>
     private async Task ChartsShowAsync(DashboardPage dashboard, View view)
     {

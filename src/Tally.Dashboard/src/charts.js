@@ -1,4 +1,5 @@
 // The charts: ECharts line and bar charts with hover values (axis tooltip) and legends that toggle series.
+// The legend is HTML buttons rather than ECharts' canvas legend, so it works with a keyboard and a screen reader.
 import { BarChart, LineChart } from 'echarts/charts';
 import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
@@ -23,8 +24,8 @@ function baseOption(dates, series, { yName, percentAxis = false, secondAxis = nu
     aria: { enabled: true },
     animation: false,
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (v === null || v === undefined ? '—' : String(v)) },
-    legend: { type: 'scroll', top: 0 },
-    grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
+    legend: { show: false },
+    grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: dates, axisLabel: { formatter: (d) => d.slice(5) } },
     yAxis,
     series,
@@ -109,9 +110,38 @@ export function renderCharts(days, tools) {
       instances.set(definition.id, chart);
     }
     const option = definition.build(days, tools);
+    option.series.forEach((series, index) => {
+      const color = series.itemStyle?.color ?? palette[index % palette.length];
+      series.itemStyle = { ...series.itemStyle, color };
+      if (series.type === 'line') series.lineStyle = { ...series.lineStyle, color };
+    });
     chart.setOption(option, { notMerge: true });
     element.dataset.summary = summary(option);
+    element.dataset.hidden = '[]';
+    renderLegend(document.getElementById(`${definition.id}-legend`), chart, option.series);
   }
+}
+
+/** One toggle button per series; ECharts' legend state stays the truth (the buttons follow its events). */
+function renderLegend(legend, chart, series) {
+  legend.replaceChildren(...series.map((s) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'legend-item';
+    button.dataset.series = s.name;
+    button.setAttribute('aria-pressed', 'true');
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = s.itemStyle.color;
+    button.append(swatch, s.name);
+    button.addEventListener('click', () => chart.dispatchAction({ type: 'legendToggleSelect', name: s.name }));
+    return button;
+  }));
+  chart.off('legendselectchanged');
+  chart.on('legendselectchanged', ({ selected }) => {
+    for (const button of legend.children) button.setAttribute('aria-pressed', String(selected[button.dataset.series] !== false));
+    chart.getDom().dataset.hidden = JSON.stringify(Object.keys(selected).filter((name) => !selected[name]));
+  });
 }
 
 export function resizeCharts() {

@@ -421,7 +421,12 @@ function buildCharts() {
     chart.className = 'chart';
     chart.id = definition.id;
     chart.setAttribute('aria-labelledby', title.id);
-    card.append(title, chart);
+    const legend = document.createElement('div');
+    legend.className = 'legend';
+    legend.id = `${definition.id}-legend`;
+    legend.setAttribute('role', 'group');
+    legend.setAttribute('aria-label', `${definition.title}: series shown`);
+    card.append(title, legend, chart);
     return card;
   }));
 }

@@ -18,44 +18,29 @@ export function mergeDays({ sessions, feedback, tools, activities }) {
     if (!rows.has(date)) rows.set(date, Object.fromEntries(dailyColumns.map((c) => [c, c === 'date' ? date : 0])));
     return rows.get(date);
   };
-  for (const d of only(sessions)) {
-    Object.assign(row(d.date), {
+  // Each dated report fills its columns of the day's row.
+  const sources = [
+    [only(sessions), (d) => ({
       chat_sessions_count: d.sessions.sessions_count,
       chat_user_queries_count: d.chats.user_queries_count,
       chat_model_responses_count: d.chats.model_responses_count,
       chat_model_responses_with_docs_count: d.chats.model_responses_with_docs_count,
-    });
-  }
-  for (const d of onlyAgent(sessions)) {
-    Object.assign(row(d.date), {
+    })],
+    [onlyAgent(sessions), (d) => ({
       agent_threads_count: d.threads.threads_count,
       agent_user_queries_count: d.chats.user_queries_count,
       agent_model_responses_count: d.chats.model_responses_count,
       agent_model_responses_with_docs_count: d.chats.model_responses_with_docs_count,
-    });
-  }
-  for (const d of only(feedback)) {
-    Object.assign(row(d.date), {
-      likes_count: d.feedbacks.likes_count,
-      dislikes_count: d.feedbacks.dislikes_count,
-      copies_count: d.feedbacks.copies_count,
-      flags_count: d.feedbacks.flags_count,
-    });
-  }
-  for (const d of only(tools)) {
-    Object.assign(row(d.date), {
+    })],
+    [only(feedback), (d) => ({ ...d.feedbacks })],
+    [only(tools), (d) => ({
       tool_calls_count: d.tool_calls_count,
       tool_errors_count: d.tools.reduce((sum, t) => sum + t.errors_count, 0),
-    });
-  }
-  for (const d of only(activities)) {
-    Object.assign(row(d.date), {
-      active_users_count: d.active_users_count,
-      new_active_users_count: d.new_active_users_count,
-      weekly_active_users_count: d.weekly_active_users_count,
-      monthly_active_users_count: d.monthly_active_users_count,
-      connections_count: d.connections_count,
-    });
+    })],
+    [only(activities), ({ date: _, ...counts }) => counts],
+  ];
+  for (const [days, columns] of sources) {
+    for (const d of days) Object.assign(row(d.date), columns(d));
   }
   return [...rows.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
 }

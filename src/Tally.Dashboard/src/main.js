@@ -17,9 +17,12 @@ const $ = (id) => document.getElementById(id);
 const state = {
   key: null,
   companies: [],
+  // Incremented by every load; an answer that arrives for an older load is dropped.
   loading: 0,
   view: null,
   data: null,
+  documents: [],
+  tools: [],
   users: { rows: [], sort: null, query: '' },
   connections: { cursors: [null], index: 0, next: null, rows: [] },
 };

@@ -72,6 +72,7 @@ public static class TallyApplication
 
             return next(context);
         });
+        app.UseDashboardFiles();
         app.UseRouting();
         app.UseTallyAccess();
 

@@ -1,0 +1,480 @@
+// The dashboard page: signs in with an API key kept in sessionStorage, reads the public reporting API for one
+// company and one range (both in the URL hash), and draws tiles, charts and tables from what it answers.
+import { ApiError, UnreachableError, getReport } from './api.js';
+import { chartDefinitions, renderCharts, resizeCharts } from './charts.js';
+import { download, toCsv } from './csv.js';
+import { dailyColumns, documentTotals, mergeDays, tileNumbers, toolSeries, toolTotals } from './daily.js';
+import { daysBetween, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
+import './styles.css';
+
+const keyStorage = 'tally.apiKey';
+// Weekly and monthly active users count days before the range, so they say nothing about the range itself.
+const happenedInRange = new Set(dailyColumns.filter((c) => c !== 'date' && !c.startsWith('weekly_') && !c.startsWith('monthly_')));
+const connectionsPageSize = 25;
+const numbers = new Intl.NumberFormat('en-US');
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  key: null,
+  companies: [],
+  // Incremented by every load; an answer that arrives for an older load is dropped.
+  loading: 0,
+  view: null,
+  data: null,
+  documents: [],
+  tools: [],
+  users: { rows: [], sort: null, query: '' },
+  connections: { cursors: [null], index: 0, next: null, rows: [] },
+};
+
+// ---- Sign-in -------------------------------------------------------------------------------------------------
+
+function showSignIn(message) {
+  state.key = null;
+  sessionStorage.removeItem(keyStorage);
+  $('dashboard').hidden = true;
+  $('sign-out').hidden = true;
+  $('company-name').hidden = true;
+  $('company-picker-label').hidden = true;
+  $('sign-in').hidden = false;
+  showMessage($('sign-in-error'), message);
+  $('api-key').value = '';
+  $('api-key').focus();
+}
+
+function signInMessage(error) {
+  if (error instanceof UnreachableError) return `Cannot reach the Tally server at ${window.location.origin}. Check that it is running, then try again.`;
+  if (error instanceof ApiError && error.status === 401) return `This API key was not accepted (${error.detail}). Check that you pasted the whole key and that it has not been revoked.`;
+  if (error instanceof ApiError && error.status === 403) return 'This key may not read reports: sign in with an instance-admin or a company-admin key (an ingest key only sends events).';
+  if (error instanceof ApiError && error.status === 429) return 'Too many attempts from this address: wait a few seconds and try again.';
+  return `Signing in failed: ${error.message}`;
+}
+
+/**
+ * The companies this key may see, from the same public report every caller uses: without company_id it has one
+ * element per company for an instance admin, and the caller's own company for a company admin.
+ */
+async function readCompanies(key) {
+  const users = await getReport(key, 'users', { start_date: todayIn('UTC') });
+  return users.reporting.map((r) => ({ ...r.company, members: r.total_historical_members }));
+}
+
+async function signIn(key) {
+  $('sign-in-button').disabled = true;
+  try {
+    state.companies = await readCompanies(key);
+  } catch (error) {
+    showSignIn(signInMessage(error));
+    return;
+  } finally {
+    $('sign-in-button').disabled = false;
+  }
+  state.key = key;
+  sessionStorage.setItem(keyStorage, key);
+  enterDashboard();
+}
+
+function enterDashboard() {
+  $('sign-in').hidden = true;
+  $('sign-out').hidden = false;
+  $('dashboard').hidden = false;
+  const picker = $('company-picker');
+  picker.replaceChildren(...state.companies.map((c) => new Option(`${c.name} (#${c.id})`, String(c.id))));
+  // Only an instance admin sees more than one company; a company admin sees its own name and nothing to pick.
+  $('company-picker-label').hidden = state.companies.length < 2;
+  $('company-name').hidden = state.companies.length !== 1;
+  if (state.companies.length === 0) {
+    setStatus('empty', 'No company exists yet. Companies appear as soon as the platform sends their first events (or an instance admin creates them).');
+    return;
+  }
+  load();
+}
+
+// ---- The view: company and range, from the URL hash -------------------------------------------------------
+
+function currentView() {
+  const wanted = readHash(window.location.hash);
+  const company = state.companies.find((c) => c.id === wanted.company) ?? state.companies[0];
+  const range = wanted.custom ?? resolvePreset(wanted.preset, todayIn(company.timezone ?? 'UTC'));
+  const view = { company, preset: wanted.preset, custom: wanted.custom, range, previous: previousPeriod(range) };
+  const canonical = writeHash({ company: company.id, preset: view.preset, custom: view.custom });
+  if (canonical !== window.location.hash) window.history.replaceState(null, '', canonical);
+  return view;
+}
+
+function navigate(changes) {
+  const view = readHash(window.location.hash);
+  window.location.hash = writeHash({ ...view, company: view.company ?? state.view?.company.id, ...changes });
+}
+
+function showView(view) {
+  $('company-picker').value = String(view.company.id);
+  $('company-name').textContent = view.company.name;
+  $('range-preset').value = view.preset;
+  $('range-from').value = view.range.from;
+  $('range-to').value = view.range.to;
+  const length = daysBetween(view.range.from, view.range.to);
+  const partial = view.range.to >= todayIn(view.company.timezone ?? 'UTC') ? '; today is not over yet' : '';
+  $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}${partial}), compared with ${view.previous.from} to ${view.previous.to}`;
+}
+
+// ---- Loading -------------------------------------------------------------------------------------------------
+
+async function load() {
+  const view = currentView();
+  state.view = view;
+  showView(view);
+  const ticket = ++state.loading;
+  delete $('dashboard').dataset.loaded;
+  setStatus('loading', 'Loading…');
+  const scope = { company_id: view.company.id, start_date: view.range.from, end_date: view.range.to };
+  const before = { company_id: view.company.id, start_date: view.previous.from, end_date: view.previous.to };
+  const report = (name, parameters) => getReport(state.key, name, parameters);
+  try {
+    const [sessions, feedback, tools, documents, activities, members, previousSessions, previousFeedback, previousTools, previousActivities] =
+      await Promise.all([
+        report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', scope),
+        report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
+        report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),
+      ]);
+    if (ticket !== state.loading) return;
+    const days = mergeDays({ sessions, feedback, tools, activities });
+    const previousDays = mergeDays({ sessions: previousSessions, feedback: previousFeedback, tools: previousTools, activities: previousActivities });
+    const users = activities.reporting[0]?.users ?? [];
+    state.data = { view, days, tools, documents, users };
+    renderTiles(tileNumbers(days, users.length), tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), daysBetween(view.range.from, view.range.to));
+    renderCharts(days, toolSeries(tools));
+    renderDocuments(documentTotals(documents));
+    renderTools(toolTotals(tools));
+    state.users.rows = users;
+    renderUsers();
+    state.connections = { cursors: [null], index: 0, next: null, rows: [] };
+    await loadConnections(ticket);
+    if (ticket !== state.loading) return;
+    const memberCount = members.reporting[0]?.total_historical_members ?? 0;
+    if (memberCount === 0) {
+      setStatus('empty', `${view.company.name} has no data yet: the platform has not sent any event for this company. Its numbers appear here as soon as it does.`);
+    } else if (users.length === 0 && days.every((d) => dailyColumns.every((c) => !happenedInRange.has(c) || d[c] === 0))) {
+      setStatus('empty', `Nothing happened at ${view.company.name} from ${view.range.from} to ${view.range.to}: no sign-in, question, tool call or feedback. Try a longer or an earlier range.`);
+    } else {
+      setStatus(null);
+    }
+    markLoaded(view);
+  } catch (error) {
+    if (ticket === state.loading) failed(error);
+  }
+}
+
+/** What is on screen, for people who script the page (and its tests): company, range, and when it became ready. */
+function markLoaded(view) {
+  const dashboard = $('dashboard');
+  dashboard.dataset.loaded = `${view.company.id}|${view.range.from}|${view.range.to}`;
+  dashboard.dataset.readyAfterMs ??= String(Math.round(performance.now()));
+}
+
+function failed(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    showSignIn(`Your key is no longer accepted (${error.detail}). Sign in again.`);
+  } else if (error instanceof UnreachableError) {
+    setStatus('error', `Cannot reach the Tally server at ${window.location.origin}. Check that it is running, then retry.`, true);
+  } else {
+    setStatus('error', `The server answered with an error: ${error.message}`, true);
+  }
+}
+
+function setStatus(kind, text, retry = false) {
+  const status = $('status');
+  document.body.setAttribute('aria-busy', String(kind === 'loading'));
+  $('dashboard').classList.toggle('is-loading', kind === 'loading');
+  status.className = `message ${kind ?? ''}`;
+  status.dataset.kind = kind ?? '';
+  $('dashboard').dataset.state = kind === 'loading' || kind === 'error' ? kind : 'ready';
+  status.hidden = kind === null;
+  status.replaceChildren(text ?? '');
+  if (retry) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.id = 'retry';
+    button.textContent = 'Retry';
+    button.addEventListener('click', load);
+    status.append(' ', button);
+  }
+}
+
+function showMessage(element, text) {
+  element.hidden = !text;
+  element.textContent = text ?? '';
+}
+
+// ---- Tiles ---------------------------------------------------------------------------------------------------
+
+const shareTiles = new Set(['grounded', 'satisfaction']);
+
+function renderTiles(current, previous, length) {
+  for (const tile of document.querySelectorAll('.tile')) {
+    const name = tile.dataset.tile;
+    const now = current[name];
+    const then = previous[name];
+    const isShare = shareTiles.has(name);
+    tile.dataset.value = now.value ?? '';
+    tile.dataset.previous = then.value ?? '';
+    if (isShare) {
+      tile.dataset.part = now.part;
+      tile.dataset.whole = now.whole;
+    }
+    tile.querySelector('.value').textContent = isShare ? formatShare(now.value) : numbers.format(now.value);
+    const change = tile.querySelector('.change');
+    const { text, direction } = isShare ? shareChange(now.value, then.value) : countChange(now.value, then.value);
+    change.textContent = `${text} vs previous ${length} day${length === 1 ? '' : 's'}`;
+    change.dataset.direction = direction;
+  }
+}
+
+const formatShare = (value) => (value === null ? '—' : `${value.toFixed(1)} %`);
+
+function countChange(now, then) {
+  if (then === 0) return now === 0 ? { text: 'No change', direction: 'flat' } : { text: `New (was 0)`, direction: 'up' };
+  const change = (100 * (now - then)) / then;
+  return arrow(change, `${Math.abs(change).toFixed(1)} %`);
+}
+
+function shareChange(now, then) {
+  if (now === null || then === null) return { text: 'No comparison', direction: 'flat' };
+  const change = now - then;
+  return arrow(change, `${Math.abs(change).toFixed(1)} pts`);
+}
+
+function arrow(change, magnitude) {
+  if (Math.abs(change) < 0.05) return { text: 'No change', direction: 'flat' };
+  return change > 0 ? { text: `▲ up ${magnitude}`, direction: 'up' } : { text: `▼ down ${magnitude}`, direction: 'down' };
+}
+
+// ---- Tables --------------------------------------------------------------------------------------------------
+
+function cells(row, values) {
+  for (const value of values) {
+    const cell = row.insertCell();
+    if (typeof value === 'number') {
+      cell.className = 'number';
+      cell.textContent = numbers.format(value);
+    } else {
+      cell.textContent = value ?? '—';
+    }
+  }
+}
+
+function fillTable(table, rows, toCells, emptyText) {
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  if (rows.length === 0) {
+    const cell = body.insertRow().insertCell();
+    cell.colSpan = table.tHead.rows[0].cells.length;
+    cell.className = 'empty';
+    cell.textContent = emptyText;
+    return;
+  }
+  for (const row of rows) cells(body.insertRow(), toCells(row));
+}
+
+function renderDocuments(documents) {
+  state.documents = documents;
+  fillTable($('documents-table'), documents.slice(0, 10), (d) => [d.document_title ?? d.document_filename, d.document_filename, d.usage_count],
+    'No answer used a document in this range.');
+}
+
+function renderTools(tools) {
+  state.tools = tools;
+  fillTable($('tools-table'), tools, (t) => [t.tool_name, t.tool_type, t.usage_count, t.errors_count, `${t.error_rate_percent.toFixed(1)} %`],
+    'No tool was called in this range.');
+}
+
+const userColumns = [
+  { key: 'user_name', label: 'User', text: true },
+  { key: 'user_id', label: 'Id' },
+  { key: 'active_days_count', label: 'Active days' },
+  { key: 'sessions_count', label: 'Sessions' },
+  { key: 'user_queries_count', label: 'Questions' },
+  { key: 'feedbacks_count', label: 'Feedback' },
+  { key: 'tool_calls_count', label: 'Tool calls' },
+  { key: 'first_activity_date', label: 'First active', text: true },
+  { key: 'last_activity_date', label: 'Last active', text: true },
+  { key: 'last_connection', label: 'Last connection (UTC)', text: true },
+];
+
+function userHeader() {
+  const row = $('users-table').tHead.rows[0];
+  row.replaceChildren(...userColumns.map((column) => {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    if (!column.text) th.className = 'number';
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'sort';
+    button.dataset.sort = column.key;
+    button.textContent = column.label;
+    button.addEventListener('click', () => sortUsers(column));
+    th.append(button);
+    return th;
+  }));
+}
+
+function sortUsers(column) {
+  const sort = state.users.sort;
+  const direction = sort?.key === column.key ? (sort.direction === 'ascending' ? 'descending' : 'ascending') : (column.text ? 'ascending' : 'descending');
+  state.users.sort = { key: column.key, direction };
+  renderUsers();
+}
+
+function visibleUsers() {
+  const query = state.users.query.trim().toLowerCase();
+  let rows = state.users.rows.filter((u) => !query || (u.user_name ?? '').toLowerCase().includes(query) || String(u.user_id).includes(query));
+  const sort = state.users.sort;
+  if (sort) {
+    const sign = sort.direction === 'ascending' ? 1 : -1;
+    // Nulls (no name, never connected) sort last either way; ties keep the API's order (questions, then id).
+    rows = rows.map((u, index) => ({ u, index })).sort((a, b) => {
+      const x = a.u[sort.key];
+      const y = b.u[sort.key];
+      if (x === null || y === null) return x === y ? a.index - b.index : x === null ? 1 : -1;
+      const order = typeof x === 'number' ? x - y : x.localeCompare(y);
+      return order * sign || a.index - b.index;
+    }).map(({ u }) => u);
+  }
+  return rows;
+}
+
+function renderUsers() {
+  const rows = visibleUsers();
+  for (const th of $('users-table').tHead.rows[0].cells) {
+    const key = th.querySelector('button').dataset.sort;
+    if (state.users.sort?.key === key) th.setAttribute('aria-sort', state.users.sort.direction);
+    else th.removeAttribute('aria-sort');
+  }
+  fillTable($('users-table'), rows, (u) => [u.user_name, String(u.user_id), u.active_days_count, u.sessions_count, u.user_queries_count,
+    u.feedbacks_count, u.tool_calls_count, u.first_activity_date, u.last_activity_date, timestamp(u.last_connection)],
+  state.users.rows.length === 0 ? 'Nobody was active in this range.' : 'No user matches the search.');
+  $('users-count').textContent = `${numbers.format(rows.length)} of ${numbers.format(state.users.rows.length)} users`;
+}
+
+const timestamp = (value) => (value ? value.replace('T', ' ').replace('Z', '') : null);
+
+async function loadConnections(ticket = state.loading) {
+  const view = state.view;
+  const page = state.connections;
+  $('connections-older').disabled = true;
+  $('connections-newer').disabled = true;
+  const answer = await getReport(state.key, 'connections', {
+    company_id: view.company.id, start_date: view.range.from, end_date: view.range.to, limit: connectionsPageSize,
+    cursor: page.cursors[page.index],
+  });
+  if (ticket !== state.loading) return;
+  const company = answer.reporting[0];
+  page.rows = company?.connections ?? [];
+  page.next = company?.next ?? null;
+  fillTable($('connections-table'), page.rows, (c) => [timestamp(c.timestamp), c.user_name ?? `#${c.user_id}`, c.auth_method, c.ip, c.user_agent],
+    'Nobody signed in during this range.');
+  $('connections-page').textContent = `Page ${page.index + 1}`;
+  $('connections-older').disabled = page.next === null;
+  $('connections-newer').disabled = page.index === 0;
+}
+
+async function turnConnectionsPage(step) {
+  const page = state.connections;
+  if (step > 0) {
+    if (!page.next) return;
+    page.cursors[page.index + 1] = page.next;
+  }
+  page.index = Math.max(0, page.index + step);
+  try {
+    await loadConnections();
+  } catch (error) {
+    failed(error);
+  }
+}
+
+// ---- Export --------------------------------------------------------------------------------------------------
+
+function exportTable(name) {
+  const { view, days } = state.data;
+  const company = { company_id: view.company.id, company_name: view.company.name };
+  const withCompany = (rows) => rows.map((row) => ({ ...company, ...row }));
+  const tables = {
+    documents: [['company_id', 'company_name', 'document_id', 'document_filename', 'document_title', 'usage_count'], state.documents],
+    tools: [['company_id', 'company_name', 'tool_name', 'tool_type', 'usage_count', 'errors_count', 'error_rate_percent'], state.tools],
+    // The same columns as the API's user-activities?table=users&format=csv; the rows the table shows, in its order.
+    users: [['company_id', 'company_name', 'user_id', 'user_name', 'active_days_count', 'sessions_count', 'user_queries_count',
+      'feedbacks_count', 'tool_calls_count', 'first_activity_date', 'last_activity_date', 'last_connection'], visibleUsers()],
+    connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], state.connections.rows],
+    daily: [['company_id', 'company_name', ...dailyColumns], days],
+  };
+  const [columns, rows] = tables[name];
+  download(`tally-${view.company.id}-${name}-${view.range.from}-to-${view.range.to}.csv`, toCsv(columns, withCompany(rows)));
+}
+
+// ---- Wiring --------------------------------------------------------------------------------------------------
+
+function buildCharts() {
+  $('charts').replaceChildren(...chartDefinitions.map((definition) => {
+    const card = document.createElement('article');
+    card.className = 'card';
+    const title = document.createElement('h3');
+    title.id = `${definition.id}-title`;
+    title.textContent = definition.title;
+    const chart = document.createElement('div');
+    chart.className = 'chart';
+    chart.id = definition.id;
+    chart.setAttribute('aria-labelledby', title.id);
+    const legend = document.createElement('div');
+    legend.className = 'legend';
+    legend.id = `${definition.id}-legend`;
+    legend.setAttribute('role', 'group');
+    legend.setAttribute('aria-label', `${definition.title}: series shown`);
+    card.append(title, legend, chart);
+    return card;
+  }));
+}
+
+function wire() {
+  $('range-preset').replaceChildren(...presets.map((p) => new Option(p.label, p.id)), new Option('Custom range', 'custom'));
+  buildCharts();
+  userHeader();
+  $('sign-in-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = $('api-key').value.trim();
+    if (key) signIn(key);
+  });
+  $('sign-out').addEventListener('click', () => showSignIn(null));
+  $('company-picker').addEventListener('change', (event) => navigate({ company: Number(event.target.value) }));
+  $('range-preset').addEventListener('change', (event) => {
+    if (event.target.value === 'custom') {
+      $('range-from').focus();
+      return;
+    }
+    navigate({ preset: event.target.value, custom: null });
+  });
+  $('range-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const from = $('range-from').value;
+    const to = $('range-to').value;
+    if (isDay(from) && isDay(to) && from <= to) navigate({ preset: 'custom', custom: { from, to } });
+    else setStatus('error', 'Choose a start day on or before the end day.');
+  });
+  $('users-search').addEventListener('input', (event) => {
+    state.users.query = event.target.value;
+    renderUsers();
+  });
+  $('connections-older').addEventListener('click', () => turnConnectionsPage(1));
+  $('connections-newer').addEventListener('click', () => turnConnectionsPage(-1));
+  for (const button of document.querySelectorAll('[data-export]')) button.addEventListener('click', () => exportTable(button.dataset.export));
+  window.addEventListener('hashchange', () => state.key && state.companies.length > 0 && load());
+  let resizing;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(resizeCharts, 100);
+  });
+}
+
+wire();
+const savedKey = sessionStorage.getItem(keyStorage);
+if (savedKey) signIn(savedKey);
+else showSignIn(null);

@@ -105,8 +105,10 @@ public sealed partial class DuckDbStore
             }
 
             var windowStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29));
+            // One pass gives the windows and, for the days of the range, the active users and connections (a
+            // connection is an activity event, so every day with connections is an active day).
             using (var command = Command(connection, $"""
-                SELECT user_id, day FROM user_days
+                SELECT user_id, day, connections FROM user_days
                 WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
                 ORDER BY user_id, day
                 """, companyId, windowStart, days.Last))
@@ -117,7 +119,14 @@ public sealed partial class DuckDbStore
                 while (reader.Read())
                 {
                     var activeUser = reader.GetInt64(0);
-                    var day = Day(reader, 1).DayNumber;
+                    var activeDay = Day(reader, 1);
+                    var day = activeDay.DayNumber;
+                    if (activeDay >= days.First)
+                    {
+                        var row = byDay.GetValueOrDefault(activeDay);
+                        byDay[activeDay] = row with { Active = row.Active + 1, Connections = row.Connections + reader.GetInt64(2) };
+                    }
+
                     var covered = activeUser == previousUser ? previous : int.MinValue;
                     Change(Math.Max(day, covered == int.MinValue ? day : covered + 7), week: 1, month: 0);
                     Change(day + 7, week: -1, month: 0);
@@ -125,19 +134,6 @@ public sealed partial class DuckDbStore
                     Change(day + 30, week: 0, month: -1);
                     previousUser = activeUser;
                     previous = day;
-                }
-            }
-
-            using (var command = Command(connection, $"""
-                SELECT day, count(*) FILTER (WHERE active), sum(connections)::BIGINT FROM user_days
-                WHERE company_id = $1 AND day BETWEEN $2 AND $3 {user} GROUP BY day
-                """, companyId, days.First, days.Last))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var row = byDay.GetValueOrDefault(Day(reader, 0));
-                    byDay[Day(reader, 0)] = row with { Active = reader.GetInt64(1), Connections = reader.GetInt64(2) };
                 }
             }
 
@@ -176,30 +172,36 @@ public sealed partial class DuckDbStore
     public Task<IReadOnlyList<UserActivity>> ReadUserActivityAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
         ReportAsync<IReadOnlyList<UserActivity>>(connection =>
         {
-            var user = userId is { } id ? $"AND u.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+            var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+            // Aggregate the user-days first and join the few resulting users to their names, rather than joining
+            // every user-day row.
             using var command = Command(connection, $"""
-                SELECT u.user_id, any_value(m.user_name),
-                    count(*) FILTER (WHERE u.active AND u.day >= $2),
-                    coalesce(sum(u.sessions) FILTER (WHERE u.day >= $2), 0)::BIGINT,
-                    coalesce(sum(u.queries) FILTER (WHERE u.day >= $2), 0)::BIGINT,
-                    coalesce(sum(u.feedbacks) FILTER (WHERE u.day >= $2), 0)::BIGINT,
-                    coalesce(sum(u.tool_calls) FILTER (WHERE u.day >= $2), 0)::BIGINT,
-                    min(u.day) FILTER (WHERE u.active AND u.day >= $2),
-                    max(u.day) FILTER (WHERE u.active AND u.day >= $2),
-                    max(u.last_connection)
-                FROM user_days u LEFT JOIN members m ON m.company_id = u.company_id AND m.user_id = u.user_id
-                WHERE u.company_id = $1 AND u.day <= $3 {user}
-                GROUP BY u.user_id
-                HAVING count(*) FILTER (WHERE u.active AND u.day >= $2) > 0
+                SELECT u.*, m.user_name
+                FROM (
+                    SELECT user_id,
+                        count(*) FILTER (WHERE active AND day >= $2) AS active_days,
+                        coalesce(sum(sessions) FILTER (WHERE day >= $2), 0)::BIGINT,
+                        coalesce(sum(queries) FILTER (WHERE day >= $2), 0)::BIGINT,
+                        coalesce(sum(feedbacks) FILTER (WHERE day >= $2), 0)::BIGINT,
+                        coalesce(sum(tool_calls) FILTER (WHERE day >= $2), 0)::BIGINT,
+                        min(day) FILTER (WHERE active AND day >= $2),
+                        max(day) FILTER (WHERE active AND day >= $2),
+                        max(last_connection)
+                    FROM user_days
+                    WHERE company_id = $1 AND day <= $3 {user}
+                    GROUP BY user_id
+                    HAVING active_days > 0
+                ) u
+                LEFT JOIN members m ON m.company_id = $1 AND m.user_id = u.user_id
                 """, companyId, days.First, days.Last);
             using var reader = command.ExecuteReader();
             var rows = new List<UserActivity>();
             while (reader.Read())
             {
-                rows.Add(new UserActivity(reader.GetInt64(0), NullableString(reader, 1), reader.GetInt64(2),
-                    reader.GetInt64(3), reader.GetInt64(4),
-                    reader.GetInt64(5), reader.GetInt64(6),
-                    Day(reader, 7), Day(reader, 8), NullableDateTime(reader, 9)));
+                rows.Add(new UserActivity(reader.GetInt64(0), NullableString(reader, 9), reader.GetInt64(1),
+                    reader.GetInt64(2), reader.GetInt64(3),
+                    reader.GetInt64(4), reader.GetInt64(5),
+                    Day(reader, 6), Day(reader, 7), NullableDateTime(reader, 8)));
             }
 
             return rows;

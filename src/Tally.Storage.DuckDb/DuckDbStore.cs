@@ -125,6 +125,9 @@ public sealed partial class DuckDbStore : ITallyStore
         var count = Convert.ToInt64(Scalar(_writer, "SELECT count(*) FROM events"), CultureInfo.InvariantCulture);
         var filter = new StoredKeyFilter(2 * count);
         using var command = Command(_writer, "SELECT company_id, event_id FROM events");
+        // Streamed chunk by chunk: a materialised result of every key would hold ~60 bytes per event in DuckDB's
+        // memory at once (600 MB at 10 M events), and the process keeps that high-water mark.
+        command.UseStreamingMode = true;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -88,19 +88,26 @@ public sealed partial class DuckDbStore
         ReportAsync<IReadOnlyList<ActiveUsersDay>>(connection =>
         {
             var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
-            var byDay = new Dictionary<DateOnly, (long Active, long New, long WeekChange, long MonthChange, long Connections)>();
+
+            // Per-day counters in arrays indexed from the first day a window change can fall on: a range has at most
+            // a few thousand days, and array slots are much cheaper than a dictionary per (user, day) pair.
+            var origin = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 30);
+            var length = days.Last.DayNumber - origin + 1;
+            var active = new long[length];
+            var newUsers = new long[length];
+            var connections = new long[length];
+            var weekChange = new long[length];
+            var monthChange = new long[length];
 
             // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
             // window; only the part not covered by the user's previous active day is added, so each user counts once
             // per day. The changes are summed per day here and accumulated below. The active (user, day) pairs of the
             // range and the 29 days before it are few (users x days), and reading them beats a window query.
-            void Change(int dayNumber, long week, long month)
+            void Change(long[] changes, int dayNumber, long change)
             {
                 if (dayNumber <= days.Last.DayNumber)
                 {
-                    var day = DateOnly.FromDayNumber(dayNumber);
-                    var row = byDay.GetValueOrDefault(day);
-                    byDay[day] = row with { WeekChange = row.WeekChange + week, MonthChange = row.MonthChange + month };
+                    changes[dayNumber - origin] += change;
                 }
             }
 
@@ -119,19 +126,18 @@ public sealed partial class DuckDbStore
                 while (reader.Read())
                 {
                     var activeUser = reader.GetInt64(0);
-                    var activeDay = Day(reader, 1);
-                    var day = activeDay.DayNumber;
-                    if (activeDay >= days.First)
+                    var day = Day(reader, 1).DayNumber;
+                    if (day >= days.First.DayNumber)
                     {
-                        var row = byDay.GetValueOrDefault(activeDay);
-                        byDay[activeDay] = row with { Active = row.Active + 1, Connections = row.Connections + reader.GetInt64(2) };
+                        active[day - origin]++;
+                        connections[day - origin] += reader.GetInt64(2);
                     }
 
                     var covered = activeUser == previousUser ? previous : int.MinValue;
-                    Change(Math.Max(day, covered == int.MinValue ? day : covered + 7), week: 1, month: 0);
-                    Change(day + 7, week: -1, month: 0);
-                    Change(Math.Max(day, covered == int.MinValue ? day : covered + 30), week: 0, month: 1);
-                    Change(day + 30, week: 0, month: -1);
+                    Change(weekChange, Math.Max(day, covered == int.MinValue ? day : covered + 7), 1);
+                    Change(weekChange, day + 7, -1);
+                    Change(monthChange, Math.Max(day, covered == int.MinValue ? day : covered + 30), 1);
+                    Change(monthChange, day + 30, -1);
                     previousUser = activeUser;
                     previous = day;
                 }
@@ -145,8 +151,7 @@ public sealed partial class DuckDbStore
             {
                 while (reader.Read())
                 {
-                    var row = byDay.GetValueOrDefault(Day(reader, 0));
-                    byDay[Day(reader, 0)] = row with { New = reader.GetInt64(1) };
+                    newUsers[Day(reader, 0).DayNumber - origin] = reader.GetInt64(1);
                 }
             }
 
@@ -154,15 +159,14 @@ public sealed partial class DuckDbStore
             var rows = new List<ActiveUsersDay>();
             long weekly = 0, monthly = 0;
             // Counted by day number, so that a range may start on 0001-01-01 or end on 9999-12-31.
-            for (var number = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 30); number <= days.Last.DayNumber; number++)
+            for (var number = origin; number <= days.Last.DayNumber; number++)
             {
-                var day = DateOnly.FromDayNumber(number);
-                var row = byDay.GetValueOrDefault(day);
-                weekly += row.WeekChange;
-                monthly += row.MonthChange;
-                if (day >= days.First && (row.Active | row.New | row.Connections | weekly | monthly) != 0)
+                var slot = number - origin;
+                weekly += weekChange[slot];
+                monthly += monthChange[slot];
+                if (number >= days.First.DayNumber && (active[slot] | newUsers[slot] | connections[slot] | weekly | monthly) != 0)
                 {
-                    rows.Add(new ActiveUsersDay(day, row.Active, row.New, weekly, monthly, row.Connections));
+                    rows.Add(new ActiveUsersDay(DateOnly.FromDayNumber(number), active[slot], newUsers[slot], weekly, monthly, connections[slot]));
                 }
             }
 

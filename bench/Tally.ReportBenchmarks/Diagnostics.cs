@@ -52,40 +52,24 @@ internal static class Diagnostics
                     FROM user_days WHERE company_id = {c} AND day <= {l} GROUP BY user_id
                 )
                 """),
-            ("user-activities", "1 week/month windows (lag + 4-way UNION ALL)", $"""
-                WITH a AS (
-                    SELECT day, lag(day) OVER (PARTITION BY user_id ORDER BY day) AS previous
-                    FROM user_days WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
-                )
-                SELECT d, sum(week)::BIGINT, sum(month)::BIGINT FROM (
-                    SELECT greatest(day, coalesce(previous + 7, day)) AS d, 1 AS week, 0 AS month FROM a
-                    UNION ALL SELECT day + 7, -1, 0 FROM a
-                    UNION ALL SELECT greatest(day, coalesce(previous + 30, day)), 0, 1 FROM a
-                    UNION ALL SELECT day + 30, 0, -1 FROM a
-                ) WHERE d <= {l} GROUP BY d
+            ("user-activities", "1 active user-days of the windows (grouped in C#)", $"""
+                SELECT user_id, day, connections FROM user_days
+                WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
                 """),
-            ("user-activities", "2 active users + connections per day", $"""
-                SELECT day, count(*) FILTER (WHERE active), sum(connections)::BIGINT FROM user_days
-                WHERE company_id = {c} AND day BETWEEN {f} AND {l} GROUP BY day
-                """),
-            ("user-activities", "3 new active users per day", $"""
+            ("user-activities", "2 new active users per day", $"""
                 SELECT first_active_day, count(*) FROM members
                 WHERE company_id = {c} AND first_active_day BETWEEN {f} AND {l} GROUP BY first_active_day
                 """),
-            ("user-activities", "4 per-user table", $"""
-                SELECT u.user_id, any_value(m.user_name),
-                    count(*) FILTER (WHERE u.active AND u.day >= {f}),
-                    coalesce(sum(u.sessions) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
-                    coalesce(sum(u.queries) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
-                    coalesce(sum(u.feedbacks) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
-                    coalesce(sum(u.tool_calls) FILTER (WHERE u.day >= {f}), 0)::BIGINT,
-                    min(u.day) FILTER (WHERE u.active AND u.day >= {f}),
-                    max(u.day) FILTER (WHERE u.active AND u.day >= {f}),
-                    max(u.last_connection)
-                FROM user_days u LEFT JOIN members m ON m.company_id = u.company_id AND m.user_id = u.user_id
-                WHERE u.company_id = {c} AND u.day <= {l}
-                GROUP BY u.user_id
-                HAVING count(*) FILTER (WHERE u.active AND u.day >= {f}) > 0
+            ("user-activities", "3 per-user counts (added up in C#)", $"""
+                SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
+                WHERE company_id = {c} AND active AND day BETWEEN {f} AND {l}
+                """),
+            ("user-activities", "4 last connection before the range", $"""
+                SELECT user_id, max(last_connection) FROM user_days
+                WHERE company_id = {c} AND day < {f} AND last_connection IS NOT NULL GROUP BY user_id
+                """),
+            ("user-activities", "5 names", $"""
+                SELECT user_id, user_name FROM members WHERE company_id = {c} AND user_name IS NOT NULL
                 """),
             ("connections", "first page (101 rows)", $"""
                 SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
@@ -96,9 +80,6 @@ internal static class Diagnostics
                 """),
             ("every read", "open a connection + SELECT 1", "SELECT 1"),
             // Alternatives, to size a fix: what the slow statements would cost in another form.
-            ("alt. user-activities", "read active (user, day) pairs for windows in C#", $"""
-                SELECT user_id, day FROM user_days WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
-                """),
             ("alt. connections", "first page, last 7 days first", $"""
                 SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
                 FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id

@@ -113,19 +113,17 @@ public sealed partial class DuckDbStore
 
             var windowStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29));
             // One pass gives the windows and, for the days of the range, the active users and connections (a
-            // connection is an activity event, so every day with connections is an active day).
+            // connection is an activity event, so every day with connections is an active day). The rows come
+            // unordered and are grouped by user here: sorting a few thousand rows in DuckDB costs more than the scan.
+            var activeDays = new Dictionary<long, List<int>>();
             using (var command = Command(connection, $"""
                 SELECT user_id, day, connections FROM user_days
                 WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
-                ORDER BY user_id, day
                 """, companyId, windowStart, days.Last))
             using (var reader = command.ExecuteReader())
             {
-                var previousUser = 0L;
-                var previous = int.MinValue;
                 while (reader.Read())
                 {
-                    var activeUser = reader.GetInt64(0);
                     var day = Day(reader, 1).DayNumber;
                     if (day >= days.First.DayNumber)
                     {
@@ -133,12 +131,26 @@ public sealed partial class DuckDbStore
                         connections[day - origin] += reader.GetInt64(2);
                     }
 
-                    var covered = activeUser == previousUser ? previous : int.MinValue;
-                    Change(weekChange, Math.Max(day, covered == int.MinValue ? day : covered + 7), 1);
+                    var userId = reader.GetInt64(0);
+                    if (!activeDays.TryGetValue(userId, out var list))
+                    {
+                        activeDays[userId] = list = [];
+                    }
+
+                    list.Add(day);
+                }
+            }
+
+            foreach (var list in activeDays.Values)
+            {
+                list.Sort();
+                var previous = int.MinValue;
+                foreach (var day in list)
+                {
+                    Change(weekChange, previous == int.MinValue ? day : Math.Max(day, previous + 7), 1);
                     Change(weekChange, day + 7, -1);
-                    Change(monthChange, Math.Max(day, covered == int.MinValue ? day : covered + 30), 1);
+                    Change(monthChange, previous == int.MinValue ? day : Math.Max(day, previous + 30), 1);
                     Change(monthChange, day + 30, -1);
-                    previousUser = activeUser;
                     previous = day;
                 }
             }
@@ -177,39 +189,87 @@ public sealed partial class DuckDbStore
         ReportAsync<IReadOnlyList<UserActivity>>(connection =>
         {
             var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
-            // Aggregate the user-days first and join the few resulting users to their names, rather than joining
-            // every user-day row.
-            using var command = Command(connection, $"""
-                SELECT u.*, m.user_name
-                FROM (
-                    SELECT user_id,
-                        count(*) FILTER (WHERE active AND day >= $2) AS active_days,
-                        coalesce(sum(sessions) FILTER (WHERE day >= $2), 0)::BIGINT,
-                        coalesce(sum(queries) FILTER (WHERE day >= $2), 0)::BIGINT,
-                        coalesce(sum(feedbacks) FILTER (WHERE day >= $2), 0)::BIGINT,
-                        coalesce(sum(tool_calls) FILTER (WHERE day >= $2), 0)::BIGINT,
-                        min(day) FILTER (WHERE active AND day >= $2),
-                        max(day) FILTER (WHERE active AND day >= $2),
-                        max(last_connection)
-                    FROM user_days
-                    WHERE company_id = $1 AND day <= $3 {user}
-                    GROUP BY user_id
-                    HAVING active_days > 0
-                ) u
-                LEFT JOIN members m ON m.company_id = $1 AND m.user_id = u.user_id
-                """, companyId, days.First, days.Last);
-            using var reader = command.ExecuteReader();
-            var rows = new List<UserActivity>();
-            while (reader.Read())
+
+            // The counts come from the active user-days of the range (a day with sessions, queries, feedback, tool
+            // calls or connections is an active day), added up here: a plain scan, where a grouped query with
+            // filtered aggregates over every earlier day cost several times more.
+            var users = new Dictionary<long, UserTotals>();
+            using (var command = Command(connection, $"""
+                SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
+                WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
+                """, companyId, days.First, days.Last))
+            using (var reader = command.ExecuteReader())
             {
-                rows.Add(new UserActivity(reader.GetInt64(0), NullableString(reader, 9), reader.GetInt64(1),
-                    reader.GetInt64(2), reader.GetInt64(3),
-                    reader.GetInt64(4), reader.GetInt64(5),
-                    Day(reader, 6), Day(reader, 7), NullableDateTime(reader, 8)));
+                while (reader.Read())
+                {
+                    var userId = reader.GetInt64(0);
+                    if (!users.TryGetValue(userId, out var totals))
+                    {
+                        users[userId] = totals = new UserTotals();
+                    }
+
+                    totals.Add(Day(reader, 1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), NullableDateTime(reader, 6));
+                }
             }
 
-            return rows;
+            // The last connection counts from before the range too.
+            using (var command = Command(connection, $"""
+                SELECT user_id, max(last_connection) FROM user_days
+                WHERE company_id = $1 AND day < $2 AND last_connection IS NOT NULL {user} GROUP BY user_id
+                """, companyId, days.First))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    if (users.TryGetValue(reader.GetInt64(0), out var totals))
+                    {
+                        totals.Connected(Utc(reader.GetDateTime(1)));
+                    }
+                }
+            }
+
+            var names = new Dictionary<long, string>();
+            using (var command = Command(connection, $"""
+                SELECT user_id, user_name FROM members WHERE company_id = $1 AND user_name IS NOT NULL {user}
+                """, companyId))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    names[reader.GetInt64(0)] = reader.GetString(1);
+                }
+            }
+
+            return users.Select(pair => pair.Value.ToActivity(pair.Key, names.GetValueOrDefault(pair.Key))).ToList();
         }, cancellationToken);
+
+    /// <summary>One user's counts over the active days of a range, added up row by row.</summary>
+    private sealed class UserTotals
+    {
+        private long _activeDays, _sessions, _queries, _feedbacks, _toolCalls;
+        private DateOnly _first = DateOnly.MaxValue, _last = DateOnly.MinValue;
+        private DateTime? _lastConnection;
+
+        public void Add(DateOnly day, long sessions, long queries, long feedbacks, long toolCalls, DateTime? lastConnection)
+        {
+            _activeDays++;
+            _sessions += sessions;
+            _queries += queries;
+            _feedbacks += feedbacks;
+            _toolCalls += toolCalls;
+            _first = day < _first ? day : _first;
+            _last = day > _last ? day : _last;
+            if (lastConnection is { } connected)
+            {
+                Connected(connected);
+            }
+        }
+
+        public void Connected(DateTime connected) => _lastConnection = _lastConnection > connected ? _lastConnection : connected;
+
+        public UserActivity ToActivity(long userId, string? name) =>
+            new(userId, name, _activeDays, _sessions, _queries, _feedbacks, _toolCalls, _first, _last, _lastConnection);
+    }
 
     public Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken) =>
         ReportAsync<IReadOnlyList<ConnectionRow>>(connection =>

@@ -45,7 +45,10 @@ internal static class Diagnostics
                 FROM daily_documents d JOIN documents m USING (company_id, document_id)
                 WHERE d.company_id = {c} AND d.day BETWEEN {f} AND {l}
                 """),
-            ("users", "member counts", $"""
+            ("users", "member counts, up to today (members)", $"""
+                SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = {c}
+                """),
+            ("users", "member counts, as of a past day (user days)", $"""
                 SELECT count(*), count(*) FILTER (WHERE NOT has_left)
                 FROM (
                     SELECT arg_max(last_event_is_member_left, day) AS has_left

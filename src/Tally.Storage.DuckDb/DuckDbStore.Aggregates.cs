@@ -186,9 +186,20 @@ public sealed partial class DuckDbStore
                 arg_max(user_name, (ts, event_id)) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
                 max(ts) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
                 arg_max(event_id, (ts, event_id)) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
-                min(day) FILTER (WHERE type NOT IN ('member_joined', 'member_left'))
+                min(day) FILTER (WHERE type NOT IN ('member_joined', 'member_left')),
+                max(ts),
+                arg_max(event_id, (ts, event_id)),
+                arg_max(day, (ts, event_id)),
+                arg_max(type = 'member_left', (ts, event_id))
             FROM {source} GROUP BY company_id, user_id
             ON CONFLICT DO UPDATE SET
+                last_event_is_member_left = CASE WHEN last_event_at IS NULL OR (excluded.last_event_at, excluded.last_event_id) > (last_event_at, last_event_id)
+                    THEN excluded.last_event_is_member_left ELSE last_event_is_member_left END,
+                last_day = CASE WHEN last_event_at IS NULL OR (excluded.last_event_at, excluded.last_event_id) > (last_event_at, last_event_id)
+                    THEN excluded.last_day ELSE last_day END,
+                last_event_id = CASE WHEN last_event_at IS NULL OR (excluded.last_event_at, excluded.last_event_id) > (last_event_at, last_event_id)
+                    THEN excluded.last_event_id ELSE last_event_id END,
+                last_event_at = greatest(last_event_at, excluded.last_event_at),
                 user_name = CASE WHEN excluded.named_at IS NOT NULL AND (named_at IS NULL OR (excluded.named_at, excluded.named_event_id) > (named_at, named_event_id))
                     THEN excluded.user_name ELSE user_name END,
                 named_event_id = CASE WHEN excluded.named_at IS NOT NULL AND (named_at IS NULL OR (excluded.named_at, excluded.named_event_id) > (named_at, named_event_id))

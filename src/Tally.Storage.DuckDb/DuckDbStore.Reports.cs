@@ -71,6 +71,20 @@ public sealed partial class DuckDbStore
     public Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
         ReportAsync(connection =>
         {
+            // Usually asOf is on or after every member's latest event (a range up to today): the members table
+            // then has the answer, a row per member.
+            using (var current = Command(connection, """
+                SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = $1
+                """, companyId))
+            using (var members = current.ExecuteReader())
+            {
+                members.Read();
+                if (members.IsDBNull(0) || Day(members, 0) <= asOf)
+                {
+                    return new MemberCounts(members.GetInt64(1), members.GetInt64(2));
+                }
+            }
+
             // A user's state at the end of asOf is that of the last event of their last day with events up to then.
             using var command = Command(connection, """
                 SELECT count(*), count(*) FILTER (WHERE NOT has_left)

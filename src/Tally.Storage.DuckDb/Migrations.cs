@@ -156,5 +156,18 @@ internal static class Migrations
                 user_id BIGINT NOT NULL, ip VARCHAR, user_agent VARCHAR, auth_method VARCHAR
             );
             """),
+        (3, "each member's latest event, so that current member counts need not scan their days", """
+            ALTER TABLE members ADD COLUMN last_event_at TIMESTAMP;
+            ALTER TABLE members ADD COLUMN last_event_id VARCHAR;
+            ALTER TABLE members ADD COLUMN last_day DATE;
+            ALTER TABLE members ADD COLUMN last_event_is_member_left BOOLEAN;
+            UPDATE members SET last_event_at = l.at, last_event_id = l.id, last_day = l.day, last_event_is_member_left = l.has_left
+            FROM (
+                SELECT company_id, user_id, max(day) AS day, arg_max(last_event_at, day) AS at, arg_max(last_event_id, day) AS id,
+                    arg_max(last_event_is_member_left, day) AS has_left
+                FROM user_days GROUP BY company_id, user_id
+            ) l
+            WHERE members.company_id = l.company_id AND members.user_id = l.user_id;
+            """),
     ];
 }

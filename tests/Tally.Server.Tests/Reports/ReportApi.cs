@@ -10,17 +10,9 @@ public static class ReportApi
 {
     public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections"];
 
-    /// <summary>A server whose clock is <paramref name="time"/>.</summary>
-    public static Task<TestServer> StartAsync(TimeProvider time) => TestServer.StartAsync(options => new TallyServerOptions
-    {
-        OpenStore = options.OpenStore,
-        Urls = options.Urls,
-        BootstrapAdminKey = options.BootstrapAdminKey,
-        OnAdminKeyCreated = options.OnAdminKeyCreated,
-        RateLimits = options.RateLimits,
-        FailedAuthentications = options.FailedAuthentications,
-        Time = time,
-    });
+    /// <summary>A server whose clock is <paramref name="time"/>, on a new folder or on <paramref name="dataDirectory"/>.</summary>
+    public static Task<TestServer> StartAsync(TimeProvider time, string? dataDirectory = null) =>
+        TestServer.StartAsync(options => options with { Time = time }, dataDirectory);
 
     /// <summary>The path of a report with its query string; null values are left out.</summary>
     public static string Path(string report, params (string Name, object? Value)[] parameters)

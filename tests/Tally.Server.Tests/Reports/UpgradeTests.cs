@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
 using Tally.Storage.DuckDb;
 
@@ -54,6 +55,51 @@ public sealed class UpgradeTests
         var check = new ReportChecker(reference, now);
         await check.CompanyAsync(admin, null, null, workload.First, workload.Last);
         await check.CompanyAsync(admin, 21, 21, workload.First.AddDays(5), workload.Last);
+    }
+
+    [Fact]
+    public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
+    {
+        var workload = Workload.Generate(5, new DateOnly(2025, 3, 20), 20);
+        var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
+        var reference = new ReferenceReports();
+        var directory = Directory.CreateTempSubdirectory("tally-upgrade-3-").FullName;
+        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using (var admin = original.Client())
+        {
+            foreach (var company in Workload.Companies.Where(c => c.Zone is not null))
+            {
+                await ReportApi.PutCompanyAsync(admin, company.Id, company.Name, company.Zone);
+                reference.Put(company.Id, company.Name, company.Zone);
+            }
+
+            foreach (var request in workload.Requests)
+            {
+                (await ReportApi.SendAsync(admin, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe(reference.Store(request));
+            }
+        }
+
+        // Stopped, not disposed: disposing would delete the folder.
+        await original.StopAsync();
+
+        // Back to step 2, as a database written by the previous release: no latest event per member.
+        using (var connection = new DuckDBConnection($"Data Source={Path.Combine(directory, DuckDbStore.FileName)}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                ALTER TABLE members DROP COLUMN last_event_is_member_left;
+                ALTER TABLE members DROP COLUMN last_day;
+                ALTER TABLE members DROP COLUMN last_event_id;
+                ALTER TABLE members DROP COLUMN last_event_at;
+                DELETE FROM schema_migrations WHERE version = 3;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
     }
 
     private static void WriteVersion1(string file, ReferenceReports reference)

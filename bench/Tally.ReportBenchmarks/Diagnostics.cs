@@ -55,23 +55,19 @@ internal static class Diagnostics
                     FROM user_days WHERE company_id = {c} AND day <= {l} GROUP BY user_id
                 )
                 """),
-            ("user-activities", "1 active user-days of the windows (grouped in C#)", $"""
-                SELECT user_id, day, connections FROM user_days
+            ("user-activities", "1 active user-days of the range and windows (all counts added up in C#)", $"""
+                SELECT user_id, day, connections, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
                 WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
                 """),
             ("user-activities", "2 new active users per day", $"""
                 SELECT first_active_day, count(*) FROM members
                 WHERE company_id = {c} AND first_active_day BETWEEN {f} AND {l} GROUP BY first_active_day
                 """),
-            ("user-activities", "3 per-user counts (added up in C#)", $"""
-                SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
-                WHERE company_id = {c} AND active AND day BETWEEN {f} AND {l}
-                """),
-            ("user-activities", "4 last connection before the range", $"""
+            ("user-activities", "3 last connection before the range", $"""
                 SELECT user_id, max(last_connection) FROM user_days
                 WHERE company_id = {c} AND day < {f} AND last_connection IS NOT NULL GROUP BY user_id
                 """),
-            ("user-activities", "5 names", $"""
+            ("user-activities", "4 names", $"""
                 SELECT user_id, user_name FROM members WHERE company_id = {c} AND user_name IS NOT NULL
                 """),
             ("connections", "first page (101 rows)", $"""

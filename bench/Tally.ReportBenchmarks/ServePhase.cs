@@ -116,11 +116,7 @@ internal static class ServePhase
                 () => store.ReadToolDaysAsync(companyId, days, cancellationToken),
                 () => store.ReadDocumentDaysAsync(companyId, days, cancellationToken),
                 () => store.ReadMemberCountsAsync(companyId, last, cancellationToken),
-                async () =>
-                {
-                    await store.ReadActiveUsersAsync(companyId, days, null, cancellationToken);
-                    await store.ReadUserActivityAsync(companyId, days, null, cancellationToken);
-                },
+                () => store.ReadUserActivitiesAsync(companyId, days, null, cancellationToken),
                 () => store.ReadConnectionsAsync(companyId, days, null, null, 101, cancellationToken),
             };
             var storeMs = Reports.Select(_ => new double[Math.Max(5, options.Requests / 3)]).ToArray();

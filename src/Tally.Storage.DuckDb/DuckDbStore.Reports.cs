@@ -98,8 +98,8 @@ public sealed partial class DuckDbStore
             return new MemberCounts(reader.GetInt64(0), reader.GetInt64(1));
         }, cancellationToken);
 
-    public Task<IReadOnlyList<ActiveUsersDay>> ReadActiveUsersAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
-        ReportAsync<IReadOnlyList<ActiveUsersDay>>(connection =>
+    public Task<UserActivities> ReadUserActivitiesAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+        ReportAsync(connection =>
         {
             var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
 
@@ -113,45 +113,53 @@ public sealed partial class DuckDbStore
             var weekChange = new long[length];
             var monthChange = new long[length];
 
-            // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
-            // window; only the part not covered by the user's previous active day is added, so each user counts once
-            // per day. The changes are summed per day here and accumulated below. The active (user, day) pairs of the
-            // range and the 29 days before it are few (users x days), and reading them beats a window query.
-            void Change(long[] changes, int dayNumber, long change)
-            {
-                if (dayNumber <= days.Last.DayNumber)
-                {
-                    changes[dayNumber - origin] += change;
-                }
-            }
-
+            // One scan of the active user-days of the range and the 29 days before it gives everything: the days of
+            // each user (for the windows), and for the days of the range the active users and connections per day and
+            // each user's counts (a day with sessions, queries, feedback, tool calls or connections is an active day).
+            // The rows come unordered and are grouped here: sorting them in DuckDB costs more than the scan.
             var windowStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29));
-            // One pass gives the windows and, for the days of the range, the active users and connections (a
-            // connection is an activity event, so every day with connections is an active day). The rows come
-            // unordered and are grouped by user here: sorting a few thousand rows in DuckDB costs more than the scan.
             var activeDays = new Dictionary<long, List<int>>();
+            var users = new Dictionary<long, UserTotals>();
             using (var command = Command(connection, $"""
-                SELECT user_id, day, connections FROM user_days
+                SELECT user_id, day, connections, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
                 WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
                 """, companyId, windowStart, days.Last))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    var day = Day(reader, 1).DayNumber;
-                    if (day >= days.First.DayNumber)
+                    var activeUser = reader.GetInt64(0);
+                    var day = Day(reader, 1);
+                    if (!activeDays.TryGetValue(activeUser, out var list))
                     {
-                        active[day - origin]++;
-                        connections[day - origin] += reader.GetInt64(2);
+                        activeDays[activeUser] = list = [];
                     }
 
-                    var userId = reader.GetInt64(0);
-                    if (!activeDays.TryGetValue(userId, out var list))
+                    list.Add(day.DayNumber);
+                    if (day < days.First)
                     {
-                        activeDays[userId] = list = [];
+                        continue;
                     }
 
-                    list.Add(day);
+                    active[day.DayNumber - origin]++;
+                    connections[day.DayNumber - origin] += reader.GetInt64(2);
+                    if (!users.TryGetValue(activeUser, out var totals))
+                    {
+                        users[activeUser] = totals = new UserTotals();
+                    }
+
+                    totals.Add(day, reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), NullableDateTime(reader, 7));
+                }
+            }
+
+            // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
+            // window; only the part not covered by the user's previous active day is added, so each user counts once
+            // per day. The changes are summed per day here and accumulated below.
+            void Change(long[] changes, int dayNumber, long change)
+            {
+                if (dayNumber <= days.Last.DayNumber)
+                {
+                    changes[dayNumber - origin] += change;
                 }
             }
 
@@ -196,37 +204,7 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            return rows;
-        }, cancellationToken);
-
-    public Task<IReadOnlyList<UserActivity>> ReadUserActivityAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
-        ReportAsync<IReadOnlyList<UserActivity>>(connection =>
-        {
-            var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
-
-            // The counts come from the active user-days of the range (a day with sessions, queries, feedback, tool
-            // calls or connections is an active day), added up here: a plain scan, where a grouped query with
-            // filtered aggregates over every earlier day cost several times more.
-            var users = new Dictionary<long, UserTotals>();
-            using (var command = Command(connection, $"""
-                SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
-                WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
-                """, companyId, days.First, days.Last))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var userId = reader.GetInt64(0);
-                    if (!users.TryGetValue(userId, out var totals))
-                    {
-                        users[userId] = totals = new UserTotals();
-                    }
-
-                    totals.Add(Day(reader, 1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), NullableDateTime(reader, 6));
-                }
-            }
-
-            // The last connection counts from before the range too.
+            // A user's last connection counts from before the range too.
             using (var command = Command(connection, $"""
                 SELECT user_id, max(last_connection) FROM user_days
                 WHERE company_id = $1 AND day < $2 AND last_connection IS NOT NULL {user} GROUP BY user_id
@@ -254,7 +232,7 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            return users.Select(pair => pair.Value.ToActivity(pair.Key, names.GetValueOrDefault(pair.Key))).ToList();
+            return new UserActivities(rows, [.. users.Select(pair => pair.Value.ToActivity(pair.Key, names.GetValueOrDefault(pair.Key)))]);
         }, cancellationToken);
 
     /// <summary>One user's counts over the active days of a range, added up row by row.</summary>

@@ -202,8 +202,8 @@ public abstract class StoreContract : IAsyncLifetime
             (await Store.ReadDocumentDaysAsync(company, days, none)).OrderBy(d => (d.Day, d.DocumentId)),
             await Store.ReadMemberCountsAsync(company, days.Last, none),
             await Store.ReadMemberCountsAsync(company, days.First.AddDays(20), none),
-            await Store.ReadActiveUsersAsync(company, days, null, none),
-            (await Store.ReadUserActivityAsync(company, days, null, none)).OrderBy(u => u.UserId),
+            (await Store.ReadUserActivitiesAsync(company, days, null, none)).Days,
+            (await Store.ReadUserActivitiesAsync(company, days, null, none)).Users.OrderBy(u => u.UserId),
             await Store.ReadConnectionsAsync(company, days, null, null, 50, none),
         };
         return System.Text.Json.JsonSerializer.Serialize(parts.Select(p => p is System.Collections.IEnumerable list

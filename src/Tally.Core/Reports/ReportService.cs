@@ -111,11 +111,12 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
                 continue;
             }
 
-            var active = (await store.ReadActiveUsersAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken)).ToDictionary(a => a.Day);
+            var activities = await store.ReadUserActivitiesAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken);
+            var active = activities.Days.ToDictionary(a => a.Day);
             var dates = scope.Each().Select(day => active.GetValueOrDefault(day) is { } a
                 ? new ActivityDay(Text(day), a.Active, a.NewActive, a.Weekly, a.Monthly, a.Connections)
                 : new ActivityDay(Text(day), 0, 0, 0, 0, 0)).ToList();
-            var users = (await store.ReadUserActivityAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken))
+            var users = activities.Users
                 .OrderByDescending(u => u.Queries).ThenBy(u => u.UserId)
                 .Select(u => new UserNumbers(u.UserId, u.UserName, u.ActiveDays, u.Sessions, u.Queries, u.Feedbacks, u.ToolCalls,
                     Text(u.FirstActivity), Text(u.LastActivity), u.LastConnection is { } c ? EventTimestamp.FormatSeconds(c) : null))

@@ -16,11 +16,12 @@ public interface IReportStore
     /// <summary>Members as of the end of <paramref name="asOf"/>.</summary>
     Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken);
 
-    /// <summary>Active users per day (and the week and month windows ending that day), for one user or all.</summary>
-    Task<IReadOnlyList<ActiveUsersDay>> ReadActiveUsersAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
-
-    /// <summary>Every user with an activity event in the range, with their counts over it.</summary>
-    Task<IReadOnlyList<UserActivity>> ReadUserActivityAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Active users per day (and the week and month windows ending that day), and every user with an activity
+    /// event in the range with their counts over it; for one user or all. One read, because both come from the
+    /// same user-days.
+    /// </summary>
+    Task<UserActivities> ReadUserActivitiesAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
 
     /// <summary>Connections in the range, newest first (by timestamp, then id, descending), after a position.</summary>
     Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken);
@@ -44,6 +45,8 @@ public sealed record DocumentDay(DateOnly Day, long DocumentId, string Filename,
 public sealed record MemberCounts(long TotalHistorical, long CurrentActive);
 
 public sealed record ActiveUsersDay(DateOnly Day, long Active, long NewActive, long Weekly, long Monthly, long Connections);
+
+public sealed record UserActivities(IReadOnlyList<ActiveUsersDay> Days, IReadOnlyList<UserActivity> Users);
 
 public sealed record UserActivity(
     long UserId,

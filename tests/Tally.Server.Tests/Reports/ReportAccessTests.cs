@@ -193,6 +193,21 @@ public sealed class ReportAccessTests(ReportAccessTests.Companies companies) : I
     }
 
     [Fact]
+    public async Task A_range_to_today_longer_than_3660_days_is_400_before_the_company_checks()
+    {
+        // Today is 2025-06-09 or 2025-06-10 depending on the company: from 2015-06-13 a range has at most 3,651 days, from 2015-06-01 at least 3,662.
+        (await GetAsync("/api/v2/reporting/tools/?start_date=2015-06-13&company_id=2")).Status.ShouldBe(HttpStatusCode.OK);
+        var tooLong = await GetAsync("/api/v2/reporting/tools/?start_date=2015-06-01&company_id=2");
+        var otherCompany = await GetAsync("/api/v2/reporting/tools/?start_date=2015-06-01&company_id=4", companies.CompanyAdminKey);
+        var unknownCompany = await GetAsync("/api/v2/reporting/tools/?start_date=2015-06-01&company_id=999");
+
+        tooLong.Status.ShouldBe(HttpStatusCode.BadRequest, tooLong.Body);
+        tooLong.Body.ShouldContain("start_date");
+        otherCompany.Status.ShouldBe(HttpStatusCode.BadRequest, otherCompany.Body);
+        unknownCompany.Status.ShouldBe(HttpStatusCode.BadRequest, unknownCompany.Body);
+    }
+
+    [Fact]
     public async Task Parameter_errors_come_before_the_company_scope_and_unknown_companies()
     {
         (await GetAsync("/api/v2/reporting/tools/?start_date=bad&company_id=4", companies.CompanyAdminKey)).Status.ShouldBe(HttpStatusCode.BadRequest);

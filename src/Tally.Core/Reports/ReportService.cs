@@ -186,10 +186,18 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
         // Every company's today is within a day of today in UTC (zones run from UTC-12 to UTC+14). When even the
         // earliest of them makes the range too long, the 400 is certain and comes before 403 and 404, as
         // access.md orders them; within that day's margin it depends on the company, and is checked below.
-        var earliestToday = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-1);
-        if (query.End is null && earliestToday.DayNumber - query.Start.DayNumber + 1 > ReportQuery.MaxDays)
+        void CheckRangeTo(DateOnly last)
         {
-            throw Invalid("start_date", $"The range to today may not exceed {ReportQuery.MaxDays} days; give an end_date.");
+            if (last.DayNumber - query.Start.DayNumber + 1 > ReportQuery.MaxDays)
+            {
+                throw Invalid("start_date", $"The range to today may not exceed {ReportQuery.MaxDays} days; give an end_date.");
+            }
+        }
+
+        var now = Now();
+        if (query.End is null)
+        {
+            CheckRangeTo(DateOnly.FromDateTime(now).AddDays(-1));
         }
 
         long? only = caller.Role switch
@@ -202,16 +210,11 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
             ? [await companies.FindCompanyAsync(id, cancellationToken) ?? throw new NotFoundException()]
             : await companies.ListCompaniesAsync(cancellationToken);
 
-        var now = time.GetUtcNow().UtcDateTime;
         return visible.Select(company =>
         {
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now, TimeZoneNames.Find(company.TimeZone)));
             var last = query.End ?? today;
-            if (last.DayNumber - query.Start.DayNumber + 1 > ReportQuery.MaxDays)
-            {
-                throw Invalid("start_date", $"The range to today may not exceed {ReportQuery.MaxDays} days; give an end_date.");
-            }
-
+            CheckRangeTo(last);
             return new Scope(company, new DayRange(query.Start, last));
         }).ToList();
     }

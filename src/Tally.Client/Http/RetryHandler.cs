@@ -75,6 +75,12 @@ internal sealed class RetryHandler(TallyClientOptions options) : DelegatingHandl
             return delta;
         }
 
-        return header?.Date is { } date ? (date - options.Time.GetUtcNow()) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero : null;
+        if (header?.Date is not { } date)
+        {
+            return null;
+        }
+
+        var wait = date - options.Time.GetUtcNow();
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 }

@@ -55,22 +55,12 @@ public sealed class ReportFetcher : IDisposable
     public IReadOnlyList<ReportRequest> Plan(ReportRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Chunks of ChunkDays up to the end, or up to yesterday in UTC for an open range; the last one keeps the
+        // request's own end (or its absence).
+        var splitBefore = request.EndDate ?? DateOnly.FromDateTime(_options.Time.GetUtcNow().UtcDateTime).AddDays(-1);
         var chunks = new List<ReportRequest>();
         var start = request.StartDate;
-        if (request.EndDate is { } end)
-        {
-            while (end.DayNumber - start.DayNumber + 1 > _options.ChunkDays)
-            {
-                chunks.Add(request with { StartDate = start, EndDate = start.AddDays(_options.ChunkDays - 1) });
-                start = start.AddDays(_options.ChunkDays);
-            }
-
-            chunks.Add(request with { StartDate = start });
-            return chunks;
-        }
-
-        var yesterday = DateOnly.FromDateTime(_options.Time.GetUtcNow().UtcDateTime).AddDays(-1);
-        while (start.AddDays(_options.ChunkDays - 1) < yesterday)
+        while (start.AddDays(_options.ChunkDays - 1) < splitBefore)
         {
             chunks.Add(request with { StartDate = start, EndDate = start.AddDays(_options.ChunkDays - 1) });
             start = start.AddDays(_options.ChunkDays);
@@ -264,4 +254,16 @@ public sealed record UsageReports(
     ToolsReport? Tools,
     DocumentsReport? UsedDocuments,
     UserActivitiesReport? UserActivities,
-    MembersReport? Users);
+    MembersReport? Users)
+{
+    /// <summary>Every company named by a dated report, by id (the latest name seen wins), in id order.</summary>
+    public IReadOnlyList<ReportCompany> Companies() =>
+        [.. (ChatSessions?.Reporting.Select(entry => entry.Company) ?? [])
+            .Concat(ChatsFeedback?.Reporting.Select(entry => entry.Company) ?? [])
+            .Concat(Tools?.Reporting.Select(entry => entry.Company) ?? [])
+            .Concat(UsedDocuments?.Reporting.Select(entry => entry.Company) ?? [])
+            .Concat(UserActivities?.Reporting.Select(entry => entry.Company) ?? [])
+            .GroupBy(company => company.Id)
+            .OrderBy(group => group.Key)
+            .Select(group => group.LastOrDefault(company => company.Name is not null) ?? group.Last())];
+}

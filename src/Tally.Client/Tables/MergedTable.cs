@@ -31,11 +31,7 @@ public static class MergedTable
         var activity = Index(reports.UserActivities?.Reporting.Select(entry => new CompanyDays<ActivityDay>(entry.Company, entry.Dates)), day => day.Date);
         var toolNames = tools.Values.SelectMany(day => day.Tools ?? []).Select(tool => tool.ToolName).Distinct().Order(StringComparer.Ordinal).ToList();
 
-        var companies = new Dictionary<long, string?>();
-        foreach (var company in Companies(reports))
-        {
-            companies[company.Id] = company.Name ?? companies.GetValueOrDefault(company.Id);
-        }
+        var companies = reports.Companies().ToDictionary(company => company.Id, company => company.Name);
 
         var columns = new List<Column> { new("company_id", WholeNumber), new("company_name", Text), new("date", Date) };
         var parts = new List<Func<(long Company, DateOnly Date), IEnumerable<object?>>>();
@@ -175,11 +171,4 @@ public static class MergedTable
         (entries ?? [])
             .SelectMany(entry => entry.Dates.Select(day => (Key: (entry.Company.Id, dateOf(day)), Day: day)))
             .ToDictionary(pair => pair.Key, pair => pair.Day);
-
-    private static IEnumerable<ReportCompany> Companies(UsageReports reports) =>
-        (reports.ChatSessions?.Reporting.Select(entry => entry.Company) ?? [])
-            .Concat(reports.ChatsFeedback?.Reporting.Select(entry => entry.Company) ?? [])
-            .Concat(reports.Tools?.Reporting.Select(entry => entry.Company) ?? [])
-            .Concat(reports.UsedDocuments?.Reporting.Select(entry => entry.Company) ?? [])
-            .Concat(reports.UserActivities?.Reporting.Select(entry => entry.Company) ?? []);
 }

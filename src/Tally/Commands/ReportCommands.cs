@@ -83,7 +83,7 @@ internal static class ReportCommands
             var folder = parse.GetValue(output)!;
             folder.Create();
             var extension = parse.GetValue(format)!;
-            var companies = MergedTable.Build(reports).Rows.Select(row => (long)row[0]!).Distinct().ToList();
+            var companies = reports.Companies().Select(company => company.Id).ToList();
             foreach (var company in companies)
             {
                 foreach (var chart in Charts.For(reports, company))

@@ -82,11 +82,7 @@ internal static class Charts
 
         if (reports.UsedDocuments is { } documents && Days(documents.Reporting, companyId) is { } documentDays)
         {
-            var top = documentDays.SelectMany(day => day.Documents ?? [])
-                .GroupBy(document => document.DocumentId)
-                .Select(group => (Name: group.Last().DocumentTitle ?? group.Last().DocumentFilename ?? $"document {group.Key}", Uses: group.Sum(document => document.UsageCount ?? 0)))
-                .OrderByDescending(document => document.Uses).ThenBy(document => document.Name, StringComparer.Ordinal)
-                .Take(10).Reverse().ToList();
+            var top = RangeTotals.Documents(documentDays).Take(10).Reverse().ToList();
             charts.Add(TopDocuments(top));
         }
 
@@ -139,7 +135,7 @@ internal static class Charts
         return new Chart(name, title, plot);
     }
 
-    private static Chart TopDocuments(IReadOnlyList<(string Name, long Uses)> documents)
+    private static Chart TopDocuments(List<DocumentTotal> documents)
     {
         const string title = "Top documents over the range";
         var plot = NewPlot(title, "");

@@ -111,9 +111,7 @@ internal static class HtmlReport
         }
 
         var table = new Table("top-documents", [new("document_id", ColumnType.WholeNumber), new("document", ColumnType.Text), new("answers_using_it", ColumnType.WholeNumber)]);
-        foreach (var document in entry.Dates.SelectMany(day => day.Documents ?? []).GroupBy(document => document.DocumentId)
-            .Select(group => (Id: group.Key, Name: group.Last().DocumentTitle ?? group.Last().DocumentFilename, Uses: group.Sum(document => document.UsageCount ?? 0)))
-            .OrderByDescending(document => document.Uses).ThenBy(document => document.Id).Take(20))
+        foreach (var document in RangeTotals.Documents(entry.Dates).Take(20))
         {
             table.Add(document.Id, document.Name, document.Uses);
         }

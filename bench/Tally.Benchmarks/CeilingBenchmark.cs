@@ -1,5 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using Tally.Benchmarking;
 using Tally.Storage.DuckDb;
 
 namespace Tally.Benchmarks;
@@ -47,7 +48,7 @@ internal static class CeilingBenchmark
         }
         finally
         {
-            HttpIngestionBenchmark.TryDelete(dataDirectory);
+            ScratchFolders.TryDelete(dataDirectory);
         }
     }
 

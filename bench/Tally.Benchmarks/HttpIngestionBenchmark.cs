@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Tally.Access;
+using Tally.Benchmarking;
 using Tally.Server;
 using Tally.Storage.DuckDb;
 
@@ -149,7 +150,7 @@ internal static class HttpIngestionBenchmark
         {
             await app.StopAsync();
             await app.DisposeAsync();
-            TryDelete(dataDirectory);
+            ScratchFolders.TryDelete(dataDirectory);
         }
     }
 
@@ -300,25 +301,6 @@ internal static class HttpIngestionBenchmark
     }
 
     private static string Shorten(string text) => text.Length <= 500 ? text : text[..500] + "…";
-
-    internal static void TryDelete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException exception)
-        {
-            Console.Error.WriteLine($"warning: could not delete {directory}: {exception.Message}");
-        }
-        catch (UnauthorizedAccessException exception)
-        {
-            Console.Error.WriteLine($"warning: could not delete {directory}: {exception.Message}");
-        }
-    }
 }
 
 /// <summary>The run is not valid: something was not stored as sent. The program exits non-zero.</summary>

@@ -59,25 +59,6 @@ internal static class Measure
     public static long DirectorySize(string directory) =>
         Directory.Exists(directory) ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
 
-    public static void TryDelete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException exception)
-        {
-            Console.Error.WriteLine($"warning: could not delete {directory}: {exception.Message}");
-        }
-        catch (UnauthorizedAccessException exception)
-        {
-            Console.Error.WriteLine($"warning: could not delete {directory}: {exception.Message}");
-        }
-    }
-
     public static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 

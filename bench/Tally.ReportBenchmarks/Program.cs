@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
+using Tally.Benchmarking;
 using Tally.Events;
 using Tally.ReportBenchmarks;
 using static Tally.ReportBenchmarks.Measure;
@@ -34,7 +35,7 @@ if (options.Help)
     return 0;
 }
 
-var reproduce = "cd /work/main && dotnet run -c Release --project bench/Tally.ReportBenchmarks --" + (args.Length == 0 ? "" : " " + string.Join(' ', args));
+var reproduce = "(from the repository root) dotnet run -c Release --project bench/Tally.ReportBenchmarks --" + (args.Length == 0 ? "" : " " + string.Join(' ', args));
 var company = Organisation.Companies[(int)options.CompanyId - 1];
 var lastDay = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-3);
 var firstDay = lastDay.AddDays(-364);
@@ -72,14 +73,14 @@ if (options.LoadCeiling)
                 var organisation = new Organisation(size, options.Users, options.LatePercent, options.Seed, firstDay, lastDay, options.SequentialIds);
                 var ceiling = await LoadCeiling.RunAsync(directory, organisation, options.BatchSize, primaryKey, cancel.Token);
                 Line($"  {Size(size),-5} {ceiling.Name,-36} {ceiling.EventsPerSecond,9:N0} events/s   {ceiling.Wall.TotalSeconds,6:N1} s   commit ms p50/p95/max {Median(ceiling.CommitMs):N0} / {Percentile(ceiling.CommitMs, 0.95):N0} / {ceiling.CommitMs.Max():N0}   cores busy {ceiling.CoresBusy:N2}   database {Mib(DirectorySize(directory))}");
-                TryDelete(directory);
+                ScratchFolders.TryDelete(directory);
                 CollectEverything();
             }
         }
     }
     finally
     {
-        TryDelete(root);
+        ScratchFolders.TryDelete(root);
     }
 
     Line($"Reproduce: {reproduce}");
@@ -138,7 +139,7 @@ try
         results.Add(new SizeResult(size, load, serve with { Reports = [.. serve.Reports.Select(r => r with { LastBody = [] })] }, [.. baseline.Select(b => b with { Rows = [] })], checks, statements));
         if (!options.KeepData)
         {
-            TryDelete(directory);
+            ScratchFolders.TryDelete(directory);
         }
 
         CollectEverything();
@@ -154,7 +155,7 @@ finally
 {
     if (!options.KeepData)
     {
-        TryDelete(root);
+        ScratchFolders.TryDelete(root);
     }
     else
     {

@@ -90,6 +90,7 @@ internal static class CeilingBenchmark
                         .AppendValue(DateOnly.FromDateTime(e.TimestampUtc))
                         .AppendValue(0)
                         .AppendValue((long)(start / chunkSize) + 1)
+                        .AppendValue(EventKey.Of(e.CompanyId, e.Id))
                         .EndRow();
                 }
             }

@@ -7,8 +7,8 @@ internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSi
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Tally.Benchmarks -- [BATCHES] [options]
 
-          BATCHES, --batches N   measured batches (default 400, i.e. 400,000 events)
-          --warmup N             warm-up batches sent first, not timed (default 20)
+          BATCHES, --batches N   measured batches (default 1,000, i.e. 1,000,000 events)
+          --warmup N             warm-up batches sent first, not timed, while the JIT settles (default 100)
           --clients N            concurrent HTTP clients, one request in flight each (default 4)
           --batch-size N         events per request, at most 10,000 (default 1,000)
           --chunk N              events per transaction in the ceiling (default 4,000)
@@ -20,7 +20,7 @@ internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSi
 
     public static Options Parse(string[] args)
     {
-        var options = new Options(Batches: 400, Warmup: 20, Clients: 4, BatchSize: 1_000, Chunk: 4_000, ServerLogs: false, EnforceTargets: false, Help: false);
+        var options = new Options(Batches: 1_000, Warmup: 100, Clients: 4, BatchSize: 1_000, Chunk: 4_000, ServerLogs: false, EnforceTargets: false, Help: false);
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];

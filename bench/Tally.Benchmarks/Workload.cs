@@ -174,6 +174,17 @@ internal sealed class Workload
         return new Workload(batches, bodies, runTag);
     }
 
+    private static ulong Scramble(ulong value)
+    {
+        // Each step (xor with a shift, multiplication by an odd number) can be undone, so distinct inputs stay distinct.
+        value ^= value >> 31;
+        value *= 0x7FB5D329728EA185UL;
+        value ^= value >> 27;
+        value *= 0x81DADEF4BC2DD44DUL;
+        value ^= value >> 33;
+        return value;
+    }
+
     private static BenchEvent NextEvent(Random random, string runTag, long sequence, DateTime timestamp, int typeTotal, int companyTotal)
     {
         var type = Pick(random, TypeMix, typeTotal);
@@ -181,7 +192,9 @@ internal sealed class Workload
         var userId = (companyId * 100_000) + 1 + random.Next(users);
         // Most platforms send UTC; some send their local offset.
         var offset = random.Next(10) < 8 ? TimeSpan.Zero : TimeSpan.FromHours(random.Next(-8, 10));
-        var id = string.Create(CultureInfo.InvariantCulture, $"{runTag}-{sequence:x8}");
+        // Ids look random, as the UUIDs most platforms send do: an increasing counter would flatter the store's
+        // indexes. The scrambling is a bijection, so ids stay unique.
+        var id = string.Create(CultureInfo.InvariantCulture, $"{runTag}-{Scramble((ulong)sequence):x16}");
         var agent = random.Next(5) == 0;
         var mode = agent ? "agent" : "chat";
         // Sessions are reused across events, so sessions have several events each.

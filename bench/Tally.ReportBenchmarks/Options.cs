@@ -38,10 +38,10 @@ internal sealed record Options(
           --company ID             the company whose reports are timed, 1 to 5 (default 1, Europe/Paris, the biggest)
           --seed N                 generator seed (default 42); the same seed and day give the same events
           --ids uuid|sequential    event ids: random UUIDs, as many platforms send (default), or an increasing
-                                   counter (friendlier to the primary-key index)
+                                   counter (friendlier to an index of the ids themselves)
           --load-ceiling           diagnostic instead of the benchmark: for each size, the same events appended with
-                                   DuckDB's Appender straight into the events table (with and without its primary
-                                   key), no aggregation; compare with the store's load rate
+                                   DuckDB's Appender straight into the events table (with and without its key
+                                   index), no aggregation; compare with the store's load rate
           --duckdb-set NAME=VALUE  diagnostic: SET GLOBAL NAME = 'VALUE' on the store's DuckDB instance during the load
                                    (e.g. checkpoint_threshold=4GB), through a second connection to the same file
           --server-logs            keep the server's Information-level logs (default: warnings only)

@@ -67,11 +67,11 @@ if (options.LoadCeiling)
     {
         foreach (var size in options.Sizes)
         {
-            foreach (var primaryKey in new[] { true, false })
+            foreach (var keyIndex in new[] { true, false })
             {
-                var directory = Path.Combine(root, $"ceiling-{size}-{primaryKey}");
+                var directory = Path.Combine(root, $"ceiling-{size}-{keyIndex}");
                 var organisation = new Organisation(size, options.Users, options.LatePercent, options.Seed, firstDay, lastDay, options.SequentialIds);
-                var ceiling = await LoadCeiling.RunAsync(directory, organisation, options.BatchSize, primaryKey, cancel.Token);
+                var ceiling = await LoadCeiling.RunAsync(directory, organisation, options.BatchSize, keyIndex, cancel.Token);
                 Line($"  {Size(size),-5} {ceiling.Name,-36} {ceiling.EventsPerSecond,9:N0} events/s   {ceiling.Wall.TotalSeconds,6:N1} s   commit ms p50/p95/max {Median(ceiling.CommitMs):N0} / {Percentile(ceiling.CommitMs, 0.95):N0} / {ceiling.CommitMs.Max():N0}   cores busy {ceiling.CoresBusy:N2}   database {Mib(DirectorySize(directory))}");
                 ScratchFolders.TryDelete(directory);
                 CollectEverything();

@@ -8,12 +8,16 @@ namespace Tally.Storage.DuckDb;
 /// <summary>
 /// The write path. A commit appends new events straight into the events table with DuckDB's appender: an
 /// in-memory filter of the stored keys tells which events are certainly new. Only events it cannot clear (real
-/// duplicates, and a fraction of a percent of false alarms) take the slower <c>INSERT ... ON CONFLICT DO
-/// NOTHING RETURNING</c>, which settles them against the primary key. Everything derived from the events (report
-/// aggregates, stored counts by type) is brought up to date afterwards in batches, before any read.
+/// duplicates, and a small fraction of false alarms) are looked up among the stored ones, by key, and compared
+/// on their ids. The single writer makes the check exact: nothing else can store an event in between.
+/// Everything derived from the events (report aggregates, stored counts by type) is brought up to date
+/// afterwards in batches, before any read.
 /// </summary>
 public sealed partial class DuckDbStore
 {
+    /// <summary>Up to this many suspects are looked up one by one through the key index; more in one scan.</summary>
+    private const int MaxKeyLookups = 32;
+
     // Keys of every stored event, to recognise new ones without asking the index; rebuilt when the process starts.
     private StoredKeyFilter _storedKeys = new(0);
 
@@ -38,21 +42,22 @@ public sealed partial class DuckDbStore
     {
         // Duplicates inside the commit are settled here, earliest first; those against stored events below.
         var firstInCommit = new HashSet<(long, string)>();
-        var fresh = new List<PlatformEvent>();
-        var suspects = new List<PlatformEvent>();
+        var fresh = new List<KeyedEvent>();
+        var suspects = new List<KeyedEvent>();
         foreach (var batch in commit.Batches)
         {
             foreach (var e in batch)
             {
                 if (firstInCommit.Add((e.CompanyId, e.Id)))
                 {
-                    (_storedKeys.MightContain(e.CompanyId, e.Id) ? suspects : fresh).Add(e);
+                    var key = _eventKey(e.CompanyId, e.Id);
+                    (_storedKeys.MightContain(key) ? suspects : fresh).Add(new KeyedEvent(e, key));
                 }
             }
         }
 
+        fresh.AddRange(NotStored(suspects));
         var commitNumber = _lastCommit + 1;
-        var inserted = new HashSet<(long, string)>(fresh.Select(e => (e.CompanyId, e.Id)));
         var newCompanies = firstInCommit.Select(key => key.Item1).Distinct().Where(id => !_zones.ContainsKey(id)).ToList();
         using (var transaction = _writer.BeginTransaction())
         {
@@ -67,23 +72,8 @@ public sealed partial class DuckDbStore
                         """, commit.ReceivedAt);
                 }
 
-                AppendEvents("events", fresh, commitNumber, commit.ReceivedAt);
-                if (suspects.Count > 0)
-                {
-                    Execute(_writer, "DELETE FROM staged_events");
-                    AppendEvents("staged_events", suspects, commitNumber, receivedAt: null);
-                    using var command = Command(_writer, """
-                        INSERT INTO events BY NAME SELECT *, $1 AS received_at FROM staged_events
-                        ON CONFLICT DO NOTHING RETURNING company_id, event_id
-                        """, commit.ReceivedAt);
-                    using var reader = command.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        inserted.Add((reader.GetInt64(0), reader.GetString(1)));
-                    }
-                }
-
-                AppendDocuments(fresh.Concat(suspects).Where(e => e.Documents.Count > 0 && inserted.Contains((e.CompanyId, e.Id))), commitNumber);
+                AppendEvents(fresh, commitNumber, commit.ReceivedAt);
+                AppendDocuments(fresh, commitNumber);
                 transaction.Commit();
             }
             catch
@@ -94,9 +84,11 @@ public sealed partial class DuckDbStore
         }
 
         Interlocked.Exchange(ref _lastCommit, commitNumber);
-        foreach (var (company, id) in inserted)
+        var inserted = new HashSet<(long, string)>(fresh.Count);
+        foreach (var (e, key) in fresh)
         {
-            _storedKeys.Add(company, id);
+            _storedKeys.Add(key);
+            inserted.Add((e.CompanyId, e.Id));
         }
 
         foreach (var company in newCompanies)
@@ -104,12 +96,11 @@ public sealed partial class DuckDbStore
             _zones.TryAdd(company, TimeZoneInfo.Utc);
         }
 
-        var accepted = inserted.Count;
         List<AppendResult> results;
         lock (_pendingTotals)
         {
             results = Count(commit, inserted);
-            _eventsToAggregate += accepted;
+            _eventsToAggregate += fresh.Count;
         }
 
         if (_storedKeys.IsFull)
@@ -127,18 +118,62 @@ public sealed partial class DuckDbStore
         return results;
     }
 
-    /// <summary>Appends events to <c>events</c> (with their arrival time) or to the staging table (without).</summary>
-    private void AppendEvents(string table, List<PlatformEvent> events, long commitNumber, DateTime? receivedAt)
+    /// <summary>The suspects that are not stored events after all: their key is not stored, or only with other ids.</summary>
+    private List<KeyedEvent> NotStored(List<KeyedEvent> suspects)
+    {
+        if (suspects.Count == 0)
+        {
+            return suspects;
+        }
+
+        // A few suspects (the filter's false alarms) are point lookups in the key index; many (a batch sent again)
+        // cost less as one scan of the keys joined to them.
+        var stored = new HashSet<(long, string)>();
+        void ReadStored(string sql)
+        {
+            using var command = Command(_writer, sql);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                stored.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+        }
+
+        if (suspects.Count <= MaxKeyLookups)
+        {
+            foreach (var key in suspects.Select(suspect => suspect.Key).Distinct())
+            {
+                ReadStored($"SELECT company_id, event_id FROM events WHERE key_hash = {Literal(key)}");
+            }
+        }
+        else
+        {
+            Execute(_writer, "DELETE FROM suspect_keys");
+            using (var appender = _writer.CreateAppender("suspect_keys"))
+            {
+                foreach (var suspect in suspects)
+                {
+                    appender.CreateRow().AppendValue(suspect.Key).EndRow();
+                }
+            }
+
+            ReadStored("SELECT company_id, event_id FROM events SEMI JOIN suspect_keys USING (key_hash)");
+        }
+
+        return suspects.Where(suspect => !stored.Contains((suspect.Event.CompanyId, suspect.Event.Id))).ToList();
+    }
+
+    private void AppendEvents(List<KeyedEvent> events, long commitNumber, DateTime receivedAt)
     {
         if (events.Count == 0)
         {
             return;
         }
 
-        using var appender = _writer.CreateAppender(table);
-        foreach (var e in events)
+        using var appender = _writer.CreateAppender("events");
+        foreach (var (e, key) in events)
         {
-            var row = appender.CreateRow()
+            appender.CreateRow()
                 .AppendValue(e.CompanyId)
                 .AppendValue(e.Id)
                 .AppendValue(WireNames.Of(e.Type))
@@ -160,23 +195,20 @@ public sealed partial class DuckDbStore
                 .AppendValue(e.Email)
                 .AppendValue(e.Ip)
                 .AppendValue(e.UserAgent)
-                .AppendValue(e.AuthMethod);
-            if (receivedAt is { } arrival)
-            {
-                row.AppendValue(arrival);
-            }
-
-            row.AppendValue(DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.Timestamp, ZoneOf(e.CompanyId))))
+                .AppendValue(e.AuthMethod)
+                .AppendValue(receivedAt)
+                .AppendValue(DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.Timestamp, ZoneOf(e.CompanyId))))
                 .AppendValue(e.Documents.Count)
                 .AppendValue(commitNumber)
+                .AppendValue(key)
                 .EndRow();
         }
     }
 
-    private void AppendDocuments(IEnumerable<PlatformEvent> events, long commitNumber)
+    private void AppendDocuments(List<KeyedEvent> events, long commitNumber)
     {
         using var documents = _writer.CreateAppender("event_documents");
-        foreach (var e in events)
+        foreach (var (e, _) in events)
         {
             for (var position = 0; position < e.Documents.Count; position++)
             {
@@ -193,6 +225,8 @@ public sealed partial class DuckDbStore
             }
         }
     }
+
+    private readonly record struct KeyedEvent(PlatformEvent Event, long Key);
 
     /// <summary>Each request's accepted and duplicate events; gathers the operational counters.</summary>
     private List<AppendResult> Count(IngestionCommit commit, HashSet<(long, string)> inserted)

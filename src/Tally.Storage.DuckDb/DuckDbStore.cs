@@ -9,9 +9,9 @@ namespace Tally.Storage.DuckDb;
 /// <summary>
 /// The embedded store: one DuckDB file. DuckDB lets one process open a file for writing, so this store is
 /// the only writer: writes go through one connection under a lock, reads open their own connections
-/// (DuckDB's MVCC lets them run beside the writer). Idempotency rests on the events primary key:
-/// <c>INSERT ... ON CONFLICT DO NOTHING RETURNING</c> tells which events of a commit were new.
-/// A commit is durable when it returns: DuckDB syncs its write-ahead log on commit.
+/// (DuckDB's MVCC lets them run beside the writer). Idempotency rests on the single writer: each event is
+/// checked against the stored ones (a filter in memory, then the index of <see cref="EventKey"/>s) before it
+/// is appended. A commit is durable when it returns: DuckDB syncs its write-ahead log on commit.
 /// </summary>
 public sealed partial class DuckDbStore : ITallyStore
 {
@@ -37,15 +37,21 @@ public sealed partial class DuckDbStore : ITallyStore
     private long _aggregatedCommit;
     private long _eventsToAggregate;
 
-    private DuckDbStore(string connectionString, DuckDBConnection writer, DuckDBConnection aggregator)
+    // The key of an event; a stand-in for EventKey.Of only in tests that need keys to collide.
+    private readonly Func<long, string, long> _eventKey;
+
+    private DuckDbStore(string connectionString, DuckDBConnection writer, DuckDBConnection aggregator, Func<long, string, long> eventKey)
     {
         _connectionString = connectionString;
         _writer = writer;
         _aggregator = aggregator;
+        _eventKey = eventKey;
     }
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
-    public static DuckDbStore Open(string dataDirectory)
+    public static DuckDbStore Open(string dataDirectory) => Open(dataDirectory, EventKey.Of);
+
+    internal static DuckDbStore Open(string dataDirectory, Func<long, string, long> eventKey)
     {
         Directory.CreateDirectory(dataDirectory);
         var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), FileName)}";
@@ -55,9 +61,16 @@ public sealed partial class DuckDbStore : ITallyStore
         // the writer for seconds at millions of events. A larger log checkpoints less often (and replays longer
         // after a crash); the store also checkpoints when it closes.
         Execute(writer, "SET checkpoint_threshold = '1GB'");
+        writer.RegisterScalarFunction<long, string, long>(Migrations.EventKeyFunction, (arguments, result, rows) =>
+        {
+            for (var row = 0UL; row < rows; row++)
+            {
+                result.WriteValue(EventKey.Of(arguments[0].GetValue<long>(row), arguments[1].GetValue<string>(row)), row);
+            }
+        });
         var aggregator = new DuckDBConnection(connectionString);
         aggregator.Open();
-        return new DuckDbStore(connectionString, writer, aggregator);
+        return new DuckDbStore(connectionString, writer, aggregator, eventKey);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -79,7 +92,7 @@ public sealed partial class DuckDbStore : ITallyStore
             foreach (var connection in new[] { _writer, _aggregator })
             {
                 Execute(connection, """
-                    CREATE OR REPLACE TEMP TABLE staged_events AS SELECT * EXCLUDE (received_at) FROM events LIMIT 0;
+                    CREATE OR REPLACE TEMP TABLE suspect_keys (key_hash BIGINT);
                     CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
                     CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
                     """);
@@ -124,14 +137,13 @@ public sealed partial class DuckDbStore : ITallyStore
     {
         var count = Convert.ToInt64(Scalar(_writer, "SELECT count(*) FROM events"), CultureInfo.InvariantCulture);
         var filter = new StoredKeyFilter(2 * count);
-        using var command = Command(_writer, "SELECT company_id, event_id FROM events");
-        // Streamed chunk by chunk: a materialised result of every key would hold ~60 bytes per event in DuckDB's
-        // memory at once (600 MB at 10 M events), and the process keeps that high-water mark.
+        using var command = Command(_writer, "SELECT key_hash FROM events");
+        // Streamed chunk by chunk: the process would keep the high-water mark of a materialised result.
         command.UseStreamingMode = true;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            filter.Add(reader.GetInt64(0), reader.GetString(1));
+            filter.Add(reader.GetInt64(0));
         }
 
         return filter;

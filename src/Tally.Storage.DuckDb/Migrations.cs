@@ -169,5 +169,44 @@ internal static class Migrations
             ) l
             WHERE members.company_id = l.company_id AND members.user_id = l.user_id;
             """),
+        (4, "events keyed by a 64-bit hash of (company_id, event_id) instead of a primary key on the pair", $"""
+            -- DuckDB cannot drop a primary key, so the table is copied (in storage order, which is commit order).
+            CREATE TABLE events_keyed (
+                company_id BIGINT NOT NULL,
+                event_id VARCHAR NOT NULL,
+                type VARCHAR NOT NULL,
+                ts TIMESTAMP NOT NULL,
+                user_id BIGINT NOT NULL,
+                mode VARCHAR,
+                session_id VARCHAR,
+                response_id VARCHAR,
+                model VARCHAR,
+                latency_ms BIGINT,
+                input_tokens BIGINT,
+                output_tokens BIGINT,
+                tool_name VARCHAR,
+                tool_type VARCHAR,
+                status VARCHAR,
+                duration_ms BIGINT,
+                kind VARCHAR,
+                user_name VARCHAR,
+                email VARCHAR,
+                ip VARCHAR,
+                user_agent VARCHAR,
+                auth_method VARCHAR,
+                received_at TIMESTAMP NOT NULL,
+                day DATE,
+                document_count INTEGER DEFAULT 0,
+                seq BIGINT,
+                key_hash BIGINT NOT NULL
+            );
+            INSERT INTO events_keyed SELECT *, {EventKeyFunction}(company_id, event_id) FROM events ORDER BY rowid;
+            DROP TABLE events;
+            ALTER TABLE events_keyed RENAME TO events;
+            CREATE INDEX events_by_key ON events (key_hash);
+            """),
     ];
+
+    /// <summary>The SQL name of <see cref="EventKey.Of"/>, registered on the writer's connection for step 4.</summary>
+    public const string EventKeyFunction = "tally_event_key";
 }

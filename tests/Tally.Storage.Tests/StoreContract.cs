@@ -90,6 +90,24 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_batch_sent_again_after_a_reopen_stores_only_its_new_events()
+    {
+        var batch = Enumerable.Range(0, 300).Select(i => Event($"r{i}", company: 1 + (i % 2))).ToList();
+        await AppendAsync(batch);
+
+        Store = await ReopenAsync();
+        await Store.MigrateAsync(CancellationToken.None);
+        var again = await AppendAsync([.. batch, Event("new-1"), Event("new-2", company: 2)]);
+        var once = await AppendAsync([Event("r7", company: 2), Event("r8", company: 2), Event("new-3")]);
+
+        again.ShouldBe([new AppendResult(2, 300)]);
+        once.ShouldBe([new AppendResult(2, 1)]);
+        var stats = await Store.GetIngestionStatsAsync(null, CancellationToken.None);
+        stats.Sum(s => s.StoredEvents).ShouldBe(304);
+        stats.Sum(s => s.DuplicatesReceived).ShouldBe(301);
+    }
+
+    [Fact]
     public async Task Events_create_their_companies_with_defaults()
     {
         await AppendAsync([Event("a", company: 5), Event("b", company: 3)]);

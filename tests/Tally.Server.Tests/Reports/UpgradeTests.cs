@@ -60,10 +60,48 @@ public sealed class UpgradeTests
     [Fact]
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
-        var workload = Workload.Generate(5, new DateOnly(2025, 3, 20), 20);
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+
+        // Back to step 2, as a database written by an earlier release: no latest event per member.
+        Downgrade(directory, """
+            ALTER TABLE members DROP COLUMN last_event_is_member_left;
+            ALTER TABLE members DROP COLUMN last_day;
+            ALTER TABLE members DROP COLUMN last_event_id;
+            ALTER TABLE members DROP COLUMN last_event_at;
+            DELETE FROM schema_migrations WHERE version = 3;
+            """);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
+    }
+
+    [Fact]
+    public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
+    {
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
+        foreach (var request in workload.Requests)
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe((0, request.Count));
+        }
+
+        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
+    }
+
+    /// <summary>
+    /// Stores a workload through a server, then takes its database back to schema step 3, as the previous
+    /// release wrote it: events with a primary key on (company_id, event_id) and no key column.
+    /// </summary>
+    private static async Task<(Workload Workload, DateTime Now, ReferenceReports Reference, string Directory)> StoreWorkloadAsync(int seed, string folderPrefix)
+    {
+        var workload = Workload.Generate(seed, new DateOnly(2025, 3, 20), 20);
         var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
         var reference = new ReferenceReports();
-        var directory = Directory.CreateTempSubdirectory("tally-upgrade-3-").FullName;
+        var directory = Directory.CreateTempSubdirectory(folderPrefix).FullName;
         var original = await ReportApi.StartAsync(new FixedTime(now), directory);
         using (var admin = original.Client())
         {
@@ -81,25 +119,24 @@ public sealed class UpgradeTests
 
         // Stopped, not disposed: disposing would delete the folder.
         await original.StopAsync();
+        Downgrade(directory, """
+            CREATE TABLE events_step_3 AS SELECT * EXCLUDE (key_hash) FROM events LIMIT 0;
+            ALTER TABLE events_step_3 ADD PRIMARY KEY (company_id, event_id);
+            INSERT INTO events_step_3 SELECT * EXCLUDE (key_hash) FROM events ORDER BY rowid;
+            DROP TABLE events;
+            ALTER TABLE events_step_3 RENAME TO events;
+            DELETE FROM schema_migrations WHERE version = 4;
+            """);
+        return (workload, now, reference, directory);
+    }
 
-        // Back to step 2, as a database written by the previous release: no latest event per member.
-        using (var connection = new DuckDBConnection($"Data Source={Path.Combine(directory, DuckDbStore.FileName)}"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                ALTER TABLE members DROP COLUMN last_event_is_member_left;
-                ALTER TABLE members DROP COLUMN last_day;
-                ALTER TABLE members DROP COLUMN last_event_id;
-                ALTER TABLE members DROP COLUMN last_event_at;
-                DELETE FROM schema_migrations WHERE version = 3;
-                """;
-            command.ExecuteNonQuery();
-        }
-
-        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
-        using var client = upgraded.Client();
-        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
+    private static void Downgrade(string directory, string sql)
+    {
+        using var connection = new DuckDBConnection($"Data Source={Path.Combine(directory, DuckDbStore.FileName)}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static void WriteVersion1(string file, ReferenceReports reference)

@@ -55,19 +55,9 @@ internal static class Diagnostics
                     FROM user_days WHERE company_id = {c} AND day <= {l} GROUP BY user_id
                 )
                 """),
-            ("user-activities", "1a per user: active days of the range and windows, counts", $"""
-                SELECT user_id, list(CAST(day - ({f}::DATE - 29) AS INTEGER)), count(*) FILTER (WHERE day >= {f}),
-                    CAST(sum(sessions) FILTER (WHERE day >= {f}) AS BIGINT), CAST(sum(queries) FILTER (WHERE day >= {f}) AS BIGINT),
-                    CAST(sum(feedbacks) FILTER (WHERE day >= {f}) AS BIGINT), CAST(sum(tool_calls) FILTER (WHERE day >= {f}) AS BIGINT),
-                    min(day) FILTER (WHERE day >= {f}), max(day) FILTER (WHERE day >= {f}), max(last_connection) FILTER (WHERE day >= {f})
-                FROM user_days
+            ("user-activities", "1 active user-days of the range and windows (all counts added up in C#)", $"""
+                SELECT user_id, day, connections, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
                 WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
-                GROUP BY user_id
-                """),
-            ("user-activities", "1b per day: active users and connections", $"""
-                SELECT day, count(*), CAST(sum(connections) AS BIGINT) FROM user_days
-                WHERE company_id = {c} AND active AND day BETWEEN {f} AND {l}
-                GROUP BY day
                 """),
             ("user-activities", "2 new active users per day", $"""
                 SELECT first_active_day, count(*) FROM members

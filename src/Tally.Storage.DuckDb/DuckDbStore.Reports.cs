@@ -113,49 +113,42 @@ public sealed partial class DuckDbStore
             var weekChange = new long[length];
             var monthChange = new long[length];
 
-            // Grouped in DuckDB, per user and per day, rather than every active user-day read here: at 10 M events a
-            // year of one company is ~90,000 user-days, and reading them row by row costs more than grouping them.
-            // Per user: the active days of the range and the 29 days before it (for the windows, as day offsets),
-            // and the counts over the range itself (a day with sessions, queries, feedback, tool calls or
-            // connections is an active day).
+            // One scan of the active user-days of the range and the 29 days before it gives everything: the days of
+            // each user (for the windows), and for the days of the range the active users and connections per day and
+            // each user's counts (a day with sessions, queries, feedback, tool calls or connections is an active day).
+            // The rows come unordered and are grouped here: sorting them in DuckDB costs more than the scan.
             var windowStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29));
-            var activeDays = new List<List<int>>();
-            var users = new Dictionary<long, UserActivity>();
+            var activeDays = new Dictionary<long, List<int>>();
+            var users = new Dictionary<long, UserTotals>();
             using (var command = Command(connection, $"""
-                SELECT user_id, list(CAST(day - $2 AS INTEGER)), count(*) FILTER (WHERE day >= $3),
-                    CAST(sum(sessions) FILTER (WHERE day >= $3) AS BIGINT), CAST(sum(queries) FILTER (WHERE day >= $3) AS BIGINT),
-                    CAST(sum(feedbacks) FILTER (WHERE day >= $3) AS BIGINT), CAST(sum(tool_calls) FILTER (WHERE day >= $3) AS BIGINT),
-                    min(day) FILTER (WHERE day >= $3), max(day) FILTER (WHERE day >= $3), max(last_connection) FILTER (WHERE day >= $3)
-                FROM user_days
-                WHERE company_id = $1 AND active AND day BETWEEN $2 AND $4 {user}
-                GROUP BY user_id
-                """, companyId, windowStart, days.First, days.Last))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var offsets = reader.GetFieldValue<List<int>>(1);
-                    activeDays.Add(offsets.ConvertAll(offset => windowStart.DayNumber + offset));
-                    if (reader.GetInt64(2) > 0)
-                    {
-                        users[reader.GetInt64(0)] = new UserActivity(reader.GetInt64(0), null, reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
-                            reader.GetInt64(5), reader.GetInt64(6), Day(reader, 7), Day(reader, 8), NullableDateTime(reader, 9));
-                    }
-                }
-            }
-
-            using (var command = Command(connection, $"""
-                SELECT day, count(*), CAST(sum(connections) AS BIGINT) FROM user_days
+                SELECT user_id, day, connections, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
                 WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
-                GROUP BY day
-                """, companyId, days.First, days.Last))
+                """, companyId, windowStart, days.Last))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    var slot = Day(reader, 0).DayNumber - origin;
-                    active[slot] = reader.GetInt64(1);
-                    connections[slot] = reader.GetInt64(2);
+                    var activeUser = reader.GetInt64(0);
+                    var day = Day(reader, 1);
+                    if (!activeDays.TryGetValue(activeUser, out var list))
+                    {
+                        activeDays[activeUser] = list = [];
+                    }
+
+                    list.Add(day.DayNumber);
+                    if (day < days.First)
+                    {
+                        continue;
+                    }
+
+                    active[day.DayNumber - origin]++;
+                    connections[day.DayNumber - origin] += reader.GetInt64(2);
+                    if (!users.TryGetValue(activeUser, out var totals))
+                    {
+                        users[activeUser] = totals = new UserTotals();
+                    }
+
+                    totals.Add(day, reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), NullableDateTime(reader, 7));
                 }
             }
 
@@ -170,7 +163,7 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            foreach (var list in activeDays)
+            foreach (var list in activeDays.Values)
             {
                 list.Sort();
                 var previous = int.MinValue;
@@ -220,10 +213,9 @@ public sealed partial class DuckDbStore
             {
                 while (reader.Read())
                 {
-                    var connected = Utc(reader.GetDateTime(1));
-                    if (users.TryGetValue(reader.GetInt64(0), out var activity) && !(activity.LastConnection >= connected))
+                    if (users.TryGetValue(reader.GetInt64(0), out var totals))
                     {
-                        users[activity.UserId] = activity with { LastConnection = connected };
+                        totals.Connected(Utc(reader.GetDateTime(1)));
                     }
                 }
             }
@@ -240,8 +232,36 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            return new UserActivities(rows, [.. users.Values.Select(activity => activity with { UserName = names.GetValueOrDefault(activity.UserId) })]);
+            return new UserActivities(rows, [.. users.Select(pair => pair.Value.ToActivity(pair.Key, names.GetValueOrDefault(pair.Key)))]);
         }, cancellationToken);
+
+    /// <summary>One user's counts over the active days of a range, added up row by row.</summary>
+    private sealed class UserTotals
+    {
+        private long _activeDays, _sessions, _queries, _feedbacks, _toolCalls;
+        private DateOnly _first = DateOnly.MaxValue, _last = DateOnly.MinValue;
+        private DateTime? _lastConnection;
+
+        public void Add(DateOnly day, long sessions, long queries, long feedbacks, long toolCalls, DateTime? lastConnection)
+        {
+            _activeDays++;
+            _sessions += sessions;
+            _queries += queries;
+            _feedbacks += feedbacks;
+            _toolCalls += toolCalls;
+            _first = day < _first ? day : _first;
+            _last = day > _last ? day : _last;
+            if (lastConnection is { } connected)
+            {
+                Connected(connected);
+            }
+        }
+
+        public void Connected(DateTime connected) => _lastConnection = _lastConnection > connected ? _lastConnection : connected;
+
+        public UserActivity ToActivity(long userId, string? name) =>
+            new(userId, name, _activeDays, _sessions, _queries, _feedbacks, _toolCalls, _first, _last, _lastConnection);
+    }
 
     public Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken) =>
         ReportAsync<IReadOnlyList<ConnectionRow>>(connection =>

@@ -122,6 +122,9 @@ internal static class Verification
                 {
                     var d = day.GetProperty("date").GetString();
                     Set($"{d}|active", Number(day.GetProperty("active_users_count")));
+                    Set($"{d}|new", Number(day.GetProperty("new_active_users_count")));
+                    Set($"{d}|weekly", Number(day.GetProperty("weekly_active_users_count")));
+                    Set($"{d}|monthly", Number(day.GetProperty("monthly_active_users_count")));
                     Set($"{d}|connections", Number(day.GetProperty("connections_count")));
                 }
 
@@ -225,7 +228,10 @@ internal static class Verification
                 foreach (var r in rows)
                 {
                     Set($"{Text(r[0])}|active", Text(r[1]));
-                    Set($"{Text(r[0])}|connections", Text(r[2]));
+                    Set($"{Text(r[0])}|new", Text(r[2]));
+                    Set($"{Text(r[0])}|weekly", Text(r[3]));
+                    Set($"{Text(r[0])}|monthly", Text(r[4]));
+                    Set($"{Text(r[0])}|connections", Text(r[5]));
                 }
 
                 break;

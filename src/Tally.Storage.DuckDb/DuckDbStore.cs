@@ -61,6 +61,11 @@ public sealed partial class DuckDbStore : ITallyStore
         // the writer for seconds at millions of events. A larger log checkpoints less often (and replays longer
         // after a crash); the store also checkpoints when it closes.
         Execute(writer, "SET checkpoint_threshold = '1GB'");
+        // DuckDB runs a query on as many threads as there are cores, and a query's threads spin on its task queue
+        // while they wait: on a small machine that takes CPU from the HTTP server beside it. The store's statements
+        // are small (aggregates, a day's rows), so half the cores are plenty: on 2 cores, ingestion over HTTP went
+        // from 90–100k to 102–111k events/s, reports unchanged.
+        Execute(writer, $"SET threads = {Math.Max(1, Environment.ProcessorCount / 2)}");
         writer.RegisterScalarFunction<long, string, long>(Migrations.EventKeyFunction, (arguments, result, rows) =>
         {
             for (var row = 0UL; row < rows; row++)

@@ -70,7 +70,7 @@ public sealed partial class DuckDbStore : ITallyStore
         {
             for (var row = 0UL; row < rows; row++)
             {
-                result.WriteValue(EventKey.Of(arguments[0].GetValue<long>(row), arguments[1].GetValue<string>(row)), row);
+                result.WriteValue(eventKey(arguments[0].GetValue<long>(row), arguments[1].GetValue<string>(row)), row);
             }
         });
         var aggregator = new DuckDBConnection(connectionString);

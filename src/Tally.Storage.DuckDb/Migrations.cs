@@ -207,6 +207,6 @@ internal static class Migrations
             """),
     ];
 
-    /// <summary>The SQL name of <see cref="EventKey.Of"/>, registered on the writer's connection for step 4.</summary>
+    /// <summary>The SQL name of the store's event key function (<see cref="EventKey.Of"/>), registered on the writer's connection for step 4.</summary>
     public const string EventKeyFunction = "tally_event_key";
 }

@@ -48,11 +48,15 @@ internal static class Diagnostics
             ("users", "member counts, up to today (members)", $"""
                 SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = {c}
                 """),
-            ("users", "member counts, as of a past day (user days)", $"""
+            ("users", "member counts, as of a past day (members, user days of the later active)", $"""
                 SELECT count(*), count(*) FILTER (WHERE NOT has_left)
                 FROM (
-                    SELECT arg_max(last_event_is_member_left, day) AS has_left
-                    FROM user_days WHERE company_id = {c} AND day <= {l} GROUP BY user_id
+                    SELECT last_event_is_member_left AS has_left FROM members WHERE company_id = {c} AND last_day <= {l}
+                    UNION ALL
+                    SELECT arg_max(last_event_is_member_left, day) FROM user_days
+                    WHERE company_id = {c} AND day <= {l}
+                        AND user_id IN (SELECT user_id FROM members WHERE company_id = {c} AND last_day > {l})
+                    GROUP BY user_id
                 )
                 """),
             ("user-activities", "1 active user-days of the range and windows (all counts added up in C#)", $"""

@@ -85,12 +85,18 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            // A user's state at the end of asOf is that of the last event of their last day with events up to then.
+            // A user's state at the end of asOf is that of the last event of their last day with events up to then:
+            // the members row for those whose last day is no later, their user-days for the others (usually the
+            // few active after asOf, so most user-days are filtered out before they are grouped).
             using var command = Command(connection, """
                 SELECT count(*), count(*) FILTER (WHERE NOT has_left)
                 FROM (
-                    SELECT arg_max(last_event_is_member_left, day) AS has_left
-                    FROM user_days WHERE company_id = $1 AND day <= $2 GROUP BY user_id
+                    SELECT last_event_is_member_left AS has_left FROM members WHERE company_id = $1 AND last_day <= $2
+                    UNION ALL
+                    SELECT arg_max(last_event_is_member_left, day) FROM user_days
+                    WHERE company_id = $1 AND day <= $2
+                        AND user_id IN (SELECT user_id FROM members WHERE company_id = $1 AND last_day > $2)
+                    GROUP BY user_id
                 )
                 """, companyId, asOf);
             using var reader = command.ExecuteReader();

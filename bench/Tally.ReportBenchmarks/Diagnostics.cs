@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
+using Tally.Storage;
 using Tally.Storage.DuckDb;
 
 namespace Tally.ReportBenchmarks;
@@ -17,6 +18,10 @@ internal sealed record TableSize(string Table, long CompanyRows, long TotalRows)
 /// </summary>
 internal static class Diagnostics
 {
+    private static string Date(DateOnly day) => $"DATE '{day:yyyy-MM-dd}'";
+
+    private static DateOnly MonthStart(DateOnly day) => new(day.Year, day.Month, 1);
+
     public static (List<StatementTiming> Statements, List<TableSize> Tables) Run(string dataDirectory, long companyId, DateOnly first, DateOnly last, int runs)
     {
         var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), DuckDbStore.FileName)}";
@@ -59,20 +64,16 @@ internal static class Diagnostics
                     GROUP BY user_id
                 )
                 """),
-            ("user-activities", "1 active user-days of the range and windows (all counts added up in C#)", $"""
-                SELECT user_id, day, connections, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
-                WHERE company_id = {c} AND active AND day BETWEEN {f}::DATE - 29 AND {l}
+            ("user-activities", "1 active days of the range and windows (monthly rollups, a bit a day)", $"""
+                SELECT user_id, month, active_days FROM user_months
+                WHERE company_id = {c} AND month BETWEEN {Date(MonthStart(first.AddDays(-29)))} AND {Date(MonthStart(last))} AND active_days <> 0
                 """),
-            ("user-activities", "2 new active users per day", $"""
-                SELECT first_active_day, count(*) FROM members
-                WHERE company_id = {c} AND first_active_day BETWEEN {f} AND {l} GROUP BY first_active_day
+            ("user-activities", "2 counts (whole months, edge days) + last connections", DuckDbStore.UserCountsStatement(new DayRange(first, last), "").Replace("$1", c, StringComparison.Ordinal)),
+            ("user-activities", "3 connections per day (day totals)", $"""
+                SELECT day, connections FROM daily_totals WHERE company_id = {c} AND day BETWEEN {f} AND {l} AND connections > 0
                 """),
-            ("user-activities", "3 last connection before the range", $"""
-                SELECT user_id, max(last_connection) FROM user_days
-                WHERE company_id = {c} AND day < {f} AND last_connection IS NOT NULL GROUP BY user_id
-                """),
-            ("user-activities", "4 names", $"""
-                SELECT user_id, user_name FROM members WHERE company_id = {c} AND user_name IS NOT NULL
+            ("user-activities", "4 names and first active days (members)", $"""
+                SELECT user_id, user_name, first_active_day FROM members WHERE company_id = {c}
                 """),
             ("connections", "first page (101 rows)", $"""
                 SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method
@@ -122,7 +123,7 @@ internal static class Diagnostics
         }
 
         var tables = new List<TableSize>();
-        foreach (var table in new[] { "events", "event_documents", "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents", "documents", "ratings", "user_days", "members", "connection_log" })
+        foreach (var table in new[] { "events", "event_documents", "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents", "documents", "ratings", "user_days", "user_months", "members", "connection_log" })
         {
             using var command = connection.CreateCommand();
             command.CommandText = $"SELECT count(*) FILTER (WHERE company_id = {c}), count(*) FROM {table}";

@@ -16,7 +16,7 @@ public sealed partial class DuckDbStore
     private static readonly string[] AggregateTables =
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
-        "documents", "ratings", "user_days", "members", "connection_log",
+        "documents", "ratings", "user_days", "user_months", "members", "connection_log",
     ];
 
     /// <summary>
@@ -178,6 +178,26 @@ public sealed partial class DuckDbStore
                 last_event_id = CASE WHEN (excluded.last_event_at, excluded.last_event_id) > (last_event_at, last_event_id)
                     THEN excluded.last_event_id ELSE last_event_id END,
                 last_event_at = greatest(last_event_at, excluded.last_event_at)
+            """);
+
+        // The same counts per user and month, with the month's active days as bits.
+        Execute(connection, $"""
+            INSERT INTO user_months
+            SELECT company_id, user_id, date_trunc('month', day)::DATE,
+                coalesce(bit_or((1 << (dayofmonth(day) - 1))::INTEGER) FILTER (WHERE type NOT IN ('member_joined', 'member_left')), 0),
+                count(*) FILTER (WHERE type = 'session_started'),
+                count(*) FILTER (WHERE type = 'user_query'),
+                count(*) FILTER (WHERE type = 'feedback'),
+                count(*) FILTER (WHERE type = 'tool_call'),
+                max(ts) FILTER (WHERE type = 'connection')
+            FROM {source} GROUP BY company_id, user_id, date_trunc('month', day)::DATE
+            ON CONFLICT DO UPDATE SET
+                active_days = active_days | excluded.active_days,
+                sessions = sessions + excluded.sessions,
+                queries = queries + excluded.queries,
+                feedbacks = feedbacks + excluded.feedbacks,
+                tool_calls = tool_calls + excluded.tool_calls,
+                last_connection = greatest(last_connection, excluded.last_connection)
             """);
 
         Execute(connection, $"""

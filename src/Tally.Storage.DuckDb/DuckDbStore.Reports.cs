@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Numerics;
 using DuckDB.NET.Data;
 
 namespace Tally.Storage.DuckDb;
@@ -107,56 +108,19 @@ public sealed partial class DuckDbStore
     public Task<UserActivities> ReadUserActivitiesAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
         ReportAsync(connection =>
         {
-            var user = userId is { } id ? $"AND user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
+            var user = userId is { } id ? $"AND user_id = {Literal(id)}" : "";
 
-            // Per-day counters in arrays indexed from the first day a window change can fall on: a range has at most
+            // Counters per day in arrays indexed from the first day a window can reach back to: a range has at most
             // a few thousand days, and array slots are much cheaper than a dictionary per (user, day) pair.
-            var origin = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 30);
+            var origin = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29);
             var length = days.Last.DayNumber - origin + 1;
+            var activeDays = ReadActiveDays(connection, companyId, origin, days.Last, user);
             var active = new long[length];
             var newUsers = new long[length];
             var connections = new long[length];
             var weekChange = new long[length];
             var monthChange = new long[length];
-
-            // One scan of the active user-days of the range and the 29 days before it gives everything: the days of
-            // each user (for the windows), and for the days of the range the active users and connections per day and
-            // each user's counts (a day with sessions, queries, feedback, tool calls or connections is an active day).
-            // The rows come unordered and are grouped here: sorting them in DuckDB costs more than the scan.
-            var windowStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29));
-            var activeDays = new Dictionary<long, List<int>>();
             var users = new Dictionary<long, UserTotals>();
-            using (var command = Command(connection, $"""
-                SELECT user_id, day, connections, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
-                WHERE company_id = $1 AND active AND day BETWEEN $2 AND $3 {user}
-                """, companyId, windowStart, days.Last))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var activeUser = reader.GetInt64(0);
-                    var day = Day(reader, 1);
-                    if (!activeDays.TryGetValue(activeUser, out var list))
-                    {
-                        activeDays[activeUser] = list = [];
-                    }
-
-                    list.Add(day.DayNumber);
-                    if (day < days.First)
-                    {
-                        continue;
-                    }
-
-                    active[day.DayNumber - origin]++;
-                    connections[day.DayNumber - origin] += reader.GetInt64(2);
-                    if (!users.TryGetValue(activeUser, out var totals))
-                    {
-                        users[activeUser] = totals = new UserTotals();
-                    }
-
-                    totals.Add(day, reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), NullableDateTime(reader, 7));
-                }
-            }
 
             // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
             // window; only the part not covered by the user's previous active day is added, so each user counts once
@@ -169,29 +133,77 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            foreach (var list in activeDays.Values)
+            foreach (var (activeUser, bits) in activeDays)
             {
-                list.Sort();
                 var previous = int.MinValue;
-                foreach (var day in list)
+                UserTotals? totals = null;
+                for (var word = 0; word < bits.Length; word++)
                 {
-                    Change(weekChange, previous == int.MinValue ? day : Math.Max(day, previous + 7), 1);
-                    Change(weekChange, day + 7, -1);
-                    Change(monthChange, previous == int.MinValue ? day : Math.Max(day, previous + 30), 1);
-                    Change(monthChange, day + 30, -1);
-                    previous = day;
+                    for (var remaining = bits[word]; remaining != 0; remaining &= remaining - 1)
+                    {
+                        var day = origin + (word * 64) + BitOperations.TrailingZeroCount(remaining);
+                        Change(weekChange, previous == int.MinValue ? day : Math.Max(day, previous + 7), 1);
+                        Change(weekChange, day + 7, -1);
+                        Change(monthChange, previous == int.MinValue ? day : Math.Max(day, previous + 30), 1);
+                        Change(monthChange, day + 30, -1);
+                        previous = day;
+                        if (day >= days.First.DayNumber)
+                        {
+                            active[day - origin]++;
+                            totals ??= users[activeUser] = new UserTotals();
+                            totals.ActiveOn(DateOnly.FromDayNumber(day));
+                        }
+                    }
                 }
             }
 
-            using (var command = Command(connection, $"""
-                SELECT first_active_day, count(*) FROM members
-                WHERE company_id = $1 AND first_active_day BETWEEN $2 AND $3 {user} GROUP BY first_active_day
-                """, companyId, days.First, days.Last))
+            // The users' counts over the range and their last connections up to its end.
+            using (var command = Command(connection, UserCountsStatement(days, user), companyId))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    newUsers[Day(reader, 0).DayNumber - origin] = reader.GetInt64(1);
+                    // Users without an active day in the range have no row in the table, whatever their last connection.
+                    if (users.TryGetValue(reader.GetInt64(0), out var totals))
+                    {
+                        totals.Count(NullableInt64(reader, 1) ?? 0, NullableInt64(reader, 2) ?? 0, NullableInt64(reader, 3) ?? 0, NullableInt64(reader, 4) ?? 0);
+                        if (NullableDateTime(reader, 5) is { } connected)
+                        {
+                            totals.Connected(connected);
+                        }
+                    }
+                }
+            }
+
+            // Connections per day: the company's day totals have them, one user's come from their days.
+            using (var command = Command(connection, userId is null
+                ? "SELECT day, connections FROM daily_totals WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND connections > 0"
+                : $"SELECT day, connections FROM user_days WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND connections > 0 {user}",
+                companyId, days.First, days.Last))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    connections[Day(reader, 0).DayNumber - origin] = reader.GetInt64(1);
+                }
+            }
+
+            // Names, and new active users per day (their first active day ever).
+            var names = new Dictionary<long, string>();
+            using (var command = Command(connection, $"SELECT user_id, user_name, first_active_day FROM members WHERE company_id = $1 {user}", companyId))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    if (!reader.IsDBNull(1))
+                    {
+                        names[reader.GetInt64(0)] = reader.GetString(1);
+                    }
+
+                    if (!reader.IsDBNull(2) && Day(reader, 2) is var first && first >= days.First && first <= days.Last)
+                    {
+                        newUsers[first.DayNumber - origin]++;
+                    }
                 }
             }
 
@@ -210,57 +222,124 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            // A user's last connection counts from before the range too.
-            using (var command = Command(connection, $"""
-                SELECT user_id, max(last_connection) FROM user_days
-                WHERE company_id = $1 AND day < $2 AND last_connection IS NOT NULL {user} GROUP BY user_id
-                """, companyId, days.First))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    if (users.TryGetValue(reader.GetInt64(0), out var totals))
-                    {
-                        totals.Connected(Utc(reader.GetDateTime(1)));
-                    }
-                }
-            }
-
-            var names = new Dictionary<long, string>();
-            using (var command = Command(connection, $"""
-                SELECT user_id, user_name FROM members WHERE company_id = $1 AND user_name IS NOT NULL {user}
-                """, companyId))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    names[reader.GetInt64(0)] = reader.GetString(1);
-                }
-            }
-
             return new UserActivities(rows, [.. users.Select(pair => pair.Value.ToActivity(pair.Key, names.GetValueOrDefault(pair.Key)))]);
         }, cancellationToken);
 
-    /// <summary>One user's counts over the active days of a range, added up row by row.</summary>
+    /// <summary>
+    /// One statement for the users' counts over the range and their last connections up to its end ($1 is the
+    /// company). Counts come from the rollups of the range's whole months and the user-days around them; last
+    /// connections from every month that ends within the range (or before it), and the days of the last month
+    /// when it does not. Internal for the report benchmark, which times it alone.
+    /// </summary>
+    internal static string UserCountsStatement(DayRange days, string user)
+    {
+        var (wholeMonths, edgeDays) = days.SplitAtMonths();
+        var lastMonth = MonthStart(days.Last.DayNumber);
+        var lastMonthIsWhole = wholeMonths?.Last == lastMonth;
+        var dayRanges = lastMonthIsWhole ? edgeDays : Merge([.. edgeDays, new DayRange(lastMonth, days.Last)]);
+        var parts = dayRanges.Select(range => $"""
+            SELECT user_id, sessions, queries, feedbacks, tool_calls, last_connection, active AND day >= {Literal(days.First)} AS counted
+            FROM user_days WHERE company_id = $1 AND day BETWEEN {Literal(range.First)} AND {Literal(range.Last)} {user}
+            """).ToList();
+        if ((lastMonthIsWhole ? lastMonth : PreviousMonthStart(lastMonth)) is { } monthsUpTo)
+        {
+            var counted = wholeMonths is { } months ? $"active_days <> 0 AND month BETWEEN {Literal(months.First)} AND {Literal(months.Last)}" : "false";
+            parts.Add($"""
+                SELECT user_id, sessions, queries, feedbacks, tool_calls, last_connection, {counted} AS counted
+                FROM user_months WHERE company_id = $1 AND month <= {Literal(monthsUpTo)} {user}
+                """);
+        }
+
+        return $"""
+            SELECT user_id, sum(sessions) FILTER (WHERE counted)::BIGINT, sum(queries) FILTER (WHERE counted)::BIGINT,
+                sum(feedbacks) FILTER (WHERE counted)::BIGINT, sum(tool_calls) FILTER (WHERE counted)::BIGINT, max(last_connection)
+            FROM ({string.Join(" UNION ALL ", parts)}) GROUP BY user_id
+            """;
+    }
+
+    /// <summary>
+    /// Each user's active days from <paramref name="origin"/> (a day number) to <paramref name="last"/>, as bits
+    /// indexed from <paramref name="origin"/>: read from the monthly rollups, whose active days are one integer a
+    /// month, so a year of a user is twelve rows instead of one per day.
+    /// </summary>
+    private static Dictionary<long, ulong[]> ReadActiveDays(DuckDBConnection connection, long companyId, int origin, DateOnly last, string user)
+    {
+        var words = (last.DayNumber - origin + 64) / 64;
+        var activeDays = new Dictionary<long, ulong[]>();
+        using var command = Command(connection, $"""
+            SELECT user_id, month, active_days FROM user_months
+            WHERE company_id = $1 AND month BETWEEN $2 AND $3 AND active_days <> 0 {user}
+            """, companyId, MonthStart(origin), MonthStart(last.DayNumber));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var userId = reader.GetInt64(0);
+            if (!activeDays.TryGetValue(userId, out var bits))
+            {
+                activeDays[userId] = bits = new ulong[words];
+            }
+
+            var monthStart = Day(reader, 1).DayNumber;
+            for (var remaining = (uint)reader.GetInt32(2); remaining != 0; remaining &= remaining - 1)
+            {
+                var offset = monthStart + BitOperations.TrailingZeroCount(remaining) - origin;
+                if (offset >= 0 && offset <= last.DayNumber - origin)
+                {
+                    bits[offset >> 6] |= 1UL << (offset & 63);
+                }
+            }
+        }
+
+        return activeDays;
+    }
+
+    private static DateOnly MonthStart(int dayNumber)
+    {
+        var day = DateOnly.FromDayNumber(dayNumber);
+        return new DateOnly(day.Year, day.Month, 1);
+    }
+
+    private static DateOnly? PreviousMonthStart(DateOnly monthStart) => monthStart.Year == 1 && monthStart.Month == 1 ? null : monthStart.AddMonths(-1);
+
+    /// <summary>The same days as <paramref name="ranges"/>, as disjoint ranges in order (overlapping or touching ones joined).</summary>
+    private static List<DayRange> Merge(IEnumerable<DayRange> ranges)
+    {
+        var merged = new List<DayRange>();
+        foreach (var range in ranges.OrderBy(r => r.First))
+        {
+            if (merged.Count > 0 && range.First.DayNumber <= merged[^1].Last.DayNumber + 1)
+            {
+                merged[^1] = merged[^1] with { Last = range.Last > merged[^1].Last ? range.Last : merged[^1].Last };
+            }
+            else
+            {
+                merged.Add(range);
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>One user's counts over the active days of a range.</summary>
     private sealed class UserTotals
     {
         private long _activeDays, _sessions, _queries, _feedbacks, _toolCalls;
         private DateOnly _first = DateOnly.MaxValue, _last = DateOnly.MinValue;
         private DateTime? _lastConnection;
 
-        public void Add(DateOnly day, long sessions, long queries, long feedbacks, long toolCalls, DateTime? lastConnection)
+        public void ActiveOn(DateOnly day)
         {
             _activeDays++;
+            _first = day < _first ? day : _first;
+            _last = day > _last ? day : _last;
+        }
+
+        public void Count(long sessions, long queries, long feedbacks, long toolCalls)
+        {
             _sessions += sessions;
             _queries += queries;
             _feedbacks += feedbacks;
             _toolCalls += toolCalls;
-            _first = day < _first ? day : _first;
-            _last = day > _last ? day : _last;
-            if (lastConnection is { } connected)
-            {
-                Connected(connected);
-            }
         }
 
         public void Connected(DateTime connected) => _lastConnection = _lastConnection > connected ? _lastConnection : connected;

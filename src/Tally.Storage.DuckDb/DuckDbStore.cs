@@ -197,6 +197,8 @@ public sealed partial class DuckDbStore : ITallyStore
 
     private static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    private static string Literal(DateOnly value) => $"DATE '{value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'";
+
     private static string Literal(DateTime value) => $"TIMESTAMP '{value.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}'";
 
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);

@@ -205,6 +205,21 @@ internal static class Migrations
             ALTER TABLE events_keyed RENAME TO events;
             CREATE INDEX events_by_key ON events (key_hash);
             """),
+        (5, "per-user, per-month rollups of the user-days, so that user activities over months need not read every day", """
+            -- Bit d - 1 of active_days is set when day d of the month (in the company's time zone) has an activity event.
+            CREATE TABLE user_months (
+                company_id BIGINT, user_id BIGINT, month DATE,
+                active_days INTEGER NOT NULL,
+                sessions BIGINT NOT NULL, queries BIGINT NOT NULL, feedbacks BIGINT NOT NULL, tool_calls BIGINT NOT NULL,
+                last_connection TIMESTAMP,
+                PRIMARY KEY (company_id, user_id, month)
+            );
+            INSERT INTO user_months
+            SELECT company_id, user_id, date_trunc('month', day)::DATE,
+                bit_or(CASE WHEN active THEN (1 << (dayofmonth(day) - 1))::INTEGER ELSE 0 END),
+                sum(sessions)::BIGINT, sum(queries)::BIGINT, sum(feedbacks)::BIGINT, sum(tool_calls)::BIGINT, max(last_connection)
+            FROM user_days GROUP BY company_id, user_id, date_trunc('month', day)::DATE;
+            """),
     ];
 
     /// <summary>The SQL name of the store's event key function (<see cref="EventKey.Of"/>), registered on the writer's connection for step 4.</summary>

@@ -61,6 +61,8 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep4);
+        Downgrade(directory, ToStep3);
 
         // Back to step 2, as a database written by an earlier release: no latest event per member.
         Downgrade(directory, """
@@ -80,6 +82,8 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep4);
+        Downgrade(directory, ToStep3);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -92,13 +96,49 @@ public sealed class UpgradeTests
         await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
     }
 
-    /// <summary>
-    /// Stores a workload through a server, then takes its database back to schema step 3, as the previous
-    /// release wrote it: events with a primary key on (company_id, event_id) and no key column.
-    /// </summary>
-    private static async Task<(Workload Workload, DateTime Now, ReferenceReports Reference, string Directory)> StoreWorkloadAsync(int seed, string folderPrefix)
+    [Fact]
+    public async Task A_step_4_database_rolls_its_user_days_up_by_month()
     {
-        var workload = Workload.Generate(seed, new DateOnly(2025, 3, 20), 20);
+        // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep4);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        var check = new ReportChecker(reference, now);
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last);
+        await check.CompanyAsync(client, null, null, new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31));
+
+        // Events after the upgrade land in the rollups too: every event sent again is a duplicate, counted nowhere.
+        foreach (var request in workload.Requests.Take(3))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe((0, request.Count));
+        }
+
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last);
+    }
+
+    // Schema step 5 undone: no per-user, per-month rollups.
+    private const string ToStep4 = """
+        DROP TABLE user_months;
+        DELETE FROM schema_migrations WHERE version = 5;
+        """;
+
+    // Schema step 4 undone, as the release before it wrote events: a primary key on (company_id, event_id), no key column.
+    private const string ToStep3 = """
+        CREATE TABLE events_step_3 AS SELECT * EXCLUDE (key_hash) FROM events LIMIT 0;
+        ALTER TABLE events_step_3 ADD PRIMARY KEY (company_id, event_id);
+        INSERT INTO events_step_3 SELECT * EXCLUDE (key_hash) FROM events ORDER BY rowid;
+        DROP TABLE events;
+        ALTER TABLE events_step_3 RENAME TO events;
+        DELETE FROM schema_migrations WHERE version = 4;
+        """;
+
+    /// <summary>Stores a workload through a server (20 days from 2025-03-20 unless told) and stops it, keeping its folder.</summary>
+    private static async Task<(Workload Workload, DateTime Now, ReferenceReports Reference, string Directory)> StoreWorkloadAsync(
+        int seed, string folderPrefix, DateOnly? first = null, int days = 20)
+    {
+        var workload = Workload.Generate(seed, first ?? new DateOnly(2025, 3, 20), days);
         var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
         var reference = new ReferenceReports();
         var directory = Directory.CreateTempSubdirectory(folderPrefix).FullName;
@@ -119,14 +159,6 @@ public sealed class UpgradeTests
 
         // Stopped, not disposed: disposing would delete the folder.
         await original.StopAsync();
-        Downgrade(directory, """
-            CREATE TABLE events_step_3 AS SELECT * EXCLUDE (key_hash) FROM events LIMIT 0;
-            ALTER TABLE events_step_3 ADD PRIMARY KEY (company_id, event_id);
-            INSERT INTO events_step_3 SELECT * EXCLUDE (key_hash) FROM events ORDER BY rowid;
-            DROP TABLE events;
-            ALTER TABLE events_step_3 RENAME TO events;
-            DELETE FROM schema_migrations WHERE version = 4;
-            """);
         return (workload, now, reference, directory);
     }
 

@@ -91,4 +91,31 @@ public sealed class WorkloadTests
             admin.Dispose();
         }
     }
+
+    [Fact]
+    public async Task User_activities_over_several_whole_months_match_the_reference()
+    {
+        // 100 days from 01-10: February, March and April are whole months of the range (read from monthly rollups),
+        // January and May are read day by day.
+        var workload = Workload.Generate(4, new DateOnly(2025, 1, 10), 100);
+        var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
+        await using var server = await ReportApi.StartAsync(new FixedTime(now));
+        var reference = new ReferenceReports();
+        using var admin = server.Client();
+        foreach (var company in Workload.Companies.Where(c => c.Zone is not null))
+        {
+            await ReportApi.PutCompanyAsync(admin, company.Id, company.Name, company.Zone);
+            reference.Put(company.Id, company.Name, company.Zone);
+        }
+
+        foreach (var request in workload.Requests)
+        {
+            (await ReportApi.SendAsync(admin, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe(reference.Store(request));
+        }
+
+        var check = new ReportChecker(reference, now);
+        await check.AllAsync(admin, workload.First, workload.Last);
+        await check.CompanyAsync(admin, null, null, new DateOnly(2025, 2, 1), new DateOnly(2025, 4, 30));
+        await check.CompanyAsync(admin, null, null, new DateOnly(2025, 1, 31), new DateOnly(2025, 4, 1));
+    }
 }

@@ -356,39 +356,55 @@ public sealed partial class DuckDbStore
             // that week: local days follow instants except around some midnight DST changes, by at most hours.
             var anchor = after is null ? days.Last.DayNumber : Math.Min(days.Last.DayNumber, DateOnly.FromDateTime(after.Timestamp).DayNumber + 1);
             var recent = Math.Max(days.First.DayNumber, anchor - 7);
+            List<(ConnectionRow Row, DateOnly Day)>? page = null;
             if (recent > days.First.DayNumber)
             {
-                var page = ReadConnectionPage(connection, companyId, new DayRange(DateOnly.FromDayNumber(recent), days.Last), userId, after, limit);
-                if (page.Count == limit && page[^1].Day.DayNumber > recent + 1)
+                page = ReadConnectionPage(connection, companyId, new DayRange(DateOnly.FromDayNumber(recent), days.Last), userId, after, limit);
+            }
+
+            if (page is null || page.Count < limit || page[^1].Day.DayNumber <= recent + 1)
+            {
+                page = ReadConnectionPage(connection, companyId, days, userId, after, limit);
+            }
+
+            // Names for the page's users only: joining every row scanned to the members cost more than this read.
+            var names = new Dictionary<long, string>();
+            if (page.Count > 0)
+            {
+                using var command = Command(connection, $"""
+                    SELECT user_id, user_name FROM members
+                    WHERE company_id = $1 AND user_name IS NOT NULL AND user_id IN ({string.Join(", ", page.Select(row => row.Row.UserId).Distinct().Select(Literal))})
+                    """, companyId);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
                 {
-                    return page.Select(row => row.Row).ToList();
+                    names[reader.GetInt64(0)] = reader.GetString(1);
                 }
             }
 
-            return ReadConnectionPage(connection, companyId, days, userId, after, limit).Select(row => row.Row).ToList();
+            return page.Select(row => row.Row with { UserName = names.GetValueOrDefault(row.Row.UserId) }).ToList();
         }, cancellationToken);
 
     private static List<(ConnectionRow Row, DateOnly Day)> ReadConnectionPage(
         DuckDBConnection connection, long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit)
     {
-        var user = userId is { } id ? $"AND c.user_id = {id.ToString(CultureInfo.InvariantCulture)}" : "";
-        var position = after is null ? "" : "AND (c.connected_at < $4 OR (c.connected_at = $4 AND c.event_id < $5))";
+        var user = userId is { } id ? $"AND user_id = {Literal(id)}" : "";
+        var position = after is null ? "" : "AND (connected_at < $4 OR (connected_at = $4 AND event_id < $5))";
         object?[] parameters = after is null
             ? [companyId, days.First, days.Last]
             : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
         using var command = Command(connection, $"""
-            SELECT c.user_id, m.user_name, c.connected_at, c.event_id, c.ip, c.user_agent, c.auth_method, c.day
-            FROM connection_log c LEFT JOIN members m ON m.company_id = c.company_id AND m.user_id = c.user_id
-            WHERE c.company_id = $1 AND c.day BETWEEN $2 AND $3 {user} {position}
-            ORDER BY c.connected_at DESC, c.event_id DESC
+            SELECT user_id, connected_at, event_id, ip, user_agent, auth_method, day FROM connection_log
+            WHERE company_id = $1 AND day BETWEEN $2 AND $3 {user} {position}
+            ORDER BY connected_at DESC, event_id DESC
             LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
             """, parameters);
         using var reader = command.ExecuteReader();
         var rows = new List<(ConnectionRow, DateOnly)>();
         while (reader.Read())
         {
-            rows.Add((new ConnectionRow(reader.GetInt64(0), NullableString(reader, 1), Utc(reader.GetDateTime(2)), reader.GetString(3),
-                NullableString(reader, 4), NullableString(reader, 5), NullableString(reader, 6)), Day(reader, 7)));
+            rows.Add((new ConnectionRow(reader.GetInt64(0), null, Utc(reader.GetDateTime(1)), reader.GetString(2),
+                NullableString(reader, 3), NullableString(reader, 4), NullableString(reader, 5)), Day(reader, 6)));
         }
 
         return rows;

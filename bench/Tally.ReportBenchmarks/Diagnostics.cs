@@ -45,10 +45,9 @@ internal static class Diagnostics
                 WHERE t.company_id = {c} AND t.day BETWEEN {f} AND {l}
                 """),
             ("tools", "tool days", $"SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools WHERE company_id = {c} AND day BETWEEN {f} AND {l}"),
-            ("used-documents", "document days + names", $"""
-                SELECT d.day, d.document_id, m.filename, m.title, d.usage
-                FROM daily_documents d JOIN documents m USING (company_id, document_id)
-                WHERE d.company_id = {c} AND d.day BETWEEN {f} AND {l}
+            ("used-documents", "1 names, once per document", $"SELECT document_id, filename, title FROM documents WHERE company_id = {c}"),
+            ("used-documents", "2 document days", $"""
+                SELECT day, document_id, usage FROM daily_documents WHERE company_id = {c} AND day BETWEEN {f} AND {l}
                 """),
             ("users", "member counts, up to today (members)", $"""
                 SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = {c}

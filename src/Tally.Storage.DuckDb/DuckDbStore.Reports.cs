@@ -54,19 +54,32 @@ public sealed partial class DuckDbStore
     public Task<IReadOnlyList<DocumentDay>> ReadDocumentDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
         ReportAsync<IReadOnlyList<DocumentDay>>(connection =>
         {
-            using var command = Command(connection, """
-                SELECT d.day, d.document_id, m.filename, m.title, d.usage
-                FROM daily_documents d JOIN documents m USING (company_id, document_id)
-                WHERE d.company_id = $1 AND d.day BETWEEN $2 AND $3
-                """, companyId, days.First, days.Last);
-            using var reader = command.ExecuteReader();
-            var rows = new List<DocumentDay>();
-            while (reader.Read())
+            // Names apart, once per document: a year has hundreds of thousands of document-days over a few thousand
+            // documents, and reading the names with every row made as many strings.
+            var names = new Dictionary<long, (string Filename, string? Title)>();
+            using (var command = Command(connection, "SELECT document_id, filename, title FROM documents WHERE company_id = $1", companyId))
+            using (var reader = command.ExecuteReader())
             {
-                rows.Add(new DocumentDay(Day(reader, 0), reader.GetInt64(1), reader.GetString(2), NullableString(reader, 3), reader.GetInt64(4)));
+                while (reader.Read())
+                {
+                    names[reader.GetInt64(0)] = (reader.GetString(1), NullableString(reader, 2));
+                }
             }
 
-            return rows;
+            using (var command = Command(connection, """
+                SELECT day, document_id, usage FROM daily_documents WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                """, companyId, days.First, days.Last))
+            using (var reader = command.ExecuteReader())
+            {
+                var rows = new List<DocumentDay>();
+                while (reader.Read())
+                {
+                    var (filename, title) = names[reader.GetInt64(1)];
+                    rows.Add(new DocumentDay(Day(reader, 0), reader.GetInt64(1), filename, title, reader.GetInt64(2)));
+                }
+
+                return rows;
+            }
         }, cancellationToken);
 
     public Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>

@@ -19,6 +19,7 @@ internal sealed record Options(
     bool ServerLogs,
     bool KeepData,
     bool EnforceTargets,
+    string? ServeOnly,
     bool Help)
 {
     public const string Usage = """
@@ -49,13 +50,16 @@ internal sealed record Options(
           --server-logs            keep the server's Information-level logs (default: warnings only)
           --keep-data              keep the data folders (default: deleted at the end)
           --enforce-targets        exit 3 when a target is missed
+          --serve-only DIR         diagnostic: no load and no baseline; serve and time the reports on a data folder
+                                   kept by an earlier run (--keep-data prints where), to try a change of the read
+                                   path without loading again
         """;
 
     public static Options Parse(string[] args)
     {
         var options = new Options(
             Sizes: [1_000_000, 10_000_000], BatchSize: 5_000, Users: 2_000, LatePercent: 3, Warmup: 40, Requests: 30,
-            BaselineWarmup: 2, BaselineRuns: 10, CompanyId: 1, Seed: 42, SequentialIds: false, LoadCeiling: false, DuckDbSettings: [], ServerLogs: false, KeepData: false, EnforceTargets: false, Help: false);
+            BaselineWarmup: 2, BaselineRuns: 10, CompanyId: 1, Seed: 42, SequentialIds: false, LoadCeiling: false, DuckDbSettings: [], ServerLogs: false, KeepData: false, EnforceTargets: false, ServeOnly: null, Help: false);
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -67,6 +71,7 @@ internal sealed record Options(
                 "--load-ceiling" => options with { LoadCeiling = true },
                 "--duckdb-set" => options with { DuckDbSettings = [.. options.DuckDbSettings, Setting(Value(args, ref i))] },
                 "--enforce-targets" => options with { EnforceTargets = true },
+                "--serve-only" => options with { ServeOnly = ExistingFolder(Value(args, ref i)) },
                 "--sizes" => options with { Sizes = SizeList(Value(args, ref i)) },
                 "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
                 "--users" => options with { Users = (int)Positive(arg, Value(args, ref i)) },
@@ -129,6 +134,11 @@ internal sealed record Options(
         var value = Positive("SIZES", text.Replace("_", "", StringComparison.Ordinal)) * multiplier;
         return value >= 10_000 ? value : throw new ArgumentException($"SIZES: '{text}' is too small (at least 10k events).");
     }
+
+    private static string ExistingFolder(string path) =>
+        File.Exists(Path.Combine(path, Tally.Storage.DuckDb.DuckDbStore.FileName))
+            ? path
+            : throw new ArgumentException($"--serve-only: '{path}' holds no {Tally.Storage.DuckDb.DuckDbStore.FileName}; give a folder kept by --keep-data.");
 
     private static string Setting(string text) =>
         System.Text.RegularExpressions.Regex.IsMatch(text, "^[a-z_]+=[A-Za-z0-9_. ]+$")

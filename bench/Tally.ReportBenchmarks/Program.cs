@@ -52,6 +52,16 @@ Console.WriteLine("  WARNING: this is a Debug build; figures are meaningless. Ru
 Line($"  workload: {string.Join(", ", options.Sizes.Select(Size))} events over {firstDay:yyyy-MM-dd} .. {lastDay:yyyy-MM-dd} (365 days), {Organisation.Companies.Count} companies, ~{options.Users:N0} members, {options.LatePercent}% sent late, {(options.SequentialIds ? "sequential" : "UUID")} event ids; commits of {options.BatchSize:N0} events");
 Line($"  reports: company {company.Id} ({company.Name}, {company.TimeZone}), start_date={firstDay:yyyy-MM-dd} end_date={lastDay:yyyy-MM-dd}; {options.Warmup} warm-up + {options.Requests} timed requests per report over one loopback connection");
 
+if (options.ServeOnly is { } servedFolder)
+{
+    var served = await ServePhase.RunAsync(servedFolder, company.Id, firstDay, lastDay, options, CancellationToken.None);
+    ReportLines(served, "  ");
+
+    Line($"  VmRSS after serving {Mib(served.RssAfterServing)}; after a full GC {Mib(served.RssAfterFullGc)}");
+    Line($"Reproduce: {reproduce}");
+    return 0;
+}
+
 var root = Path.Combine(Path.GetTempPath(), "tally-report-bench-" + Guid.NewGuid().ToString("N"));
 var results = new List<SizeResult>();
 using var cancel = new CancellationTokenSource();
@@ -107,10 +117,7 @@ try
         var serve = await ServePhase.RunAsync(directory, company.Id, firstDay, lastDay, options, cancel.Token);
         Line($"        server start (open, migrate, key filter) {serve.Startup.TotalSeconds:N1} s; DuckDB memory after serving {Mib(serve.DuckDbMemory)}: {serve.DuckDbMemoryByTag}");
         Line($"        VmRSS / live managed heap: before the server {Mib(serve.RssBeforeServer)} / {Mib(serve.LiveHeapBeforeServer)}; server started, idle {Mib(serve.RssServerIdle)} / {Mib(serve.LiveHeapServerIdle)}; after serving {Mib(serve.RssAfterServing)} (as found) and {Mib(serve.RssAfterFullGc)} / {Mib(serve.LiveManagedHeap)} (after a full GC; by generation, client's last bodies included: {serve.HeapByGeneration})");
-        foreach (var report in serve.Reports)
-        {
-            Line($"        {report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms  store read {ServePhase.Format(report.StoreMedian),7} ms  {report.ResponseBytes / 1024.0,8:N0} KiB");
-        }
+        ReportLines(serve, "        ");
 
         Console.WriteLine("  [3/3] baseline: GROUP BY over the raw events table in DuckDB (server stopped) ...");
         CollectEverything();
@@ -244,6 +251,14 @@ Console.WriteLine("Caveat: the machine is shared; server, client, generator and 
 return options.EnforceTargets && missed > 0 ? 3 : 0;
 
 static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
+
+static void ReportLines(ServeResult serve, string indent)
+{
+    foreach (var report in serve.Reports)
+    {
+        Line($"{indent}{report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms  store read {ServePhase.Format(report.StoreMedian),7} ms  {report.ResponseBytes / 1024.0,8:N0} KiB");
+    }
+}
 
 static string Size(long size) => size switch
 {

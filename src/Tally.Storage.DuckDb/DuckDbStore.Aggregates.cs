@@ -468,13 +468,13 @@ public sealed partial class DuckDbStore
     }
 
     private TimeZoneInfo ZoneOf(long companyId) =>
-        _zones.TryGetValue(companyId, out var zone) ? zone : TimeZoneInfo.Utc;
+        _companies.TryGetValue(companyId, out var known) ? known.Zone : TimeZoneInfo.Utc;
 
-    private void LoadZones()
+    private void LoadCompanies()
     {
         foreach (var company in ReadCompanies(_writer, null))
         {
-            _zones[company.Id] = TimeZoneNames.TryFind(company.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+            _companies[company.Id] = (company, TimeZoneNames.TryFind(company.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc);
         }
     }
 }

@@ -23,6 +23,11 @@ public sealed partial class DuckDbStore
                 INSERT INTO api_keys (secret_hash, name, role, company_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id
                 """, key.SecretHash, key.Name, RoleNames.Of(key.Role), key.CompanyId, key.CreatedAt), CultureInfo.InvariantCulture);
             transaction.Commit();
+            if (key.CompanyId is { } created)
+            {
+                AddDefaultCompany(created, key.CreatedAt);
+            }
+
             return new ApiKey(id, key.Name, key.Role, key.CompanyId, key.CreatedAt, null, null);
         }
         finally

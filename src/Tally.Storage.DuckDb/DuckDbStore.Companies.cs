@@ -6,10 +6,10 @@ namespace Tally.Storage.DuckDb;
 public sealed partial class DuckDbStore
 {
     public Task<Company?> FindCompanyAsync(long id, CancellationToken cancellationToken) =>
-        ReadAsync(connection => ReadCompanies(connection, id).SingleOrDefault(), cancellationToken);
+        Task.FromResult(_companies.TryGetValue(id, out var known) ? known.Company : null);
 
     public Task<IReadOnlyList<Company>> ListCompaniesAsync(CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<Company>>(connection => ReadCompanies(connection, null), cancellationToken);
+        Task.FromResult<IReadOnlyList<Company>>([.. _companies.Values.Select(known => known.Company).OrderBy(company => company.Id)]);
 
     public async Task<(Company Company, bool Created)> UpsertCompanyAsync(long id, CompanyChange change, DateTime now, CancellationToken cancellationToken)
     {
@@ -22,14 +22,14 @@ public sealed partial class DuckDbStore
             using var transaction = _writer.BeginTransaction();
             var existing = ReadCompanies(_writer, id).SingleOrDefault();
             var company = existing is null
-                ? new Company(id, change.Name ?? Company.DefaultName(id), change.TimeZone ?? Company.DefaultTimeZone, now)
+                ? new Company(id, change.Name ?? Company.DefaultName(id), change.TimeZone ?? Company.DefaultTimeZone, StoredInstant(now))
                 : existing with { Name = change.Name ?? existing.Name, TimeZone = change.TimeZone ?? existing.TimeZone };
             Execute(_writer, """
                 INSERT INTO companies VALUES ($1, $2, $3, $4)
                 ON CONFLICT DO UPDATE SET name = excluded.name, timezone = excluded.timezone
                 """, company.Id, company.Name, company.TimeZone, company.CreatedAt);
-            var previousZone = ZoneOf(id);
-            _zones[id] = TimeZoneNames.Find(company.TimeZone);
+            var previous = _companies.TryGetValue(id, out var known) ? known : default;
+            _companies[id] = (company, TimeZoneNames.Find(company.TimeZone));
             try
             {
                 if (existing is not null && existing.TimeZone != company.TimeZone)
@@ -41,7 +41,15 @@ public sealed partial class DuckDbStore
             }
             catch
             {
-                _zones[id] = previousZone;
+                if (existing is null)
+                {
+                    _companies.TryRemove(id, out _);
+                }
+                else
+                {
+                    _companies[id] = previous;
+                }
+
                 throw;
             }
             return (company, existing is null);
@@ -52,6 +60,13 @@ public sealed partial class DuckDbStore
             _writeLock.Release();
         }
     }
+
+    /// <summary>Into the map, a company a write has just created with its defaults (unless it was there).</summary>
+    private void AddDefaultCompany(long id, DateTime createdAt) =>
+        _companies.TryAdd(id, (new Company(id, Company.DefaultName(id), Company.DefaultTimeZone, StoredInstant(createdAt)), TimeZoneInfo.Utc));
+
+    /// <summary>An instant as a TIMESTAMP column gives it back (to the microsecond), so the map equals the table.</summary>
+    private static DateTime StoredInstant(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
 
     private static List<Company> ReadCompanies(DuckDBConnection connection, long? id)
     {

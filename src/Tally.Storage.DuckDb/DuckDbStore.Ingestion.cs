@@ -58,7 +58,7 @@ public sealed partial class DuckDbStore
 
         fresh.AddRange(NotStored(suspects));
         var commitNumber = _lastCommit + 1;
-        var newCompanies = firstInCommit.Select(key => key.Item1).Distinct().Where(id => !_zones.ContainsKey(id)).ToList();
+        var newCompanies = firstInCommit.Select(key => key.Item1).Distinct().Where(id => !_companies.ContainsKey(id)).ToList();
         using (var transaction = _writer.BeginTransaction())
         {
             try
@@ -93,7 +93,7 @@ public sealed partial class DuckDbStore
 
         foreach (var company in newCompanies)
         {
-            _zones.TryAdd(company, TimeZoneInfo.Utc);
+            AddDefaultCompany(company, commit.ReceivedAt);
         }
 
         List<AppendResult> results;

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using DuckDB.NET.Data;
 using Tally.Access;
+using Tally.Companies;
 
 namespace Tally.Storage.DuckDb;
 
@@ -29,8 +30,10 @@ public sealed partial class DuckDbStore : ITallyStore
     // Only this process can have the file open, so a key cache invalidated by this store's own writes is exact.
     private readonly ConcurrentDictionary<string, (ApiKey Key, byte[] SecretHash)> _keysByHash = new(StringComparer.Ordinal);
 
-    // Each company's time zone, to give staged events their day; changed only under the write lock.
-    private readonly ConcurrentDictionary<long, TimeZoneInfo> _zones = new();
+    // Every company with its time zone (which gives events their day), kept in memory: every report request
+    // looks its company up, and a query per request cost more than some reports' own reads. Only this process
+    // writes the file, so the map changes with this store's own writes, under the write lock.
+    private readonly ConcurrentDictionary<long, (Company Company, TimeZoneInfo Zone)> _companies = new();
 
     // The last commit stored, and the last one the aggregates include; both move only under the write lock.
     private long _lastCommit;
@@ -102,14 +105,14 @@ public sealed partial class DuckDbStore : ITallyStore
                     CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
                     """);
             }
-            LoadZones();
+            LoadCompanies();
             _lastCommit = Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(seq), 0) FROM events"), CultureInfo.InvariantCulture);
             _aggregatedCommit = Convert.ToInt64(Scalar(_writer, "SELECT watermark FROM aggregation_state"), CultureInfo.InvariantCulture);
             if (applied < 2 && Scalar(_writer, "SELECT 1 FROM events LIMIT 1") is not null)
             {
                 // Events stored before the aggregates existed: compute their days and the aggregates once.
                 using var transaction = _writer.BeginTransaction();
-                foreach (var company in _zones.Keys)
+                foreach (var company in _companies.Keys)
                 {
                     Rebuild(company);
                 }

@@ -186,6 +186,25 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Companies_made_by_events_keys_and_upserts_read_the_same_before_and_after_a_reopen()
+    {
+        var odd = Now.AddTicks(1_234_567);
+        await Store.AppendAsync(new IngestionCommit([[Event("a", company: 4)]], new Dictionary<long, int>(), odd), CancellationToken.None);
+        await Store.CreateApiKeyAsync(new NewApiKey("k", Role.CompanyAdmin, 5, ApiKeySecrets.Hash("s"), odd), CancellationToken.None);
+        await Store.UpsertCompanyAsync(6, new CompanyChange("Six", "Asia/Kolkata"), odd, CancellationToken.None);
+        await Store.UpsertCompanyAsync(4, new CompanyChange("Four", null), Now, CancellationToken.None);
+        var before = await Store.ListCompaniesAsync(CancellationToken.None);
+
+        Store = await ReopenAsync();
+        await Store.MigrateAsync(CancellationToken.None);
+
+        before.Select(company => (company.Id, company.Name, company.TimeZone)).ShouldBe([(4L, "Four", "UTC"), (5L, "Company 5", "UTC"), (6L, "Six", "Asia/Kolkata")]);
+        (await Store.ListCompaniesAsync(CancellationToken.None)).ShouldBe(before);
+        (await Store.FindCompanyAsync(5, CancellationToken.None)).ShouldBe(before[1]);
+        (await Store.FindCompanyAsync(7, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Rebuilding_the_aggregates_from_events_gives_the_same_reads_as_keeping_them_up_to_date()
     {
         var events = Demo.DemoOrganisation.Generate(5, Now, days: 40).Where(e => e.CompanyId == 3).ToList();

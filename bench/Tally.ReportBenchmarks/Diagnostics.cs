@@ -32,18 +32,8 @@ internal static class Diagnostics
         var l = $"DATE '{last:yyyy-MM-dd}'";
         var statements = new (string Report, string Name, string Sql)[]
         {
-            ("chat-sessions, chats-feedback", "day totals + models", $"""
-                SELECT t.day,
-                    chat_sessions, chat_queries, chat_query_sessions, chat_responses, chat_responses_with_documents, coalesce(m.chat_models, 0), chat_last_response,
-                    agent_sessions, agent_queries, agent_query_sessions, agent_responses, agent_responses_with_documents, coalesce(m.agent_models, 0), agent_last_response,
-                    likes, dislikes, copies, flags, tool_calls, connections
-                FROM daily_totals t
-                LEFT JOIN (
-                    SELECT day, count(*) FILTER (WHERE mode = 'chat') AS chat_models, count(*) FILTER (WHERE mode = 'agent') AS agent_models
-                    FROM daily_models WHERE company_id = {c} AND day BETWEEN {f} AND {l} GROUP BY day
-                ) m USING (day)
-                WHERE t.company_id = {c} AND t.day BETWEEN {f} AND {l}
-                """),
+            ("chat-sessions, chats-feedback", "day totals (models included)", DuckDbStore.DayTotalsStatement
+                .Replace("$1", c, StringComparison.Ordinal).Replace("$2", f, StringComparison.Ordinal).Replace("$3", l, StringComparison.Ordinal)),
             ("tools", "tool days", $"SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools WHERE company_id = {c} AND day BETWEEN {f} AND {l}"),
             ("used-documents", "1 names, once per document", $"SELECT document_id, filename, title FROM documents WHERE company_id = {c}"),
             ("used-documents", "2 document days", $"""

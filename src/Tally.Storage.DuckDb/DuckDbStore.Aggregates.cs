@@ -46,7 +46,8 @@ public sealed partial class DuckDbStore
                 count(*) FILTER (WHERE type = 'feedback' AND kind = 'copy'),
                 count(*) FILTER (WHERE type = 'feedback' AND kind = 'flag'),
                 count(*) FILTER (WHERE type = 'tool_call'),
-                count(*) FILTER (WHERE type = 'connection')
+                count(*) FILTER (WHERE type = 'connection'),
+                0, 0
             FROM {source} GROUP BY company_id, day
             ON CONFLICT DO UPDATE SET
                 chat_sessions = chat_sessions + excluded.chat_sessions,
@@ -65,24 +66,17 @@ public sealed partial class DuckDbStore
                 connections = connections + excluded.connections
             """);
 
-        Execute(connection, $"""
+        // Distinct models answering and sessions with a query, per day and mode: count the members new to the day's set.
+        var newModels = CountReturned(connection, $"""
             INSERT INTO daily_models SELECT DISTINCT company_id, day, mode, model FROM {source} WHERE type = 'model_response'
-            ON CONFLICT DO NOTHING
+            ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
             """);
-
-        // Distinct sessions with a query, per day and mode: count the sessions new to the day's set.
+        ApplyIncrements(connection, newModels, AddToDayTotalsPerMode("chat_models", "agent_models"));
         var newSessions = CountReturned(connection, $"""
             INSERT INTO daily_query_sessions SELECT DISTINCT company_id, day, mode, session_id FROM {source} WHERE type = 'user_query'
             ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
             """);
-        ApplyIncrements(connection, newSessions, """
-            UPDATE daily_totals SET chat_query_sessions = chat_query_sessions + i.chat, agent_query_sessions = agent_query_sessions + i.agent
-            FROM (
-                SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'chat'), 0) AS chat, coalesce(sum(amount) FILTER (WHERE a = 'agent'), 0) AS agent
-                FROM increments GROUP BY company_id, day
-            ) i
-            WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
-            """);
+        ApplyIncrements(connection, newSessions, AddToDayTotalsPerMode("chat_query_sessions", "agent_query_sessions"));
 
         Execute(connection, $"""
             INSERT INTO daily_tools
@@ -359,6 +353,16 @@ public sealed partial class DuckDbStore
     /// Loads increments into the temporary <c>increments</c> table and runs the update that applies them. The
     /// update must sum the increments per target row first: an UPDATE ... FROM with several matching rows applies one.
     /// </summary>
+    /// <summary>An update adding the increments (mode in column <c>a</c>) to a chat and an agent column of the day totals.</summary>
+    private static string AddToDayTotalsPerMode(string chatColumn, string agentColumn) => $"""
+        UPDATE daily_totals SET {chatColumn} = {chatColumn} + i.chat, {agentColumn} = {agentColumn} + i.agent
+        FROM (
+            SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'chat'), 0) AS chat, coalesce(sum(amount) FILTER (WHERE a = 'agent'), 0) AS agent
+            FROM increments GROUP BY company_id, day
+        ) i
+        WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
+        """;
+
     private static void ApplyIncrements(DuckDBConnection connection, Dictionary<(long, DateOnly, string, string), long> increments, string update)
     {
         if (increments.Count == 0)

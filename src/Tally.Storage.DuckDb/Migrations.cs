@@ -220,6 +220,16 @@ internal static class Migrations
                 sum(sessions)::BIGINT, sum(queries)::BIGINT, sum(feedbacks)::BIGINT, sum(tool_calls)::BIGINT, max(last_connection)
             FROM user_days GROUP BY company_id, user_id, date_trunc('month', day)::DATE;
             """),
+        (6, "distinct models per day and mode kept in the day totals, so that a day's numbers are one row", """
+            ALTER TABLE daily_totals ADD COLUMN chat_models BIGINT DEFAULT 0;
+            ALTER TABLE daily_totals ADD COLUMN agent_models BIGINT DEFAULT 0;
+            UPDATE daily_totals SET chat_models = m.chat, agent_models = m.agent
+            FROM (
+                SELECT company_id, day, count(*) FILTER (WHERE mode = 'chat') AS chat, count(*) FILTER (WHERE mode = 'agent') AS agent
+                FROM daily_models GROUP BY company_id, day
+            ) m
+            WHERE daily_totals.company_id = m.company_id AND daily_totals.day = m.day;
+            """),
     ];
 
     /// <summary>The SQL name of the store's event key function (<see cref="EventKey.Of"/>), registered on the writer's connection for step 4.</summary>

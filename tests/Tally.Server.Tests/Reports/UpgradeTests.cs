@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
         Downgrade(directory, ToStep3);
 
@@ -82,6 +83,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
         Downgrade(directory, ToStep3);
 
@@ -101,6 +103,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -117,6 +120,33 @@ public sealed class UpgradeTests
 
         await check.CompanyAsync(client, null, null, workload.First, workload.Last);
     }
+
+    [Fact]
+    public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
+    {
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep5);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        var check = new ReportChecker(reference, now);
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last);
+
+        // Answers after the upgrade count their models once more only when a model is new to its day.
+        foreach (var request in Workload.Generate(9, workload.Last.AddDays(-5), 3).Requests.Select(r => r.Select(e => e with { Id = "later-" + e.Id }).ToList()))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe(reference.Store(request));
+        }
+
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last);
+    }
+
+    // Schema step 6 undone: a day's distinct models only in daily_models.
+    private const string ToStep5 = """
+        ALTER TABLE daily_totals DROP COLUMN chat_models;
+        ALTER TABLE daily_totals DROP COLUMN agent_models;
+        DELETE FROM schema_migrations WHERE version = 6;
+        """;
 
     // Schema step 5 undone: no per-user, per-month rollups.
     private const string ToStep4 = """

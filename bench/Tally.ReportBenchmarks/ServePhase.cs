@@ -117,7 +117,7 @@ internal static class ServePhase
                 () => store.ReadDayTotalsAsync(companyId, days, cancellationToken),
                 () => store.ReadDayTotalsAsync(companyId, days, cancellationToken),
                 () => store.ReadToolDaysAsync(companyId, days, cancellationToken),
-                () => store.ReadDocumentDaysAsync(companyId, days, cancellationToken),
+                () => store.ReadDocumentUsageAsync(companyId, days, cancellationToken),
                 () => store.ReadMemberCountsAsync(companyId, last, cancellationToken),
                 () => store.ReadUserActivitiesAsync(companyId, days, null, cancellationToken),
                 () => store.ReadConnectionsAsync(companyId, days, null, null, 101, cancellationToken),

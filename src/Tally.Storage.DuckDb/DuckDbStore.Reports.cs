@@ -49,18 +49,18 @@ public sealed partial class DuckDbStore
             return rows;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<DocumentDay>> ReadDocumentDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
-        ReportAsync<IReadOnlyList<DocumentDay>>(connection =>
+    public Task<DocumentUsage> ReadDocumentUsageAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
+        ReportAsync(connection =>
         {
             // Names apart, once per document: a year has hundreds of thousands of document-days over a few thousand
             // documents, and reading the names with every row made as many strings.
-            var names = new Dictionary<long, (string Filename, string? Title)>();
+            var names = new Dictionary<long, DocumentName>();
             using (var command = Command(connection, "SELECT document_id, filename, title FROM documents WHERE company_id = $1", companyId))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    names[reader.GetInt64(0)] = (reader.GetString(1), NullableString(reader, 2));
+                    names[reader.GetInt64(0)] = new DocumentName(reader.GetString(1), NullableString(reader, 2));
                 }
             }
 
@@ -72,11 +72,10 @@ public sealed partial class DuckDbStore
                 var rows = new List<DocumentDay>();
                 while (reader.Read())
                 {
-                    var (filename, title) = names[reader.GetInt64(1)];
-                    rows.Add(new DocumentDay(Day(reader, 0), reader.GetInt64(1), filename, title, reader.GetInt64(2)));
+                    rows.Add(new DocumentDay(Day(reader, 0), reader.GetInt64(1), reader.GetInt64(2)));
                 }
 
-                return rows;
+                return new DocumentUsage(rows, names);
             }
         }, cancellationToken);
 

@@ -232,11 +232,13 @@ public abstract class StoreContract : IAsyncLifetime
     {
         var days = new DayRange(DateOnly.FromDateTime(Now).AddDays(-50), DateOnly.FromDateTime(Now));
         var none = CancellationToken.None;
+        var documents = await Store.ReadDocumentUsageAsync(company, days, none);
         var parts = new List<object>
         {
             await Store.ReadDayTotalsAsync(company, days, none),
             (await Store.ReadToolDaysAsync(company, days, none)).OrderBy(t => (t.Day, t.ToolName, t.ToolType)),
-            (await Store.ReadDocumentDaysAsync(company, days, none)).OrderBy(d => (d.Day, d.DocumentId)),
+            documents.Days.OrderBy(d => (d.Day, d.DocumentId)),
+            documents.Days.Select(d => d.DocumentId).Distinct().Order().Select(id => (id, documents.Names[id])),
             await Store.ReadMemberCountsAsync(company, days.Last, none),
             await Store.ReadMemberCountsAsync(company, days.First.AddDays(20), none),
             (await Store.ReadUserActivitiesAsync(company, days, null, none)).Days,

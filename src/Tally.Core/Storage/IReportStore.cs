@@ -11,7 +11,8 @@ public interface IReportStore
 
     Task<IReadOnlyList<ToolDay>> ReadToolDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<DocumentDay>> ReadDocumentDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken);
+    /// <summary>Each document's uses per day, and the names of the documents (at least of those used in the range).</summary>
+    Task<DocumentUsage> ReadDocumentUsageAsync(long companyId, DayRange days, CancellationToken cancellationToken);
 
     /// <summary>Members as of the end of <paramref name="asOf"/>.</summary>
     Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken);
@@ -40,7 +41,15 @@ public sealed record DayTotals(DateOnly Day, ModeDay Chat, ModeDay Agent, long L
 
 public sealed record ToolDay(DateOnly Day, string ToolName, string ToolType, long Usage, long Users, long Errors);
 
-public sealed record DocumentDay(DateOnly Day, long DocumentId, string Filename, string? Title, long Usage);
+public sealed record DocumentUsage(IReadOnlyList<DocumentDay> Days, IReadOnlyDictionary<long, DocumentName> Names);
+
+/// <summary>
+/// A struct of numbers only: a year of a large company has hundreds of thousands of document-days, read and
+/// sorted in one go, and a struct without references moves cheaply.
+/// </summary>
+public readonly record struct DocumentDay(DateOnly Day, long DocumentId, long Usage);
+
+public sealed record DocumentName(string Filename, string? Title);
 
 public sealed record MemberCounts(long TotalHistorical, long CurrentActive);
 

@@ -66,17 +66,34 @@ public sealed partial class DuckDbStore
                 connections = connections + excluded.connections
             """);
 
-        // Distinct models answering and sessions with a query, per day and mode: count the members new to the day's set.
-        var newModels = CountReturned(connection, $"""
+        // Distinct models answering and sessions with a query, per day and mode: count the members new to the day's
+        // sets, and add them to the day totals in one update.
+        var newInSets = CountReturned(connection, $"""
             INSERT INTO daily_models SELECT DISTINCT company_id, day, mode, model FROM {source} WHERE type = 'model_response'
-            ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
+            ON CONFLICT DO NOTHING RETURNING company_id, day, mode, 'model'
             """);
-        ApplyIncrements(connection, newModels, AddToDayTotalsPerMode("chat_models", "agent_models"));
-        var newSessions = CountReturned(connection, $"""
+        foreach (var (key, count) in CountReturned(connection, $"""
             INSERT INTO daily_query_sessions SELECT DISTINCT company_id, day, mode, session_id FROM {source} WHERE type = 'user_query'
-            ON CONFLICT DO NOTHING RETURNING company_id, day, mode, ''
+            ON CONFLICT DO NOTHING RETURNING company_id, day, mode, 'session'
+            """))
+        {
+            newInSets[key] = count;
+        }
+
+        ApplyIncrements(connection, newInSets, """
+            UPDATE daily_totals SET
+                chat_models = chat_models + i.new_chat_models, agent_models = agent_models + i.new_agent_models,
+                chat_query_sessions = chat_query_sessions + i.new_chat_sessions, agent_query_sessions = agent_query_sessions + i.new_agent_sessions
+            FROM (
+                SELECT company_id, day,
+                    coalesce(sum(amount) FILTER (WHERE a = 'chat' AND b = 'model'), 0) AS new_chat_models,
+                    coalesce(sum(amount) FILTER (WHERE a = 'agent' AND b = 'model'), 0) AS new_agent_models,
+                    coalesce(sum(amount) FILTER (WHERE a = 'chat' AND b = 'session'), 0) AS new_chat_sessions,
+                    coalesce(sum(amount) FILTER (WHERE a = 'agent' AND b = 'session'), 0) AS new_agent_sessions
+                FROM increments GROUP BY company_id, day
+            ) i
+            WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
             """);
-        ApplyIncrements(connection, newSessions, AddToDayTotalsPerMode("chat_query_sessions", "agent_query_sessions"));
 
         Execute(connection, $"""
             INSERT INTO daily_tools
@@ -353,16 +370,6 @@ public sealed partial class DuckDbStore
     /// Loads increments into the temporary <c>increments</c> table and runs the update that applies them. The
     /// update must sum the increments per target row first: an UPDATE ... FROM with several matching rows applies one.
     /// </summary>
-    /// <summary>An update adding the increments (mode in column <c>a</c>) to a chat and an agent column of the day totals.</summary>
-    private static string AddToDayTotalsPerMode(string chatColumn, string agentColumn) => $"""
-        UPDATE daily_totals SET {chatColumn} = {chatColumn} + i.chat, {agentColumn} = {agentColumn} + i.agent
-        FROM (
-            SELECT company_id, day, coalesce(sum(amount) FILTER (WHERE a = 'chat'), 0) AS chat, coalesce(sum(amount) FILTER (WHERE a = 'agent'), 0) AS agent
-            FROM increments GROUP BY company_id, day
-        ) i
-        WHERE daily_totals.company_id = i.company_id AND daily_totals.day = i.day
-        """;
-
     private static void ApplyIncrements(DuckDBConnection connection, Dictionary<(long, DateOnly, string, string), long> increments, string update)
     {
         if (increments.Count == 0)

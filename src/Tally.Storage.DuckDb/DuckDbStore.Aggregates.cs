@@ -401,7 +401,7 @@ public sealed partial class DuckDbStore
             var companies = companyId is { } only ? [only] : ReadCompanies(_writer, null).Select(c => c.Id).ToList();
             foreach (var company in companies)
             {
-                Rebuild(company);
+                Rebuild(company, ZoneOf(company));
             }
 
             transaction.Commit();
@@ -414,13 +414,12 @@ public sealed partial class DuckDbStore
     }
 
     /// <summary>
-    /// Recomputes one company's event days in its current time zone and its answers' document counts (events
+    /// Recomputes one company's event days in <paramref name="zone"/> and its answers' document counts (events
     /// stored before the aggregates existed have none), then its aggregates from all its events.
     /// Runs inside the caller's transaction.
     /// </summary>
-    private void Rebuild(long companyId)
+    private void Rebuild(long companyId, TimeZoneInfo zone)
     {
-        var zone = ZoneOf(companyId);
         var company = companyId.ToString(CultureInfo.InvariantCulture);
         foreach (var table in AggregateTables)
         {

@@ -28,30 +28,16 @@ public sealed partial class DuckDbStore
                 INSERT INTO companies VALUES ($1, $2, $3, $4)
                 ON CONFLICT DO UPDATE SET name = excluded.name, timezone = excluded.timezone
                 """, company.Id, company.Name, company.TimeZone, company.CreatedAt);
-            var previous = _companies.TryGetValue(id, out var known) ? known : default;
-            _companies[id] = (company, TimeZoneNames.Find(company.TimeZone));
-            try
+            var zone = TimeZoneNames.Find(company.TimeZone);
+            if (existing is not null && existing.TimeZone != company.TimeZone)
             {
-                if (existing is not null && existing.TimeZone != company.TimeZone)
-                {
-                    Rebuild(id);
-                }
-
-                transaction.Commit();
+                Rebuild(id, zone);
             }
-            catch
-            {
-                if (existing is null)
-                {
-                    _companies.TryRemove(id, out _);
-                }
-                else
-                {
-                    _companies[id] = previous;
-                }
 
-                throw;
-            }
+            transaction.Commit();
+
+            // Published once committed: reports meanwhile see the company as it was, beside the aggregates it had.
+            _companies[id] = (company, zone);
             return (company, existing is null);
         }
         finally

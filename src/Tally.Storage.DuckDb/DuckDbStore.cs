@@ -114,7 +114,7 @@ public sealed partial class DuckDbStore : ITallyStore
                 using var transaction = _writer.BeginTransaction();
                 foreach (var company in _companies.Keys)
                 {
-                    Rebuild(company);
+                    Rebuild(company, ZoneOf(company));
                 }
 
                 transaction.Commit();

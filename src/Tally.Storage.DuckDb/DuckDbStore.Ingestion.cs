@@ -7,19 +7,16 @@ namespace Tally.Storage.DuckDb;
 
 /// <summary>
 /// The write path. A commit appends new events straight into the events table with DuckDB's appender: an
-/// in-memory filter of the stored keys tells which events are certainly new. Only events it cannot clear (real
-/// duplicates, and a small fraction of false alarms) are looked up among the stored ones, by key, and compared
-/// on their ids. The single writer makes the check exact: nothing else can store an event in between.
+/// in-memory set of the stored keys tells which events are certainly new. Only events whose key it holds (real
+/// duplicates, and in theory two ids sharing a 64-bit key) are looked up among the stored ones and compared on
+/// their ids. The single writer makes the check exact: nothing else can store an event in between.
 /// Everything derived from the events (report aggregates, stored counts by type) is brought up to date
 /// afterwards in batches, before any read.
 /// </summary>
 public sealed partial class DuckDbStore
 {
-    /// <summary>Up to this many suspects are looked up one by one through the key index; more in one scan.</summary>
-    private const int MaxKeyLookups = 32;
-
-    // Keys of every stored event, to recognise new ones without asking the index; rebuilt when the process starts.
-    private StoredKeyFilter _storedKeys = new(0);
+    // Keys of every stored event, to recognise new ones without reading the table; loaded when the process starts.
+    private StoredKeySet _storedKeys = new(0);
 
     // Operational counters (duplicates, rejected requests, last accepted request) gathered since the last
     // aggregation, which writes them. Guarded by locking the dictionary itself.
@@ -51,7 +48,7 @@ public sealed partial class DuckDbStore
                 if (firstInCommit.Add((e.CompanyId, e.Id)))
                 {
                     var key = _eventKey(e.CompanyId, e.Id);
-                    (_storedKeys.MightContain(key) ? suspects : fresh).Add(new KeyedEvent(e, key));
+                    (_storedKeys.Contains(key) ? suspects : fresh).Add(new KeyedEvent(e, key));
                 }
             }
         }
@@ -103,11 +100,6 @@ public sealed partial class DuckDbStore
             _eventsToAggregate += fresh.Count;
         }
 
-        if (_storedKeys.IsFull)
-        {
-            _storedKeys = LoadStoredKeys();
-        }
-
         // The aggregates follow in batches, beside the writer: their statements cost about the same for 4,000
         // events as for 50,000.
         if (Interlocked.Read(ref _eventsToAggregate) >= EventsPerAggregation)
@@ -126,38 +118,25 @@ public sealed partial class DuckDbStore
             return suspects;
         }
 
-        // A few suspects (the filter's false alarms) are point lookups in the key index; many (a batch sent again)
-        // cost less as one scan of the keys joined to them.
-        var stored = new HashSet<(long, string)>();
-        void ReadStored(string sql)
+        // Suspects are events sent again, usually a whole batch: one scan of the stored keys joined to theirs.
+        // The events table has no index of its keys (see StoredKeySet), so a scan is also the cheapest for one.
+        Execute(_writer, "DELETE FROM suspect_keys");
+        using (var appender = _writer.CreateAppender("suspect_keys"))
         {
-            using var command = Command(_writer, sql);
-            using var reader = command.ExecuteReader();
+            foreach (var suspect in suspects)
+            {
+                appender.CreateRow().AppendValue(suspect.Key).EndRow();
+            }
+        }
+
+        var stored = new HashSet<(long, string)>();
+        using (var command = Command(_writer, "SELECT company_id, event_id FROM events SEMI JOIN suspect_keys USING (key_hash)"))
+        using (var reader = command.ExecuteReader())
+        {
             while (reader.Read())
             {
                 stored.Add((reader.GetInt64(0), reader.GetString(1)));
             }
-        }
-
-        if (suspects.Count <= MaxKeyLookups)
-        {
-            foreach (var key in suspects.Select(suspect => suspect.Key).Distinct())
-            {
-                ReadStored($"SELECT company_id, event_id FROM events WHERE key_hash = {Literal(key)}");
-            }
-        }
-        else
-        {
-            Execute(_writer, "DELETE FROM suspect_keys");
-            using (var appender = _writer.CreateAppender("suspect_keys"))
-            {
-                foreach (var suspect in suspects)
-                {
-                    appender.CreateRow().AppendValue(suspect.Key).EndRow();
-                }
-            }
-
-            ReadStored("SELECT company_id, event_id FROM events SEMI JOIN suspect_keys USING (key_hash)");
         }
 
         return suspects.Where(suspect => !stored.Contains((suspect.Event.CompanyId, suspect.Event.Id))).ToList();

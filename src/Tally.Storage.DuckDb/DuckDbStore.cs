@@ -11,7 +11,7 @@ namespace Tally.Storage.DuckDb;
 /// The embedded store: one DuckDB file. DuckDB lets one process open a file for writing, so this store is
 /// the only writer: writes go through one connection under a lock, reads open their own connections
 /// (DuckDB's MVCC lets them run beside the writer). Idempotency rests on the single writer: each event is
-/// checked against the stored ones (a filter in memory, then the index of <see cref="EventKey"/>s) before it
+/// checked against the stored ones (a set of their <see cref="EventKey"/>s in memory, then their ids) before it
 /// is appended. A commit is durable when it returns: DuckDB syncs its write-ahead log on commit.
 /// </summary>
 public sealed partial class DuckDbStore : ITallyStore
@@ -60,9 +60,9 @@ public sealed partial class DuckDbStore : ITallyStore
         var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), FileName)}";
         var writer = new DuckDBConnection(connectionString);
         writer.Open();
-        // DuckDB checkpoints every 16 MiB of write-ahead log by default; with the events key index that stalls
-        // the writer for seconds at millions of events. A larger log checkpoints less often (and replays longer
-        // after a crash); the store also checkpoints when it closes.
+        // DuckDB checkpoints every 16 MiB of write-ahead log by default, and the commit that crosses the threshold
+        // waits for the checkpoint: at millions of events, seconds spent compressing the events' strings. A larger
+        // log checkpoints less often (and replays longer after a crash); the store also checkpoints when it closes.
         Execute(writer, "SET checkpoint_threshold = '1GB'");
         // DuckDB runs a query on as many threads as there are cores, and a query's threads spin on its task queue
         // while they wait: on a small machine that takes CPU from the HTTP server beside it. The store's statements
@@ -140,21 +140,21 @@ public sealed partial class DuckDbStore : ITallyStore
     }
 
 
-    /// <summary>A filter holding every stored event key, with room to grow.</summary>
-    private StoredKeyFilter LoadStoredKeys()
+    /// <summary>The set of every stored event key.</summary>
+    private StoredKeySet LoadStoredKeys()
     {
         var count = Convert.ToInt64(Scalar(_writer, "SELECT count(*) FROM events"), CultureInfo.InvariantCulture);
-        var filter = new StoredKeyFilter(2 * count);
+        var keys = new StoredKeySet(count);
         using var command = Command(_writer, "SELECT key_hash FROM events");
         // Streamed chunk by chunk: the process would keep the high-water mark of a materialised result.
         command.UseStreamingMode = true;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            filter.Add(reader.GetInt64(0));
+            keys.Add(reader.GetInt64(0));
         }
 
-        return filter;
+        return keys;
     }
 
     /// <summary>A report read: first brings the aggregates up to the last acknowledged commit (read your writes).</summary>

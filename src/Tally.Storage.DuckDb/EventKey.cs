@@ -1,17 +1,17 @@
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
-/// The 64-bit key of a stored event: a hash of its company and id. The events table is indexed on this key
-/// rather than on (company, id) itself because DuckDB maintains an index of 8-byte keys at about twice the
-/// speed of one of strings, and the gap widens as the table grows. Distinct events may share a key, so a
-/// match on the key is always confirmed on the id. Every stored row carries its key: never change the hash.
+/// The 64-bit key of a stored event: a hash of its company and id. The writer recognises new events by their
+/// key alone (<see cref="StoredKeySet"/>): 8 bytes a key in memory, where the ids themselves would take tens.
+/// Distinct events may share a key, so a match on the key is always confirmed on the id. Every stored row
+/// carries its key: never change the hash.
 /// </summary>
 public static class EventKey
 {
     public static long Of(long companyId, string id)
     {
         // FNV-1a over the company id and the id's UTF-16 code units, then MurmurHash3's finaliser so that every
-        // bit of the key depends on every character (the filter of stored keys takes its bits from it).
+        // bit of the key depends on every character (the set of stored keys takes its slots from the low bits).
         const ulong prime = 0x100000001B3UL;
         var hash = (0xCBF29CE484222325UL ^ (ulong)companyId) * prime;
         foreach (var character in id)

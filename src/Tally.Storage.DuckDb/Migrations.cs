@@ -230,6 +230,9 @@ internal static class Migrations
             ) m
             WHERE daily_totals.company_id = m.company_id AND daily_totals.day = m.day;
             """),
+        (7, "no index of the event keys: the writer keeps the stored keys in memory, and DuckDB rewrote the whole index at every checkpoint", """
+            DROP INDEX events_by_key;
+            """),
     ];
 
     /// <summary>The SQL name of the store's event key function (<see cref="EventKey.Of"/>), registered on the writer's connection for step 4.</summary>

@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
         Downgrade(directory, ToStep3);
@@ -83,6 +84,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
         Downgrade(directory, ToStep3);
@@ -103,6 +105,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
 
@@ -125,6 +128,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -140,6 +144,34 @@ public sealed class UpgradeTests
 
         await check.CompanyAsync(client, null, null, workload.First, workload.Last);
     }
+
+    [Fact]
+    public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
+    {
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep6);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        foreach (var request in workload.Requests)
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe((0, request.Count));
+        }
+
+        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
+        await upgraded.StopAsync();
+        using var connection = new DuckDBConnection($"Data Source={Path.Combine(directory, DuckDbStore.FileName)}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'events_by_key'";
+        command.ExecuteScalar().ShouldBe(0L);
+    }
+
+    // Schema step 7 undone: the events table indexed on its keys.
+    private const string ToStep6 = """
+        CREATE INDEX events_by_key ON events (key_hash);
+        DELETE FROM schema_migrations WHERE version = 7;
+        """;
 
     // Schema step 6 undone: a day's distinct models only in daily_models.
     private const string ToStep5 = """

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
-using Tally.Storage;
 using Tally.Storage.DuckDb;
 
 namespace Tally.ReportBenchmarks;
@@ -53,11 +52,13 @@ internal static class Diagnostics
                     GROUP BY user_id
                 )
                 """),
-            ("user-activities", "1 active days of the range and windows (monthly rollups, a bit a day)", $"""
-                SELECT user_id, month, active_days FROM user_months
-                WHERE company_id = {c} AND month BETWEEN {Date(MonthStart(first.AddDays(-29)))} AND {Date(MonthStart(last))} AND active_days <> 0
+            ("user-activities", "1 monthly rollups: active days, counts, last connections", DuckDbStore.UserMonthsStatement("")
+                .Replace("$1", c, StringComparison.Ordinal).Replace("$2", Date(MonthStart(first.AddDays(-29))), StringComparison.Ordinal)
+                .Replace("$3", Date(MonthStart(last)), StringComparison.Ordinal)),
+            ("user-activities", "2 days of the last month, every user (read only for users active after the range)", $"""
+                SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
+                WHERE company_id = {c} AND day BETWEEN {Date(MonthStart(last))} AND {l}
                 """),
-            ("user-activities", "2 counts (whole months, edge days) + last connections", DuckDbStore.UserCountsStatement(new DayRange(first, last), "").Replace("$1", c, StringComparison.Ordinal)),
             ("user-activities", "3 connections per day (day totals)", $"""
                 SELECT day, connections FROM daily_totals WHERE company_id = {c} AND day BETWEEN {f} AND {l} AND connections > 0
                 """),

@@ -124,7 +124,7 @@ public sealed partial class DuckDbStore
             // a few thousand days, and array slots are much cheaper than a dictionary per (user, day) pair.
             var origin = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29);
             var length = days.Last.DayNumber - origin + 1;
-            var activeDays = ReadActiveDays(connection, companyId, origin, days.Last, user);
+            var history = ReadUserMonths(connection, companyId, origin, days, user);
             var active = new long[length];
             var newUsers = new long[length];
             var connections = new long[length];
@@ -143,10 +143,11 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            foreach (var (activeUser, bits) in activeDays)
+            foreach (var (activeUser, totals) in history)
             {
+                var bits = totals.ActiveDays;
                 var previous = int.MinValue;
-                UserTotals? totals = null;
+                var activeInRange = false;
                 for (var word = 0; word < bits.Length; word++)
                 {
                     for (var remaining = bits[word]; remaining != 0; remaining &= remaining - 1)
@@ -160,28 +161,16 @@ public sealed partial class DuckDbStore
                         if (day >= days.First.DayNumber)
                         {
                             active[day - origin]++;
-                            totals ??= users[activeUser] = new UserTotals();
+                            activeInRange = true;
                             totals.ActiveOn(DateOnly.FromDayNumber(day));
                         }
                     }
                 }
-            }
 
-            // The users' counts over the range and their last connections up to its end.
-            using (var command = Command(connection, UserCountsStatement(days, user), companyId))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
+                // Users without an active day in the range have no row in the table, whatever their last connection.
+                if (activeInRange)
                 {
-                    // Users without an active day in the range have no row in the table, whatever their last connection.
-                    if (users.TryGetValue(reader.GetInt64(0), out var totals))
-                    {
-                        totals.Count(NullableInt64(reader, 1) ?? 0, NullableInt64(reader, 2) ?? 0, NullableInt64(reader, 3) ?? 0, NullableInt64(reader, 4) ?? 0);
-                        if (NullableDateTime(reader, 5) is { } connected)
-                        {
-                            totals.Connected(connected);
-                        }
-                    }
+                    users[activeUser] = totals;
                 }
             }
 
@@ -236,72 +225,115 @@ public sealed partial class DuckDbStore
         }, cancellationToken);
 
     /// <summary>
-    /// One statement for the users' counts over the range and their last connections up to its end ($1 is the
-    /// company). Counts come from the rollups of the range's whole months and the user-days around them; last
-    /// connections from every month that ends within the range (or before it), and the days of the last month
-    /// when it does not. Internal for the report benchmark, which times it alone.
+    /// The months from $2 to $3 in full, and the last connection of the months before ($1 is the company).
+    /// Internal for the report benchmark, which times it alone.
     /// </summary>
-    internal static string UserCountsStatement(DayRange days, string user)
-    {
-        var (wholeMonths, edgeDays) = days.SplitAtMonths();
-        var lastMonth = MonthStart(days.Last.DayNumber);
-        var lastMonthIsWhole = wholeMonths?.Last == lastMonth;
-        var dayRanges = lastMonthIsWhole ? edgeDays : Merge([.. edgeDays, new DayRange(lastMonth, days.Last)]);
-        var parts = dayRanges.Select(range => $"""
-            SELECT user_id, sessions, queries, feedbacks, tool_calls, last_connection, active AND day >= {Literal(days.First)} AS counted
-            FROM user_days WHERE company_id = $1 AND day BETWEEN {Literal(range.First)} AND {Literal(range.Last)} {user}
-            """).ToList();
-        if ((lastMonthIsWhole ? lastMonth : PreviousMonthStart(lastMonth)) is { } monthsUpTo)
-        {
-            var counted = wholeMonths is { } months ? $"active_days <> 0 AND month BETWEEN {Literal(months.First)} AND {Literal(months.Last)}" : "false";
-            parts.Add($"""
-                SELECT user_id, sessions, queries, feedbacks, tool_calls, last_connection, {counted} AS counted
-                FROM user_months WHERE company_id = $1 AND month <= {Literal(monthsUpTo)} {user}
-                """);
-        }
-
-        return $"""
-            SELECT user_id, sum(sessions) FILTER (WHERE counted)::BIGINT, sum(queries) FILTER (WHERE counted)::BIGINT,
-                sum(feedbacks) FILTER (WHERE counted)::BIGINT, sum(tool_calls) FILTER (WHERE counted)::BIGINT, max(last_connection)
-            FROM ({string.Join(" UNION ALL ", parts)}) GROUP BY user_id
-            """;
-    }
+    internal static string UserMonthsStatement(string user) => $"""
+        SELECT user_id, month, active_days, sessions, queries, feedbacks, tool_calls, last_connection FROM user_months
+        WHERE company_id = $1 AND month BETWEEN $2 AND $3 {user}
+        UNION ALL
+        SELECT user_id, NULL, 0, 0, 0, 0, 0, max(last_connection) FROM user_months
+        WHERE company_id = $1 AND month < $2 AND last_connection IS NOT NULL {user}
+        GROUP BY user_id
+        """;
 
     /// <summary>
-    /// Each user's active days from <paramref name="origin"/> (a day number) to <paramref name="last"/>, as bits
-    /// indexed from <paramref name="origin"/>: read from the monthly rollups, whose active days are one integer a
-    /// month, so a year of a user is twelve rows instead of one per day.
+    /// Each user's history up to the end of the range, from the monthly rollups (a year of a user is twelve rows):
+    /// active days from <paramref name="origin"/> (a day number) as bits, counts over the range and the last
+    /// connection up to its end. A month the range covers only in part gives its counts only when the user was
+    /// active on none of its days outside the range (usual at the range's end, today); otherwise that user's
+    /// days of that month are read.
     /// </summary>
-    private static Dictionary<long, ulong[]> ReadActiveDays(DuckDBConnection connection, long companyId, int origin, DateOnly last, string user)
+    private static Dictionary<long, UserTotals> ReadUserMonths(DuckDBConnection connection, long companyId, int origin, DayRange days, string user)
     {
-        var words = (last.DayNumber - origin + 64) / 64;
-        var activeDays = new Dictionary<long, ulong[]>();
-        using var command = Command(connection, $"""
-            SELECT user_id, month, active_days FROM user_months
-            WHERE company_id = $1 AND month BETWEEN $2 AND $3 AND active_days <> 0 {user}
-            """, companyId, MonthStart(origin), MonthStart(last.DayNumber));
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var words = (days.Last.DayNumber - origin + 64) / 64;
+        var history = new Dictionary<long, UserTotals>();
+        UserTotals Of(long userId) => history.TryGetValue(userId, out var totals) ? totals : history[userId] = new UserTotals(words);
+        var firstMonth = MonthStart(days.First.DayNumber);
+        var lastMonth = MonthStart(days.Last.DayNumber);
+        var partialMonths = new List<(long UserId, DateOnly Month)>();
+        using (var command = Command(connection, UserMonthsStatement(user), companyId, MonthStart(origin), lastMonth))
+        using (var reader = command.ExecuteReader())
         {
-            var userId = reader.GetInt64(0);
-            if (!activeDays.TryGetValue(userId, out var bits))
+            while (reader.Read())
             {
-                activeDays[userId] = bits = new ulong[words];
-            }
-
-            var monthStart = Day(reader, 1).DayNumber;
-            for (var remaining = (uint)reader.GetInt32(2); remaining != 0; remaining &= remaining - 1)
-            {
-                var offset = monthStart + BitOperations.TrailingZeroCount(remaining) - origin;
-                if (offset >= 0 && offset <= last.DayNumber - origin)
+                var totals = Of(reader.GetInt64(0));
+                var lastConnection = NullableDateTime(reader, 7);
+                if (reader.IsDBNull(1))
                 {
-                    bits[offset >> 6] |= 1UL << (offset & 63);
+                    totals.Connected(lastConnection);
+                    continue;
+                }
+
+                var month = Day(reader, 1);
+                var activeDays = (uint)reader.GetInt32(2);
+                for (var remaining = activeDays; remaining != 0; remaining &= remaining - 1)
+                {
+                    var offset = month.DayNumber + BitOperations.TrailingZeroCount(remaining) - origin;
+                    if (offset >= 0 && offset <= days.Last.DayNumber - origin)
+                    {
+                        totals.ActiveDays[offset >> 6] |= 1UL << (offset & 63);
+                    }
+                }
+
+                if (month < firstMonth)
+                {
+                    totals.Connected(lastConnection);
+                }
+                else if ((activeDays & DaysOutside(month, days)) == 0)
+                {
+                    totals.Count(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
+                    totals.Connected(lastConnection);
+                }
+                else
+                {
+                    partialMonths.Add((reader.GetInt64(0), month));
                 }
             }
         }
 
-        return activeDays;
+        if (partialMonths.Count == 0)
+        {
+            return history;
+        }
+
+        // The days of each month read in part (up to the range's end), for the users active outside the range in it:
+        // counts of the days in the range, connections of them all.
+        var parts = partialMonths.GroupBy(pair => pair.Month).Select(group => $"""
+            SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
+            WHERE company_id = $1 AND day BETWEEN {Literal(group.Key)} AND {Literal(Min(MonthEnd(group.Key), days.Last))}
+                AND user_id IN ({string.Join(", ", group.Select(pair => Literal(pair.UserId)))})
+            """);
+        using (var command = Command(connection, string.Join(" UNION ALL ", parts), companyId))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var totals = history[reader.GetInt64(0)];
+                if (Day(reader, 1) >= days.First)
+                {
+                    totals.Count(reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+                }
+
+                totals.Connected(NullableDateTime(reader, 6));
+            }
+        }
+
+        return history;
     }
+
+    /// <summary>The days of <paramref name="month"/> outside <paramref name="days"/>, as bits (bit d - 1 for day d).</summary>
+    internal static uint DaysOutside(DateOnly month, DayRange days)
+    {
+        var before = days.First.DayNumber - month.DayNumber;
+        var after = days.Last.DayNumber - month.DayNumber;
+        var outside = before > 0 ? (1U << Math.Min(before, 31)) - 1 : 0;
+        return after < 31 ? outside | ~((2U << after) - 1) : outside;
+    }
+
+    private static DateOnly Min(DateOnly first, DateOnly second) => first < second ? first : second;
+
+    private static DateOnly MonthEnd(DateOnly monthStart) => monthStart.AddDays(DateTime.DaysInMonth(monthStart.Year, monthStart.Month) - 1);
 
     private static DateOnly MonthStart(int dayNumber)
     {
@@ -309,33 +341,14 @@ public sealed partial class DuckDbStore
         return new DateOnly(day.Year, day.Month, 1);
     }
 
-    private static DateOnly? PreviousMonthStart(DateOnly monthStart) => monthStart.Year == 1 && monthStart.Month == 1 ? null : monthStart.AddMonths(-1);
-
-    /// <summary>The same days as <paramref name="ranges"/>, as disjoint ranges in order (overlapping or touching ones joined).</summary>
-    private static List<DayRange> Merge(IEnumerable<DayRange> ranges)
-    {
-        var merged = new List<DayRange>();
-        foreach (var range in ranges.OrderBy(r => r.First))
-        {
-            if (merged.Count > 0 && range.First.DayNumber <= merged[^1].Last.DayNumber + 1)
-            {
-                merged[^1] = merged[^1] with { Last = range.Last > merged[^1].Last ? range.Last : merged[^1].Last };
-            }
-            else
-            {
-                merged.Add(range);
-            }
-        }
-
-        return merged;
-    }
-
-    /// <summary>One user's counts over the active days of a range.</summary>
-    private sealed class UserTotals
+    /// <summary>One user's active days (as bits from the read's origin) and counts over a range.</summary>
+    private sealed class UserTotals(int words)
     {
         private long _activeDays, _sessions, _queries, _feedbacks, _toolCalls;
         private DateOnly _first = DateOnly.MaxValue, _last = DateOnly.MinValue;
         private DateTime? _lastConnection;
+
+        public ulong[] ActiveDays { get; } = new ulong[words];
 
         public void ActiveOn(DateOnly day)
         {
@@ -352,7 +365,7 @@ public sealed partial class DuckDbStore
             _toolCalls += toolCalls;
         }
 
-        public void Connected(DateTime connected) => _lastConnection = _lastConnection > connected ? _lastConnection : connected;
+        public void Connected(DateTime? connected) => _lastConnection = _lastConnection > connected ? _lastConnection : connected ?? _lastConnection;
 
         public UserActivity ToActivity(long userId, string? name) =>
             new(userId, name, _activeDays, _sessions, _queries, _feedbacks, _toolCalls, _first, _last, _lastConnection);

@@ -86,45 +86,4 @@ public readonly record struct DayRange(DateOnly First, DateOnly Last)
             yield return day;
         }
     }
-
-    /// <summary>
-    /// The range cut at month boundaries: the calendar months it covers whole (as the range of their first
-    /// days; null when there is none) and the days outside them, before and after (at most two ranges, in
-    /// order). A store that keeps per-month rollups reads the whole months from them and the edges day by day.
-    /// </summary>
-    public (DayRange? WholeMonths, IReadOnlyList<DayRange> EdgeDays) SplitAtMonths()
-    {
-        if (Count == 0)
-        {
-            return (null, []);
-        }
-
-        var firstMonth = First.Day == 1 ? First : NextMonthStart(First);
-        var lastMonth = Last.Day == DateTime.DaysInMonth(Last.Year, Last.Month) ? MonthStart(Last) : PreviousMonthStart(Last);
-        if (firstMonth is not { } from || lastMonth is not { } to || from > to)
-        {
-            return (null, [this]);
-        }
-
-        var edges = new List<DayRange>(2);
-        if (First < from)
-        {
-            edges.Add(new DayRange(First, from.AddDays(-1)));
-        }
-
-        var endOfMonths = new DateOnly(to.Year, to.Month, DateTime.DaysInMonth(to.Year, to.Month));
-        if (endOfMonths < Last)
-        {
-            edges.Add(new DayRange(endOfMonths.AddDays(1), Last));
-        }
-
-        return (new DayRange(from, to), edges);
-    }
-
-    private static DateOnly MonthStart(DateOnly day) => new(day.Year, day.Month, 1);
-
-    // Null past the calendar's ends (9999-12, 0001-01): no whole month starts or ends there outside the range.
-    private static DateOnly? NextMonthStart(DateOnly day) => day.Year == 9999 && day.Month == 12 ? null : MonthStart(day).AddMonths(1);
-
-    private static DateOnly? PreviousMonthStart(DateOnly day) => day.Year == 1 && day.Month == 1 ? null : MonthStart(day).AddMonths(-1);
 }

@@ -41,16 +41,14 @@ internal static class Diagnostics
             ("users", "member counts, up to today (members)", $"""
                 SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = {c}
                 """),
-            ("users", "member counts, as of a past day (members, user days of the later active)", $"""
-                SELECT count(*), count(*) FILTER (WHERE NOT has_left)
-                FROM (
-                    SELECT last_event_is_member_left AS has_left FROM members WHERE company_id = {c} AND last_day <= {l}
-                    UNION ALL
-                    SELECT arg_max(last_event_is_member_left, day) FROM user_days
-                    WHERE company_id = {c} AND day <= {l}
-                        AND user_id IN (SELECT user_id FROM members WHERE company_id = {c} AND last_day > {l})
-                    GROUP BY user_id
-                )
+            ("users", "as of a past day: 1 members, settled or active later", $"""
+                SELECT user_id, last_day <= {l}, last_event_is_member_left FROM members WHERE company_id = {c}
+                """),
+            ("users", "as of a past day: 2 the week's user days of the later active", $"""
+                SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
+                WHERE company_id = {c} AND day BETWEEN {l} - 6 AND {l}
+                    AND user_id IN (SELECT user_id FROM members WHERE company_id = {c} AND last_day > {l})
+                GROUP BY user_id
                 """),
             ("user-activities", "1 monthly rollups: active days, counts, last connections", DuckDbStore.UserMonthsStatement("")
                 .Replace("$1", c, StringComparison.Ordinal).Replace("$2", Date(MonthStart(first.AddDays(-29))), StringComparison.Ordinal)

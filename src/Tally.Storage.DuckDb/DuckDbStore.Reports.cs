@@ -84,10 +84,10 @@ public sealed partial class DuckDbStore
         {
             // Usually asOf is on or after every member's latest event (a range up to today): the members table
             // then has the answer, a row per member.
-            using (var current = Command(connection, """
+            using (var counts = Command(connection, """
                 SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = $1
                 """, companyId))
-            using (var members = current.ExecuteReader())
+            using (var members = counts.ExecuteReader())
             {
                 members.Read();
                 if (members.IsDBNull(0) || Day(members, 0) <= asOf)
@@ -98,21 +98,53 @@ public sealed partial class DuckDbStore
 
             // A user's state at the end of asOf is that of the last event of their last day with events up to then:
             // the members row for those whose last day is no later, their user-days for the others (usually the
-            // few active after asOf, so most user-days are filtered out before they are grouped).
-            using var command = Command(connection, """
-                SELECT count(*), count(*) FILTER (WHERE NOT has_left)
-                FROM (
-                    SELECT last_event_is_member_left AS has_left FROM members WHERE company_id = $1 AND last_day <= $2
-                    UNION ALL
-                    SELECT arg_max(last_event_is_member_left, day) FROM user_days
-                    WHERE company_id = $1 AND day <= $2
-                        AND user_id IN (SELECT user_id FROM members WHERE company_id = $1 AND last_day > $2)
+            // few active after asOf). Most of those were active in the week up to asOf, whose days are usually in
+            // the last row group: read them first, and all earlier days only for the users not found there.
+            long total = 0, current = 0;
+            var later = new List<long>();
+            using (var command = Command(connection, "SELECT user_id, last_day <= $2, last_event_is_member_left FROM members WHERE company_id = $1", companyId, asOf))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    if (reader.GetBoolean(1))
+                    {
+                        total++;
+                        current += reader.GetBoolean(2) ? 0 : 1;
+                    }
+                    else
+                    {
+                        later.Add(reader.GetInt64(0));
+                    }
+                }
+            }
+
+            var weekStart = asOf.DayNumber - 6;
+            foreach (var (from, to) in new[] { (weekStart, asOf.DayNumber), (DateOnly.MinValue.DayNumber, weekStart - 1) })
+            {
+                if (later.Count == 0 || to < DateOnly.MinValue.DayNumber)
+                {
+                    break;
+                }
+
+                using var command = Command(connection, $"""
+                    SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
+                    WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND user_id IN ({string.Join(", ", later.Select(Literal))})
                     GROUP BY user_id
-                )
-                """, companyId, asOf);
-            using var reader = command.ExecuteReader();
-            reader.Read();
-            return new MemberCounts(reader.GetInt64(0), reader.GetInt64(1));
+                    """, companyId, DateOnly.FromDayNumber(Math.Max(from, DateOnly.MinValue.DayNumber)), DateOnly.FromDayNumber(to));
+                using var reader = command.ExecuteReader();
+                var found = new HashSet<long>();
+                while (reader.Read())
+                {
+                    found.Add(reader.GetInt64(0));
+                    total++;
+                    current += reader.GetBoolean(1) ? 0 : 1;
+                }
+
+                later.RemoveAll(found.Contains);
+            }
+
+            return new MemberCounts(total, current);
         }, cancellationToken);
 
     public Task<UserActivities> ReadUserActivitiesAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>

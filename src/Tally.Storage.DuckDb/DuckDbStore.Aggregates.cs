@@ -22,9 +22,9 @@ public sealed partial class DuckDbStore
     /// <summary>
     /// Updates the aggregates with events from <paramref name="events"/> (a relation with the columns of
     /// <c>events</c>) and their listed documents from <paramref name="documents"/> (columns of
-    /// <c>event_documents</c>). Runs inside the caller's transaction.
+    /// <c>event_documents</c>). Runs inside the caller's transaction. Returns the connections it logged.
     /// </summary>
-    private static void Aggregate(DuckDBConnection connection, string events, string documents)
+    private static List<LoggedConnection> Aggregate(DuckDBConnection connection, string events, string documents)
     {
         var source = $"(SELECT * FROM {events})";
         Execute(connection, $"""
@@ -239,10 +239,21 @@ public sealed partial class DuckDbStore
                 first_active_day = least(first_active_day, excluded.first_active_day)
             """);
 
-        Execute(connection, $"""
+        var connections = new List<LoggedConnection>();
+        using (var command = Command(connection, $"""
             INSERT INTO connection_log
             SELECT company_id, day, ts, event_id, user_id, ip, user_agent, auth_method FROM {source} WHERE type = 'connection'
-            """);
+            RETURNING company_id, day, connected_at, event_id, user_id, ip, user_agent, auth_method
+            """))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                connections.Add(LoggedConnection(reader));
+            }
+        }
+
+        return connections;
     }
 
     /// <summary>How many stored events may wait for the aggregates before a commit brings them up to date itself.</summary>
@@ -280,10 +291,11 @@ public sealed partial class DuckDbStore
             // Rows are appended in commit order, so DuckDB's per-row-group min/max of seq skips all older events.
             using var transaction = _aggregator.BeginTransaction();
             var batch = $"events WHERE seq > {from} AND seq <= {to}";
-            Aggregate(_aggregator, batch, $"(SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to})");
+            var connections = Aggregate(_aggregator, batch, $"(SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to})");
             RecordIngestionCounts(_aggregator, batch, totals);
             Execute(_aggregator, $"UPDATE aggregation_state SET watermark = {to}");
             transaction.Commit();
+            _newestConnections.Add(connections);
             Interlocked.Exchange(ref _aggregatedCommit, to);
         }
         catch
@@ -451,7 +463,8 @@ public sealed partial class DuckDbStore
                 """);
         }
 
-        Aggregate(_writer, $"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
+        // Its connections fall on new days: the caller drops the company's newest connections rather than add them.
+        _ = Aggregate(_writer, $"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
     }
 
     /// <summary>

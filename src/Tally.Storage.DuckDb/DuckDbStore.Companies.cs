@@ -29,12 +29,18 @@ public sealed partial class DuckDbStore
                 ON CONFLICT DO UPDATE SET name = excluded.name, timezone = excluded.timezone
                 """, company.Id, company.Name, company.TimeZone, company.CreatedAt);
             var zone = TimeZoneNames.Find(company.TimeZone);
-            if (existing is not null && existing.TimeZone != company.TimeZone)
+            var rebuilt = existing is not null && existing.TimeZone != company.TimeZone;
+            if (rebuilt)
             {
                 Rebuild(id, zone);
             }
 
             transaction.Commit();
+            if (rebuilt)
+            {
+                // Its connections now fall on other days: the next read of them loads them again.
+                _newestConnections.Forget(id);
+            }
 
             // Published once committed: reports meanwhile see the company as it was, beside the aggregates it had.
             _companies[id] = (company, zone);

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Numerics;
 using DuckDB.NET.Data;
 
@@ -403,24 +402,13 @@ public sealed partial class DuckDbStore
             new(userId, name, _activeDays, _sessions, _queries, _feedbacks, _toolCalls, _first, _last, _lastConnection);
     }
 
-    public Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken) =>
-        ReportAsync<IReadOnlyList<ConnectionRow>>(connection =>
+    public async Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken)
+    {
+        await CatchUpAsync(cancellationToken);
+        var newest = await NewestConnectionsAsync(companyId, cancellationToken);
+        return await ReadAsync<IReadOnlyList<ConnectionRow>>(connection =>
         {
-            // Newest first: the last week of the range (or before the cursor) usually fills a page, and scanning it
-            // alone is much cheaper. Its rows are the page only if the oldest of them is at least two days inside
-            // that week: local days follow instants except around some midnight DST changes, by at most hours.
-            var anchor = after is null ? days.Last.DayNumber : Math.Min(days.Last.DayNumber, DateOnly.FromDateTime(after.Timestamp).DayNumber + 1);
-            var recent = Math.Max(days.First.DayNumber, anchor - 7);
-            List<(ConnectionRow Row, DateOnly Day)>? page = null;
-            if (recent > days.First.DayNumber)
-            {
-                page = ReadConnectionPage(connection, companyId, new DayRange(DateOnly.FromDayNumber(recent), days.Last), userId, after, limit);
-            }
-
-            if (page is null || page.Count < limit || page[^1].Day.DayNumber <= recent + 1)
-            {
-                page = ReadConnectionPage(connection, companyId, days, userId, after, limit);
-            }
+            var page = newest.Page(days, userId, after, limit) ?? ReadConnectionsFromLog(connection, companyId, days, userId, after, limit);
 
             // Names for the page's users only: joining every row scanned to the members cost more than this read.
             var names = new Dictionary<long, string>();
@@ -428,7 +416,7 @@ public sealed partial class DuckDbStore
             {
                 using var command = Command(connection, $"""
                     SELECT user_id, user_name FROM members
-                    WHERE company_id = $1 AND user_name IS NOT NULL AND user_id IN ({string.Join(", ", page.Select(row => row.Row.UserId).Distinct().Select(Literal))})
+                    WHERE company_id = $1 AND user_name IS NOT NULL AND user_id IN ({string.Join(", ", page.Select(row => row.UserId).Distinct().Select(Literal))})
                     """, companyId);
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
@@ -437,11 +425,68 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            return page.Select(row => row.Row with { UserName = names.GetValueOrDefault(row.Row.UserId) }).ToList();
+            return page.Select(row => row with { UserName = names.GetValueOrDefault(row.UserId) }).ToList();
         }, cancellationToken);
+    }
 
-    private static List<(ConnectionRow Row, DateOnly Day)> ReadConnectionPage(
-        DuckDBConnection connection, long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit)
+    /// <summary>The company's newest connections, read from the log the first time they are asked for.</summary>
+    private async Task<Newest> NewestConnectionsAsync(long companyId, CancellationToken cancellationToken)
+    {
+        if (_newestConnections.TryGet(companyId, out var newest))
+        {
+            return newest;
+        }
+
+        // Under the aggregation lock, so that no batch is aggregated between the read and the list's first use.
+        await _aggregationLock.WaitAsync(cancellationToken);
+        try
+        {
+            return _newestConnections.TryGet(companyId, out newest) ? newest : await ReadAsync(connection =>
+            {
+                using var command = Command(connection, $"""
+                    SELECT company_id, day, connected_at, event_id, user_id, ip, user_agent, auth_method FROM connection_log
+                    WHERE company_id = $1 ORDER BY connected_at DESC, event_id DESC LIMIT {Literal(_newestConnections.Capacity + 1)}
+                    """, companyId);
+                using var reader = command.ExecuteReader();
+                var rows = new List<LoggedConnection>();
+                while (reader.Read())
+                {
+                    rows.Add(LoggedConnection(reader));
+                }
+
+                return _newestConnections.Load(companyId, rows);
+            }, cancellationToken);
+        }
+        finally
+        {
+            _aggregationLock.Release();
+        }
+    }
+
+    private static LoggedConnection LoggedConnection(DbDataReader reader) => new(reader.GetInt64(0), Day(reader, 1),
+        new ConnectionRow(reader.GetInt64(4), null, Utc(reader.GetDateTime(2)), reader.GetString(3), NullableString(reader, 5), NullableString(reader, 6), NullableString(reader, 7)));
+
+    /// <summary>A page of connections from the log, for the pages the newest connections cannot tell.</summary>
+    private static List<ConnectionRow> ReadConnectionsFromLog(DuckDBConnection connection, long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit)
+    {
+        // Newest first: the last week of the range (or before the cursor) usually fills a page, and scanning it
+        // alone is much cheaper. Its rows are the page only if the oldest of them is at least two days inside
+        // that week: local days follow instants except around some midnight DST changes, by at most hours.
+        var anchor = after is null ? days.Last.DayNumber : Math.Min(days.Last.DayNumber, DateOnly.FromDateTime(after.Timestamp).DayNumber + 1);
+        var recent = Math.Max(days.First.DayNumber, anchor - 7);
+        if (recent > days.First.DayNumber)
+        {
+            var page = ReadConnectionPage(connection, companyId, new DayRange(DateOnly.FromDayNumber(recent), days.Last), userId, after, limit);
+            if (page.Count == limit && page[^1].Day.DayNumber > recent + 1)
+            {
+                return [.. page.Select(logged => logged.Row)];
+            }
+        }
+
+        return [.. ReadConnectionPage(connection, companyId, days, userId, after, limit).Select(logged => logged.Row)];
+    }
+
+    private static List<LoggedConnection> ReadConnectionPage(DuckDBConnection connection, long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit)
     {
         var user = userId is { } id ? $"AND user_id = {Literal(id)}" : "";
         var position = after is null ? "" : "AND (connected_at < $4 OR (connected_at = $4 AND event_id < $5))";
@@ -449,17 +494,16 @@ public sealed partial class DuckDbStore
             ? [companyId, days.First, days.Last]
             : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
         using var command = Command(connection, $"""
-            SELECT user_id, connected_at, event_id, ip, user_agent, auth_method, day FROM connection_log
+            SELECT company_id, day, connected_at, event_id, user_id, ip, user_agent, auth_method FROM connection_log
             WHERE company_id = $1 AND day BETWEEN $2 AND $3 {user} {position}
             ORDER BY connected_at DESC, event_id DESC
-            LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
+            LIMIT {Literal(limit)}
             """, parameters);
         using var reader = command.ExecuteReader();
-        var rows = new List<(ConnectionRow, DateOnly)>();
+        var rows = new List<LoggedConnection>();
         while (reader.Read())
         {
-            rows.Add((new ConnectionRow(reader.GetInt64(0), null, Utc(reader.GetDateTime(1)), reader.GetString(2),
-                NullableString(reader, 3), NullableString(reader, 4), NullableString(reader, 5)), Day(reader, 6)));
+            rows.Add(LoggedConnection(reader));
         }
 
         return rows;

@@ -43,8 +43,12 @@ public sealed partial class DuckDbStore : ITallyStore
     // The key of an event; a stand-in for EventKey.Of only in tests that need keys to collide.
     private readonly Func<long, string, long> _eventKey;
 
-    private DuckDbStore(string connectionString, DuckDBConnection writer, DuckDBConnection aggregator, Func<long, string, long> eventKey)
+    // Each asked-about company's newest connections, kept up to date by the aggregation.
+    private readonly NewestConnections _newestConnections;
+
+    private DuckDbStore(string connectionString, DuckDBConnection writer, DuckDBConnection aggregator, Func<long, string, long> eventKey, int connectionsKept)
     {
+        _newestConnections = new NewestConnections(connectionsKept);
         _connectionString = connectionString;
         _writer = writer;
         _aggregator = aggregator;
@@ -54,7 +58,11 @@ public sealed partial class DuckDbStore : ITallyStore
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
     public static DuckDbStore Open(string dataDirectory) => Open(dataDirectory, EventKey.Of);
 
-    internal static DuckDbStore Open(string dataDirectory, Func<long, string, long> eventKey)
+    /// <summary>
+    /// Opens the store with a stand-in for the event key function (tests make keys collide with it) and the
+    /// number of connections kept in memory per company (tests keep few, to page past them).
+    /// </summary>
+    internal static DuckDbStore Open(string dataDirectory, Func<long, string, long> eventKey, int connectionsKept = NewestConnections.DefaultCapacity)
     {
         Directory.CreateDirectory(dataDirectory);
         var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), FileName)}";
@@ -78,7 +86,7 @@ public sealed partial class DuckDbStore : ITallyStore
         });
         var aggregator = new DuckDBConnection(connectionString);
         aggregator.Open();
-        return new DuckDbStore(connectionString, writer, aggregator, eventKey);
+        return new DuckDbStore(connectionString, writer, aggregator, eventKey, connectionsKept);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

@@ -51,4 +51,74 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Connection_pages_hold_every_connection_sent_in_order_whatever_the_newest_kept_in_memory()
+    {
+        // Five connections kept per company: pages of up to four rows (and the row that tells whether a next page
+        // follows) come from memory, longer ones and later pages from the log. Connections arrive up to four days
+        // late, several on one instant (their ids order them, by code point), and pages are asked between commits.
+        var directory = Directory.CreateTempSubdirectory("tally-connections-").FullName;
+        try
+        {
+            var random = new Random(5);
+            var start = new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+            string[] idEndings = ["a", "b", "\uE000", "\U0001F600", "\uFFFD"];
+            var sent = new List<PlatformEvent>();
+            await using var store = DuckDbStore.Open(directory, EventKey.Of, connectionsKept: 5);
+            await store.MigrateAsync(CancellationToken.None);
+            var ranges = new[]
+            {
+                new DayRange(new DateOnly(2025, 2, 20), new DateOnly(2025, 3, 20)),
+                new DayRange(new DateOnly(2025, 3, 6), new DateOnly(2025, 3, 9)),
+                new DayRange(new DateOnly(2025, 2, 25), new DateOnly(2025, 3, 3)),
+            };
+
+            for (var commit = 0; commit < 14; commit++)
+            {
+                var events = Enumerable.Range(0, random.Next(0, 7)).Select(i => new PlatformEvent
+                {
+                    Id = $"c{random.Next(3)}{idEndings[random.Next(idEndings.Length)]}{commit}-{i}",
+                    Type = EventType.Connection,
+                    Timestamp = start.AddDays(commit - random.Next(0, 5)).AddMinutes(random.Next(0, 3) * 7),
+                    CompanyId = 1 + random.Next(2),
+                    UserId = random.Next(1, 4),
+                    Ip = "10.0.0.1",
+                }).ToList();
+                sent.AddRange(events);
+                await store.AppendAsync(new IngestionCommit([events], new Dictionary<long, int>(), start.AddDays(commit)), CancellationToken.None);
+
+                foreach (var (company, range, user, limit) in
+                    from company in new long[] { 1, 2 } from range in ranges from user in new long?[] { null, 2 } from limit in new[] { 1, 4, 7 }
+                    select (company, range, user, limit))
+                {
+                    var expected = sent
+                        .Where(e => e.CompanyId == company && (user is null || e.UserId == user)
+                            && DateOnly.FromDateTime(e.Timestamp) >= range.First && DateOnly.FromDateTime(e.Timestamp) <= range.Last)
+                        .OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.Id, CodePointComparer.Instance)
+                        .Select(e => e.Id).ToList();
+                    var read = new List<string>();
+                    ConnectionPosition? after = null;
+                    while (true)
+                    {
+                        // As the report asks: one row more than the page, to know whether another follows.
+                        var page = await store.ReadConnectionsAsync(company, range, user, after, limit + 1, CancellationToken.None);
+                        read.AddRange(page.Take(limit).Select(row => row.EventId));
+                        if (page.Count <= limit)
+                        {
+                            break;
+                        }
+
+                        after = new ConnectionPosition(page[limit - 1].Timestamp, page[limit - 1].EventId);
+                    }
+
+                    read.ShouldBe(expected, $"commit {commit}, company {company}, {range}, user {user}, limit {limit}");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

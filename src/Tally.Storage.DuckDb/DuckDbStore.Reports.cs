@@ -100,7 +100,7 @@ public sealed partial class DuckDbStore
             // few active after asOf). Most of those were active in the week up to asOf, whose days are usually in
             // the last row group: read them first, and all earlier days only for the users not found there.
             long total = 0, current = 0;
-            var later = new List<long>();
+            var later = new HashSet<long>();
             using (var command = Command(connection, "SELECT user_id, last_day <= $2, last_event_is_member_left FROM members WHERE company_id = $1", companyId, asOf))
             using (var reader = command.ExecuteReader())
             {
@@ -126,21 +126,22 @@ public sealed partial class DuckDbStore
                     break;
                 }
 
-                using var command = Command(connection, $"""
+                using var command = Command(connection, """
                     SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
-                    WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND user_id IN ({string.Join(", ", later.Select(Literal))})
+                    WHERE company_id = $1 AND day BETWEEN $3 AND $4
+                        AND user_id IN (SELECT user_id FROM members WHERE company_id = $1 AND last_day > $2)
                     GROUP BY user_id
-                    """, companyId, DateOnly.FromDayNumber(Math.Max(from, DateOnly.MinValue.DayNumber)), DateOnly.FromDayNumber(to));
+                    """, companyId, asOf, DateOnly.FromDayNumber(Math.Max(from, DateOnly.MinValue.DayNumber)), DateOnly.FromDayNumber(to));
                 using var reader = command.ExecuteReader();
-                var found = new HashSet<long>();
                 while (reader.Read())
                 {
-                    found.Add(reader.GetInt64(0));
-                    total++;
-                    current += reader.GetBoolean(1) ? 0 : 1;
+                    // Earlier days count only for the members the week did not settle.
+                    if (later.Remove(reader.GetInt64(0)))
+                    {
+                        total++;
+                        current += reader.GetBoolean(1) ? 0 : 1;
+                    }
                 }
-
-                later.RemoveAll(found.Contains);
             }
 
             return new MemberCounts(total, current);

@@ -128,6 +128,22 @@ internal static class Verification
                     Set($"{d}|connections", Number(day.GetProperty("connections_count")));
                 }
 
+                var rank = 0;
+                foreach (var user in company.GetProperty("users").EnumerateArray())
+                {
+                    var key = $"user {Number(user.GetProperty("user_id"))}";
+                    Set($"rank {rank++:D5}", key);
+                    Set($"{key}|name", user.GetProperty("user_name").GetString());
+                    Set($"{key}|active days", Number(user.GetProperty("active_days_count")));
+                    Set($"{key}|sessions", Number(user.GetProperty("sessions_count")));
+                    Set($"{key}|queries", Number(user.GetProperty("user_queries_count")));
+                    Set($"{key}|feedbacks", Number(user.GetProperty("feedbacks_count")));
+                    Set($"{key}|tool calls", Number(user.GetProperty("tool_calls_count")));
+                    Set($"{key}|first", user.GetProperty("first_activity_date").GetString());
+                    Set($"{key}|last", user.GetProperty("last_activity_date").GetString());
+                    Set($"{key}|last connection", user.GetProperty("last_connection").GetString());
+                }
+
                 break;
             case "connections":
                 var row = 0;
@@ -225,13 +241,31 @@ internal static class Verification
                 Set("current_active_members", Text(rows[0][1]));
                 break;
             case "user-activities":
+                // The day rows (6 columns), then the user rows (10), in the report's order.
+                var rank = 0;
                 foreach (var r in rows)
                 {
-                    Set($"{Text(r[0])}|active", Text(r[1]));
-                    Set($"{Text(r[0])}|new", Text(r[2]));
-                    Set($"{Text(r[0])}|weekly", Text(r[3]));
-                    Set($"{Text(r[0])}|monthly", Text(r[4]));
-                    Set($"{Text(r[0])}|connections", Text(r[5]));
+                    if (r.Length == 6)
+                    {
+                        Set($"{Text(r[0])}|active", Text(r[1]));
+                        Set($"{Text(r[0])}|new", Text(r[2]));
+                        Set($"{Text(r[0])}|weekly", Text(r[3]));
+                        Set($"{Text(r[0])}|monthly", Text(r[4]));
+                        Set($"{Text(r[0])}|connections", Text(r[5]));
+                        continue;
+                    }
+
+                    var key = $"user {Text(r[0])}";
+                    Set($"rank {rank++:D5}", key);
+                    Set($"{key}|name", Text(r[1]));
+                    Set($"{key}|active days", Text(r[2]));
+                    Set($"{key}|sessions", Text(r[3]));
+                    Set($"{key}|queries", Text(r[4]));
+                    Set($"{key}|feedbacks", Text(r[5]));
+                    Set($"{key}|tool calls", Text(r[6]));
+                    Set($"{key}|first", Text(r[7]));
+                    Set($"{key}|last", Text(r[8]));
+                    Set($"{key}|last connection", r[9] is DateTime connected ? connected.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null);
                 }
 
                 break;

@@ -74,7 +74,7 @@ internal sealed record Newest(LoggedConnection[] Rows, bool Complete)
     }
 
     private static bool IsBefore(ConnectionRow row, ConnectionPosition position) =>
-        row.Timestamp < position.Timestamp || (row.Timestamp == position.Timestamp && CodePointComparer.Instance.Compare(row.EventId, position.EventId) < 0);
+        NewestFirst.Position(row.Timestamp, row.EventId, position.Timestamp, position.EventId) < 0;
 }
 
 /// <summary>The report's order: newest first, then ids descending by code point (the log's <c>ORDER BY</c>).</summary>
@@ -82,9 +82,12 @@ internal sealed class NewestFirst : IComparer<LoggedConnection>
 {
     public static readonly NewestFirst Instance = new();
 
-    public int Compare(LoggedConnection x, LoggedConnection y)
+    public int Compare(LoggedConnection x, LoggedConnection y) => Position(y.Row.Timestamp, y.Row.EventId, x.Row.Timestamp, x.Row.EventId);
+
+    /// <summary>The order of two connections in time: by timestamp, then by id in code points.</summary>
+    public static int Position(DateTime timestamp, string eventId, DateTime otherTimestamp, string otherEventId)
     {
-        var byTime = y.Row.Timestamp.CompareTo(x.Row.Timestamp);
-        return byTime != 0 ? byTime : CodePointComparer.Instance.Compare(y.Row.EventId, x.Row.EventId);
+        var byTime = timestamp.CompareTo(otherTimestamp);
+        return byTime != 0 ? byTime : CodePointComparer.Instance.Compare(eventId, otherEventId);
     }
 }

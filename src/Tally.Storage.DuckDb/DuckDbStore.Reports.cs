@@ -100,6 +100,12 @@ public sealed partial class DuckDbStore
             // few active after asOf). Most of those were active in the week up to asOf, whose days are usually in
             // the last row group: read them first, and all earlier days only for the users not found there.
             long total = 0, current = 0;
+            void Count(bool hasLeft)
+            {
+                total++;
+                current += hasLeft ? 0 : 1;
+            }
+
             var later = new HashSet<long>();
             using (var command = Command(connection, "SELECT user_id, last_day <= $2, last_event_is_member_left FROM members WHERE company_id = $1", companyId, asOf))
             using (var reader = command.ExecuteReader())
@@ -108,8 +114,7 @@ public sealed partial class DuckDbStore
                 {
                     if (reader.GetBoolean(1))
                     {
-                        total++;
-                        current += reader.GetBoolean(2) ? 0 : 1;
+                        Count(reader.GetBoolean(2));
                     }
                     else
                     {
@@ -118,30 +123,34 @@ public sealed partial class DuckDbStore
                 }
             }
 
-            var weekStart = asOf.DayNumber - 6;
-            foreach (var (from, to) in new[] { (weekStart, asOf.DayNumber), (DateOnly.MinValue.DayNumber, weekStart - 1) })
+            // Each later member counts once, from the first of the two reads that finds them.
+            void Settle(DateOnly from, DateOnly to)
             {
-                if (later.Count == 0 || to < DateOnly.MinValue.DayNumber)
-                {
-                    break;
-                }
-
                 using var command = Command(connection, """
                     SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
                     WHERE company_id = $1 AND day BETWEEN $3 AND $4
                         AND user_id IN (SELECT user_id FROM members WHERE company_id = $1 AND last_day > $2)
                     GROUP BY user_id
-                    """, companyId, asOf, DateOnly.FromDayNumber(Math.Max(from, DateOnly.MinValue.DayNumber)), DateOnly.FromDayNumber(to));
+                    """, companyId, asOf, from, to);
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    // Earlier days count only for the members the week did not settle.
                     if (later.Remove(reader.GetInt64(0)))
                     {
-                        total++;
-                        current += reader.GetBoolean(1) ? 0 : 1;
+                        Count(reader.GetBoolean(1));
                     }
                 }
+            }
+
+            var weekStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, asOf.DayNumber - 6));
+            if (later.Count > 0)
+            {
+                Settle(weekStart, asOf);
+            }
+
+            if (later.Count > 0 && weekStart > DateOnly.MinValue)
+            {
+                Settle(DateOnly.MinValue, weekStart.AddDays(-1));
             }
 
             return new MemberCounts(total, current);

@@ -4,13 +4,14 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Tally.Access;
-using Tally.Storage.DuckDb;
+using Tally.Testing;
 
 namespace Tally.Server.Tests;
 
 /// <summary>
-/// A real Tally server on a loopback port with a real DuckDB file in a temporary folder. Each test class
-/// gets its own; <see cref="RestartAsync"/> stops it and starts a new one on the same folder.
+/// A real Tally server on a loopback port on real storage: a DuckDB file in a temporary folder (the default), or a
+/// fresh database of the test process's PostgreSQL cluster. Each test class gets its own; <see cref="RestartAsync"/>
+/// stops it and starts a new one on the same storage.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
@@ -19,29 +20,49 @@ public sealed class TestServer : IAsyncDisposable
     private readonly Func<TallyServerOptions, TallyServerOptions>? _configure;
     private WebApplication? _app;
 
-    private TestServer(string dataDirectory, Func<TallyServerOptions, TallyServerOptions>? configure)
+    private TestServer(StoreEngine storage, Func<TallyServerOptions, TallyServerOptions>? configure)
     {
-        DataDirectory = dataDirectory;
+        Storage = storage;
         _configure = configure;
     }
 
-    public string DataDirectory { get; }
+    /// <summary>What the server stores into; removed when the server is disposed.</summary>
+    public StoreEngine Storage { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public static async Task<TestServer> StartAsync(Func<TallyServerOptions, TallyServerOptions>? configure = null, string? dataDirectory = null)
+    /// <summary>
+    /// Starts a server on fresh storage of <paramref name="engine"/>, or on an existing DuckDB folder
+    /// (<paramref name="dataDirectory"/>, e.g. an older database to upgrade), which the server then owns.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(
+        Func<TallyServerOptions, TallyServerOptions>? configure = null, string? dataDirectory = null, StoreKind engine = StoreKind.DuckDb)
     {
-        var server = new TestServer(dataDirectory ?? Directory.CreateTempSubdirectory("tally-test-").FullName, configure);
-        await server.StartAppAsync();
+        if (dataDirectory is not null && engine != StoreKind.DuckDb)
+        {
+            throw new ArgumentException("A data directory is DuckDB's storage.", nameof(dataDirectory));
+        }
+
+        var storage = dataDirectory is null ? await StoreEngine.CreateAsync(engine, "server") : StoreEngine.DuckDb(dataDirectory);
+        var server = new TestServer(storage, configure);
+        try
+        {
+            await server.StartAppAsync();
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
     private async Task StartAppAsync()
     {
-        var directory = DataDirectory;
         var options = new TallyServerOptions
         {
-            OpenStore = () => DuckDbStore.Open(directory),
+            OpenStore = Storage.OpenStore,
             Urls = "http://127.0.0.1:0",
             BootstrapAdminKey = AdminKey,
         };
@@ -94,13 +115,6 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
+        await Storage.DisposeAsync();
     }
 }

@@ -1,15 +1,18 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Tally.Testing;
 
 namespace Tally.Server.Tests.Reports;
 
 /// <summary>
 /// One company in Paris over three days around the spring DST change (2025-03-30), a handful of events, and every
 /// report written out in full. Times are UTC; Paris is UTC+1 until 2025-03-30T01:00Z, UTC+2 after.
+/// On every engine: the subclasses below choose it, through the fixture.
 /// </summary>
-public sealed class HandWrittenTests(HandWrittenTests.Acme acme) : IClassFixture<HandWrittenTests.Acme>
+public abstract class HandWrittenTests(HandWrittenTests.Acme acme)
 {
-    public sealed class Acme : IAsyncLifetime
+    /// <summary>The company and its events, stored once per engine and read by every test of the class.</summary>
+    public abstract class Acme(StoreKind engine) : IAsyncLifetime
     {
         public static readonly DateTimeOffset Now = new(2025, 4, 2, 12, 0, 0, TimeSpan.Zero);
 
@@ -17,7 +20,7 @@ public sealed class HandWrittenTests(HandWrittenTests.Acme acme) : IClassFixture
 
         public async Task InitializeAsync()
         {
-            Server = await ReportApi.StartAsync(new FixedTime(Now));
+            Server = await ReportApi.StartAsync(new FixedTime(Now), engine);
             using var admin = Server.Client();
             await ReportApi.PutCompanyAsync(admin, 2, "Acme, Inc.", "Europe/Paris");
             var events = JsonNode.Parse("""
@@ -77,7 +80,14 @@ public sealed class HandWrittenTests(HandWrittenTests.Acme acme) : IClassFixture
             (await ReportApi.SendAsync(admin, queries)).ShouldBe((45, 0));
         }
 
-        public async Task DisposeAsync() => await Server.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            // Null when the server could not start: that failure is the one to report.
+            if (Server is not null)
+            {
+                await Server.DisposeAsync();
+            }
+        }
     }
 
     private const string Range = "company_id=2&start_date=2025-03-29&end_date=2025-03-31";
@@ -415,4 +425,15 @@ public sealed class HandWrittenTests(HandWrittenTests.Acme acme) : IClassFixture
                 break;
         }
     }
+}
+
+public sealed class DuckDbHandWrittenTests(DuckDbHandWrittenTests.AcmeOnDuckDb acme) : HandWrittenTests(acme), IClassFixture<DuckDbHandWrittenTests.AcmeOnDuckDb>
+{
+    public sealed class AcmeOnDuckDb() : Acme(StoreKind.DuckDb);
+}
+
+[Trait("Engine", "PostgreSQL")]
+public sealed class PostgresHandWrittenTests(PostgresHandWrittenTests.AcmeOnPostgres acme) : HandWrittenTests(acme), IClassFixture<PostgresHandWrittenTests.AcmeOnPostgres>
+{
+    public sealed class AcmeOnPostgres() : Acme(StoreKind.PostgreSql);
 }

@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
+using Tally.Testing;
 
 namespace Tally.Server.Tests.Reports;
 
 /// <summary>
 /// A later rating moves a like or dislike off the day of the earlier one, also when that day gets no other
-/// event in the request, and when several ratings of one day change at once.
+/// event in the request, and when several ratings of one day change at once. On every engine: the subclasses below choose it.
 /// </summary>
-public sealed class RatingChangeTests
+public abstract class RatingChangeTests(StoreKind engine)
 {
     private static JsonObject Rating(string id, string day, long user, string response, string kind) => new()
     {
@@ -24,7 +25,7 @@ public sealed class RatingChangeTests
     [Fact]
     public async Task Changing_a_like_and_a_dislike_of_one_day_later_takes_both_off_that_day()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(engine: engine);
         using var client = server.Client();
         await ReportApi.SendAsync(client, [
             Rating("f1", "2025-03-01", 1, "r-1", "like"), Rating("f2", "2025-03-01", 2, "r-2", "dislike"),
@@ -42,7 +43,7 @@ public sealed class RatingChangeTests
     [Fact]
     public async Task Ratings_changed_back_and_forth_across_requests_count_once_on_the_latest_day()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(engine: engine);
         using var client = server.Client();
         await ReportApi.SendAsync(client, [Rating("a", "2025-03-01", 1, "r-1", "like"), Rating("b", "2025-03-01", 2, "r-1", "dislike")]);
         await ReportApi.SendAsync(client, [Rating("c", "2025-03-03", 1, "r-1", "dislike"), Rating("d", "2025-03-03", 2, "r-1", "like")]);
@@ -52,3 +53,8 @@ public sealed class RatingChangeTests
         (await FeedbackAsync(client)).ShouldBe("0/0 0/0 0/0 0/0 0/0");
     }
 }
+
+public sealed class DuckDbRatingChangeTests() : RatingChangeTests(StoreKind.DuckDb);
+
+[Trait("Engine", "PostgreSQL")]
+public sealed class PostgresRatingChangeTests() : RatingChangeTests(StoreKind.PostgreSql);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Tally.Testing;
 
 namespace Tally.Server.Tests.Reports;
 
@@ -13,6 +14,10 @@ public static class ReportApi
     /// <summary>A server whose clock is <paramref name="time"/>, on a new folder or on <paramref name="dataDirectory"/>.</summary>
     public static Task<TestServer> StartAsync(TimeProvider time, string? dataDirectory = null) =>
         TestServer.StartAsync(options => options with { Time = time }, dataDirectory);
+
+    /// <summary>A server whose clock is <paramref name="time"/>, on fresh storage of <paramref name="engine"/>.</summary>
+    public static Task<TestServer> StartAsync(TimeProvider time, StoreKind engine) =>
+        TestServer.StartAsync(options => options with { Time = time }, engine: engine);
 
     /// <summary>The path of a report with its query string; null values are left out.</summary>
     public static string Path(string report, params (string Name, object? Value)[] parameters)

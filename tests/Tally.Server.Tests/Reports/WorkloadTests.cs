@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Tally.Access;
+using Tally.Testing;
 
 namespace Tally.Server.Tests.Reports;
 
 /// <summary>
 /// Sends a seeded workload to a real server and compares every number of every report, for every company and
 /// for the instance admin's all-companies view, with <see cref="ReferenceReports"/>, over several ranges;
-/// then changes time zones and compares again.
+/// then changes time zones and compares again. On every engine: the subclasses below choose it.
 /// </summary>
-public sealed class WorkloadTests
+public abstract class WorkloadTests(StoreKind engine)
 {
     private const int Days = 50;
 
@@ -24,7 +25,7 @@ public sealed class WorkloadTests
 
         // Now is 03:00 UTC the day after the window: New York is still on its last day, the others past it.
         var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
-        await using var server = await ReportApi.StartAsync(new FixedTime(now));
+        await using var server = await ReportApi.StartAsync(new FixedTime(now), engine);
         var reference = new ReferenceReports();
         var admin = server.Client();
         try
@@ -99,7 +100,7 @@ public sealed class WorkloadTests
         // January and May are read day by day.
         var workload = Workload.Generate(4, new DateOnly(2025, 1, 10), 100);
         var now = workload.Last.AddDays(1).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc);
-        await using var server = await ReportApi.StartAsync(new FixedTime(now));
+        await using var server = await ReportApi.StartAsync(new FixedTime(now), engine);
         var reference = new ReferenceReports();
         using var admin = server.Client();
         foreach (var company in Workload.Companies.Where(c => c.Zone is not null))
@@ -119,3 +120,8 @@ public sealed class WorkloadTests
         await check.CompanyAsync(admin, null, null, new DateOnly(2025, 1, 31), new DateOnly(2025, 4, 1));
     }
 }
+
+public sealed class DuckDbWorkloadTests() : WorkloadTests(StoreKind.DuckDb);
+
+[Trait("Engine", "PostgreSQL")]
+public sealed class PostgresWorkloadTests() : WorkloadTests(StoreKind.PostgreSql);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Storage;
 using Tally.Storage.DuckDb;
 
 namespace Tally.Cli.Commands;
@@ -9,21 +10,37 @@ internal static class RebuildCommand
     public static Command Create()
     {
         var data = StoreOptions.DataFolder("Folder of the embedded store.");
+        var store = StoreOptions.Store();
         var company = new Option<long?>("--company") { Description = "Only this company (default: every company)." };
-        var command = new Command("rebuild", "Recompute the report aggregates from the raw events. Stop the server first: the store is one process's.") { data, company };
+        var command = new Command("rebuild", "Recompute the report aggregates from the raw events. Stop the server first (every server sharing a PostgreSQL database).") { data, store, company };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var directory = parse.GetValue(data)!;
-            if (!File.Exists(Path.Combine(directory.FullName, DuckDbStore.FileName)))
+            if (StoreOptions.Resolve(parse, store, data, out var problem) is not { } location)
             {
-                await Console.Error.WriteLineAsync($"No Tally store in {directory.FullName} (expected {DuckDbStore.FileName}).");
+                await Console.Error.WriteLineAsync(problem);
+                return 2;
+            }
+
+            // Opening an empty folder would create a store there: a mistyped folder must not pass for an empty store.
+            if (location is StoreLocation.Embedded embedded && !File.Exists(Path.Combine(embedded.Folder, DuckDbStore.FileName)))
+            {
+                await Console.Error.WriteLineAsync($"No Tally store in {embedded.Folder} (expected {DuckDbStore.FileName}).");
                 return 2;
             }
 
             var started = DateTime.UtcNow;
-            await using var store = DuckDbStore.Open(directory.FullName);
-            await store.MigrateAsync(cancellationToken);
-            await store.RebuildAggregatesAsync(parse.GetValue(company), cancellationToken);
+            try
+            {
+                await using var opened = location.Open();
+                await opened.MigrateAsync(cancellationToken);
+                await opened.RebuildAggregatesAsync(parse.GetValue(company), cancellationToken);
+            }
+            catch (StoreUnavailableException exception)
+            {
+                await Console.Error.WriteLineAsync(exception.Message.ReplaceLineEndings(" "));
+                return 1;
+            }
+
             Console.WriteLine($"Aggregates rebuilt in {(DateTime.UtcNow - started).TotalSeconds:F1} s.");
             return 0;
         });

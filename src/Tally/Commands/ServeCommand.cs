@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Tally.Access;
 using Tally.Server;
-using Tally.Storage.DuckDb;
+using Tally.Storage;
 
 namespace Tally.Cli.Commands;
 
-/// <summary><c>tally serve</c>: runs the server on the embedded store.</summary>
+/// <summary><c>tally serve</c>: runs the server on the embedded store, or on a PostgreSQL database with <c>--store</c>.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -18,6 +19,7 @@ internal static class ServeCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TALLY_URLS") ?? "http://127.0.0.1:8080",
         };
         var data = StoreOptions.DataFolder("Folder of the embedded store (created if missing).");
+        var store = StoreOptions.Store();
         var rateLimits = new Option<string[]>("--rate-limit")
         {
             Description = "Per-key request limit for a role, as ROLE=PERMITS_PER_SECOND[/BURST] (e.g. ingest=500/1000). Repeatable.",
@@ -38,7 +40,7 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 42,
         };
 
-        var command = new Command("serve", "Run the Tally server on the embedded DuckDB store.") { urls, data, demo, seed, rateLimits, failedAuthLimit };
+        var command = new Command("serve", "Run the Tally server on the embedded DuckDB store, or on a PostgreSQL database (--store).") { urls, data, store, demo, seed, rateLimits, failedAuthLimit };
         command.Validators.Add(result =>
         {
             foreach (var problem in ParseLimits(result.GetValue(rateLimits) ?? [], out _)
@@ -51,10 +53,15 @@ internal static class ServeCommand
         {
             ParseLimits(parse.GetValue(rateLimits) ?? [], out var limits);
             ParseFailedAuthLimit(parse.GetValue(failedAuthLimit), out var failedLimit);
-            var dataDirectory = parse.GetValue(data)!.FullName;
+            if (StoreOptions.Resolve(parse, store, data, out var problem) is not { } location)
+            {
+                await Console.Error.WriteLineAsync(problem);
+                return 2;
+            }
+
             var options = new TallyServerOptions
             {
-                OpenStore = () => DuckDbStore.Open(dataDirectory),
+                OpenStore = location.Open,
                 Urls = parse.GetValue(urls)!,
                 BootstrapAdminKey = Environment.GetEnvironmentVariable("TALLY_ADMIN_KEY"),
                 OnAdminKeyCreated = created => Console.WriteLine(
@@ -75,9 +82,21 @@ internal static class ServeCommand
                     : "The store already holds events: the demo was not loaded again."),
             };
 
-            await using var app = await TallyApplication.BuildAsync(options, cancellationToken: cancellationToken);
+            WebApplication built;
+            try
+            {
+                // Opens and migrates the store: where a missing server or a newer schema shows up.
+                built = await TallyApplication.BuildAsync(options, cancellationToken: cancellationToken);
+            }
+            catch (StoreUnavailableException exception)
+            {
+                await Console.Error.WriteLineAsync(exception.Message.ReplaceLineEndings(" "));
+                return 1;
+            }
+
+            await using var app = built;
             await app.StartAsync(cancellationToken);
-            Console.WriteLine($"Tally is listening on {string.Join(", ", app.Urls)} (data: {dataDirectory})");
+            Console.WriteLine($"Tally is listening on {string.Join(", ", app.Urls)} ({location.Description})");
             var address = app.Urls.First();
             Console.WriteLine($"API reference: {address}/docs   OpenAPI: {address}/openapi/v1.json");
             Console.WriteLine($"Try: curl -H \"Authorization: Bearer <admin key>\" \"{address}/api/v2/reporting/chat-sessions/?company_id=2&start_date={DateTime.UtcNow.AddDays(-30):yyyy-MM-dd}\"");

@@ -4,22 +4,26 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Tally.Testing;
 
 namespace Tally.Tests;
 
 /// <summary>
 /// Durability, the hard way: the real <c>tally serve</c> takes batches from concurrent clients and is killed
 /// with SIGKILL mid-stream. After a restart, every event whose request got a 200 must be there, and resending
-/// every batch must store nothing twice.
+/// every batch must store nothing twice. On every engine: the subclasses below choose it (on PostgreSQL the
+/// database server keeps running; only tally is killed).
 /// </summary>
-public sealed class CrashSafetyTests : IDisposable
+public abstract class CrashSafetyTests(StoreKind engine) : IAsyncLifetime
 {
     private const string AdminKey = "crash-test-admin-key-0123456789abcdef";
     private const int Clients = 4;
     private const int BatchesPerClient = 150;
     private const int EventsPerBatch = 250;
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("tally-crash-").FullName;
+    private StoreEngine? _storage;
+
+    public async Task InitializeAsync() => _storage = await StoreEngine.CreateAsync(engine, "crash");
 
     [Fact]
     public async Task Every_acknowledged_event_survives_a_kill_and_resending_stores_nothing_twice()
@@ -29,7 +33,7 @@ public sealed class CrashSafetyTests : IDisposable
             .ToList();
         var acknowledged = new ConcurrentBag<(int Client, int Batch)>();
 
-        await using (var server = await TallyProcess.ServeAsync(_dataDirectory, AdminKey))
+        await using (var server = await TallyProcess.ServeAsync(_storage!.CommandLineOptions, AdminKey))
         {
             using var stop = new CancellationTokenSource();
             var senders = Enumerable.Range(0, Clients).Select(client => Task.Run(async () =>
@@ -71,7 +75,7 @@ public sealed class CrashSafetyTests : IDisposable
         acknowledged.Count.ShouldBeGreaterThan(0);
         acknowledged.Count.ShouldBeLessThan(Clients * BatchesPerClient, "the kill should land mid-stream");
 
-        await using var restarted = await TallyProcess.ServeAsync(_dataDirectory, AdminKey);
+        await using var restarted = await TallyProcess.ServeAsync(_storage!.CommandLineOptions, AdminKey);
         using var http = Client(restarted.Address);
         var storedAfterCrash = await StoredEventsAsync(http);
         storedAfterCrash.ShouldBeGreaterThanOrEqualTo(acknowledged.Count * EventsPerBatch);
@@ -138,15 +142,16 @@ public sealed class CrashSafetyTests : IDisposable
         return json.ToString();
     }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
-        try
+        if (_storage is not null)
         {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
+            await _storage.DisposeAsync();
         }
     }
 }
+
+public sealed class DuckDbCrashSafetyTests() : CrashSafetyTests(StoreKind.DuckDb);
+
+[Trait("Engine", "PostgreSQL")]
+public sealed class PostgresCrashSafetyTests() : CrashSafetyTests(StoreKind.PostgreSql);

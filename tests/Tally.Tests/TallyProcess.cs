@@ -34,12 +34,23 @@ public sealed class TallyProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>tally serve</c> on a free loopback port and waits until <c>/health</c> answers.</summary>
-    public static async Task<TallyProcess> ServeAsync(string dataDirectory, string? adminKey, params string[] extraArguments)
+    /// <summary>Starts <c>tally serve</c> on the embedded store in <paramref name="dataDirectory"/>; see <see cref="ServeAsync(IReadOnlyList{string}, string?, string[])"/>.</summary>
+    public static Task<TallyProcess> ServeAsync(string dataDirectory, string? adminKey, params string[] extraArguments) =>
+        ServeAsync(["--data", dataDirectory], adminKey, extraArguments);
+
+    /// <summary>Starts <c>tally serve --store</c> on a PostgreSQL database (a connection string or postgres:// URL).</summary>
+    public static Task<TallyProcess> ServeOnStoreAsync(string store, string? adminKey, params string[] extraArguments) =>
+        ServeAsync(["--store", store], adminKey, extraArguments);
+
+    /// <summary>
+    /// Starts <c>tally serve</c> with the options that say where its store is (<c>--data DIR</c> or <c>--store LOCATION</c>)
+    /// on a free loopback port and waits until <c>/health</c> answers.
+    /// </summary>
+    public static async Task<TallyProcess> ServeAsync(IReadOnlyList<string> storeOptions, string? adminKey, params string[] extraArguments)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var environment = new Dictionary<string, string?> { ["TALLY_ADMIN_KEY"] = adminKey };
-        var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), "--data", dataDirectory, .. extraArguments], environment);
+        var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), .. storeOptions, .. extraArguments], environment);
         var tally = new TallyProcess(process, address);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -121,7 +132,7 @@ public sealed class TallyProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var variable in new[] { "TALLY_ADMIN_KEY", "TALLY_URL", "TALLY_KEY", "TALLY_DATA", "TALLY_URLS", "PARADIGM_BASE_URL", "PARADIGM_API_KEY" })
+        foreach (var variable in new[] { "TALLY_ADMIN_KEY", "TALLY_URL", "TALLY_KEY", "TALLY_DATA", "TALLY_STORE", "TALLY_URLS", "PARADIGM_BASE_URL", "PARADIGM_API_KEY" })
         {
             start.Environment.Remove(variable);
         }

@@ -119,7 +119,7 @@ internal static class ServePhase
                 () => store.ReadToolDaysAsync(companyId, days, cancellationToken),
                 () => store.ReadDocumentUsageAsync(companyId, days, cancellationToken),
                 () => store.ReadMemberCountsAsync(companyId, last, cancellationToken),
-                () => store.ReadUserActivitiesAsync(companyId, days, null, cancellationToken),
+                () => store.ReadActivityHistoryAsync(companyId, days, null, cancellationToken),
                 () => store.ReadConnectionsAsync(companyId, days, null, null, 101, cancellationToken),
             };
             var storeMs = Reports.Select(_ => new double[Math.Max(5, options.Requests / 3)]).ToArray();

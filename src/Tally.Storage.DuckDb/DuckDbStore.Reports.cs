@@ -156,66 +156,14 @@ public sealed partial class DuckDbStore
             return new MemberCounts(total, current);
         }, cancellationToken);
 
-    public Task<UserActivities> ReadUserActivitiesAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+    public Task<ActivityHistory> ReadActivityHistoryAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
         ReportAsync(connection =>
         {
             var user = userId is { } id ? $"AND user_id = {Literal(id)}" : "";
-
-            // Counters per day in arrays indexed from the first day a window can reach back to: a range has at most
-            // a few thousand days, and array slots are much cheaper than a dictionary per (user, day) pair.
-            var origin = Math.Max(DateOnly.MinValue.DayNumber, days.First.DayNumber - 29);
-            var length = days.Last.DayNumber - origin + 1;
-            var history = ReadUserMonths(connection, companyId, origin, days, user);
-            var active = new long[length];
-            var newUsers = new long[length];
-            var connections = new long[length];
-            var weekChange = new long[length];
-            var monthChange = new long[length];
-            var users = new Dictionary<long, UserTotals>();
-
-            // Each active day d of a user covers the days [d, d+6] of the week window and [d, d+29] of the month
-            // window; only the part not covered by the user's previous active day is added, so each user counts once
-            // per day. The changes are summed per day here and accumulated below.
-            void Change(long[] changes, int dayNumber, long change)
-            {
-                if (dayNumber <= days.Last.DayNumber)
-                {
-                    changes[dayNumber - origin] += change;
-                }
-            }
-
-            foreach (var (activeUser, totals) in history)
-            {
-                var bits = totals.ActiveDays;
-                var previous = int.MinValue;
-                var activeInRange = false;
-                for (var word = 0; word < bits.Length; word++)
-                {
-                    for (var remaining = bits[word]; remaining != 0; remaining &= remaining - 1)
-                    {
-                        var day = origin + (word * 64) + BitOperations.TrailingZeroCount(remaining);
-                        Change(weekChange, previous == int.MinValue ? day : Math.Max(day, previous + 7), 1);
-                        Change(weekChange, day + 7, -1);
-                        Change(monthChange, previous == int.MinValue ? day : Math.Max(day, previous + 30), 1);
-                        Change(monthChange, day + 30, -1);
-                        previous = day;
-                        if (day >= days.First.DayNumber)
-                        {
-                            active[day - origin]++;
-                            activeInRange = true;
-                            totals.ActiveOn(DateOnly.FromDayNumber(day));
-                        }
-                    }
-                }
-
-                // Users without an active day in the range have no row in the table, whatever their last connection.
-                if (activeInRange)
-                {
-                    users[activeUser] = totals;
-                }
-            }
+            var history = ReadUserMonths(connection, companyId, days, user);
 
             // Connections per day: the company's day totals have them, one user's come from their days.
+            var connections = new Dictionary<DateOnly, long>();
             using (var command = Command(connection, userId is null
                 ? "SELECT day, connections FROM daily_totals WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND connections > 0"
                 : $"SELECT day, connections FROM user_days WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND connections > 0 {user}",
@@ -224,45 +172,24 @@ public sealed partial class DuckDbStore
             {
                 while (reader.Read())
                 {
-                    connections[Day(reader, 0).DayNumber - origin] = reader.GetInt64(1);
+                    connections[Day(reader, 0)] = reader.GetInt64(1);
                 }
             }
 
-            // Names, and new active users per day (their first active day ever).
-            var names = new Dictionary<long, string>();
             using (var command = Command(connection, $"SELECT user_id, user_name, first_active_day FROM members WHERE company_id = $1 {user}", companyId))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    if (!reader.IsDBNull(1))
+                    if (history.TryGetValue(reader.GetInt64(0), out var known))
                     {
-                        names[reader.GetInt64(0)] = reader.GetString(1);
-                    }
-
-                    if (!reader.IsDBNull(2) && Day(reader, 2) is var first && first >= days.First && first <= days.Last)
-                    {
-                        newUsers[first.DayNumber - origin]++;
+                        known.Name = NullableString(reader, 1);
+                        known.FirstActiveDay = reader.IsDBNull(2) ? null : Day(reader, 2);
                     }
                 }
             }
 
-            // Accumulate the window changes day by day; changes start at most 29 days before the range.
-            var rows = new List<ActiveUsersDay>();
-            long weekly = 0, monthly = 0;
-            // Counted by day number, so that a range may start on 0001-01-01 or end on 9999-12-31.
-            for (var number = origin; number <= days.Last.DayNumber; number++)
-            {
-                var slot = number - origin;
-                weekly += weekChange[slot];
-                monthly += monthChange[slot];
-                if (number >= days.First.DayNumber && (active[slot] | newUsers[slot] | connections[slot] | weekly | monthly) != 0)
-                {
-                    rows.Add(new ActiveUsersDay(DateOnly.FromDayNumber(number), active[slot], newUsers[slot], weekly, monthly, connections[slot]));
-                }
-            }
-
-            return new UserActivities(rows, [.. users.Select(pair => pair.Value.ToActivity(pair.Key, names.GetValueOrDefault(pair.Key)))]);
+            return new ActivityHistory(history.Values, connections);
         }, cancellationToken);
 
     /// <summary>
@@ -280,16 +207,16 @@ public sealed partial class DuckDbStore
 
     /// <summary>
     /// Each user's history up to the end of the range, from the monthly rollups (a year of a user is twelve rows):
-    /// active days from <paramref name="origin"/> (a day number) as bits, counts over the range and the last
+    /// active days from the window span's origin, counts over the range and the last
     /// connection up to its end. A month the range covers only in part gives its counts only when the user was
     /// active on none of its days outside the range (usual at the range's end, today); otherwise that user's
     /// days of that month are read.
     /// </summary>
-    private static Dictionary<long, UserTotals> ReadUserMonths(DuckDBConnection connection, long companyId, int origin, DayRange days, string user)
+    private static Dictionary<long, UserHistory> ReadUserMonths(DuckDBConnection connection, long companyId, DayRange days, string user)
     {
-        var words = (days.Last.DayNumber - origin + 64) / 64;
-        var history = new Dictionary<long, UserTotals>();
-        UserTotals Of(long userId) => history.TryGetValue(userId, out var totals) ? totals : history[userId] = new UserTotals(words);
+        var origin = UserHistory.OriginOf(days).DayNumber;
+        var history = new Dictionary<long, UserHistory>();
+        UserHistory Of(long userId) => history.TryGetValue(userId, out var totals) ? totals : history[userId] = new UserHistory(userId, days);
         var firstMonth = MonthStart(days.First.DayNumber);
         var lastMonth = MonthStart(days.Last.DayNumber);
         var partialMonths = new List<(long UserId, DateOnly Month)>();
@@ -310,11 +237,7 @@ public sealed partial class DuckDbStore
                 var activeDays = (uint)reader.GetInt32(2);
                 for (var remaining = activeDays; remaining != 0; remaining &= remaining - 1)
                 {
-                    var offset = month.DayNumber + BitOperations.TrailingZeroCount(remaining) - origin;
-                    if (offset >= 0 && offset <= days.Last.DayNumber - origin)
-                    {
-                        totals.ActiveDays[offset >> 6] |= 1UL << (offset & 63);
-                    }
+                    totals.ActiveOn(month.AddDays(BitOperations.TrailingZeroCount(remaining)));
                 }
 
                 if (month < firstMonth)
@@ -380,36 +303,6 @@ public sealed partial class DuckDbStore
     {
         var day = DateOnly.FromDayNumber(dayNumber);
         return new DateOnly(day.Year, day.Month, 1);
-    }
-
-    /// <summary>One user's active days (as bits from the read's origin) and counts over a range.</summary>
-    private sealed class UserTotals(int words)
-    {
-        private long _activeDays, _sessions, _queries, _feedbacks, _toolCalls;
-        private DateOnly _first = DateOnly.MaxValue, _last = DateOnly.MinValue;
-        private DateTime? _lastConnection;
-
-        public ulong[] ActiveDays { get; } = new ulong[words];
-
-        public void ActiveOn(DateOnly day)
-        {
-            _activeDays++;
-            _first = day < _first ? day : _first;
-            _last = day > _last ? day : _last;
-        }
-
-        public void Count(long sessions, long queries, long feedbacks, long toolCalls)
-        {
-            _sessions += sessions;
-            _queries += queries;
-            _feedbacks += feedbacks;
-            _toolCalls += toolCalls;
-        }
-
-        public void Connected(DateTime? connected) => _lastConnection = _lastConnection > connected ? _lastConnection : connected ?? _lastConnection;
-
-        public UserActivity ToActivity(long userId, string? name) =>
-            new(userId, name, _activeDays, _sessions, _queries, _feedbacks, _toolCalls, _first, _last, _lastConnection);
     }
 
     public async Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken)

@@ -241,8 +241,8 @@ public abstract class StoreContract : IAsyncLifetime
             documents.Days.Select(d => d.DocumentId).Distinct().Order().Select(id => (id, documents.Names[id])),
             await Store.ReadMemberCountsAsync(company, days.Last, none),
             await Store.ReadMemberCountsAsync(company, days.First.AddDays(20), none),
-            (await Store.ReadUserActivitiesAsync(company, days, null, none)).Days,
-            (await Store.ReadUserActivitiesAsync(company, days, null, none)).Users.OrderBy(u => u.UserId),
+            Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Days,
+            Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Users.OrderBy(u => u.UserId),
             await Store.ReadConnectionsAsync(company, days, null, null, 50, none),
         };
         return System.Text.Json.JsonSerializer.Serialize(parts.Select(p => p is System.Collections.IEnumerable list

@@ -122,7 +122,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
                 continue;
             }
 
-            var activities = await store.ReadUserActivitiesAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken);
+            var activities = ActivityWindows.Build(scope.Days, await store.ReadActivityHistoryAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken));
             var active = activities.Days.ToDictionary(a => a.Day);
             var dates = scope.Each().Select(day => active.GetValueOrDefault(day) is { } a
                 ? new ActivityDay(Text(day), a.Active, a.NewActive, a.Weekly, a.Monthly, a.Connections)

@@ -4,6 +4,7 @@ namespace Tally.Storage;
 /// The reads the reports are made of. Every method answers from per-day aggregates kept up to date by
 /// <see cref="IEventStore.AppendAsync"/>, so its cost follows the days (and users, tools, documents) asked
 /// for, not the number of events stored. Rows come only for days that have something; callers fill the rest.
+/// Days are calendar days in the company's time zone; instants are UTC, to the microsecond (as events store them).
 /// </summary>
 public interface IReportStore
 {
@@ -18,17 +19,18 @@ public interface IReportStore
     Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Active users per day (and the week and month windows ending that day), and every user with an activity
-    /// event in the range with their counts over it; for one user or all. One read, because both come from the
-    /// same user-days.
+    /// For one user or all: every user with an activity event from <see cref="UserHistory.OriginOf"/> the range to
+    /// its end, with those active days, their counts over the range's days, their last connection up to its end,
+    /// name and first active day ever; and the connections per day of the range. Others may be included: users
+    /// without an active day in that span count for nothing.
     /// </summary>
-    Task<UserActivities> ReadUserActivitiesAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
+    Task<ActivityHistory> ReadActivityHistoryAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
 
-    /// <summary>Connections in the range, newest first (by timestamp, then id, descending), after a position.</summary>
+    /// <summary>
+    /// Connections in the range, newest first (by timestamp, then id, descending; ids compared by Unicode code point,
+    /// the order of their UTF-8 bytes), strictly after a position.
+    /// </summary>
     Task<IReadOnlyList<ConnectionRow>> ReadConnectionsAsync(long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit, CancellationToken cancellationToken);
-
-    /// <summary>Recomputes the aggregates of one company (or all) from the stored events.</summary>
-    Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken);
 }
 
 /// <summary>One mode's numbers for a day (chat sessions or agent threads).</summary>

@@ -13,6 +13,9 @@ public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKey
 {
     /// <summary>Creates or upgrades the schema to this version of Tally. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Recomputes the aggregates of one company (or all) from the stored events.</summary>
+    Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken);
 }
 
 public interface IEventStore

@@ -37,6 +37,10 @@ public static class TallyApplication
             // (an Authorization header with them is an invalid key: 401 with its JSON body).
             kestrel.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
         });
+        // A failure to start (an address in use) is thrown to the caller, which reports it; the host would also log it
+        // as "Hosting failed to start" with its stack trace, at Error. Its Critical entries (a background service
+        // that stops the host) still show.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = ErrorResponses.Json.PropertyNamingPolicy;

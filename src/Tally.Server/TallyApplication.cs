@@ -32,7 +32,15 @@ public static class TallyApplication
             kestrel.AddServerHeader = false;
             // Bodies are limited by the endpoints themselves (16 MiB after decompression for events).
             kestrel.Limits.MaxRequestBodySize = null;
+            // Header values may hold bytes 0x80–0xFF (RFC 9110's obs-text). Kestrel refuses them by default with a
+            // bare 400 before any middleware runs; read as Latin-1 they reach the application, which answers them
+            // (an Authorization header with them is an invalid key: 401 with its JSON body).
+            kestrel.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
         });
+        // A failure to start (an address in use) is thrown to the caller, which reports it; the host would also log it
+        // as "Hosting failed to start" with its stack trace, at Error. Its Critical entries (a background service
+        // that stops the host) still show.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = ErrorResponses.Json.PropertyNamingPolicy;

@@ -65,9 +65,10 @@ public sealed partial class DuckDbStore : ITallyStore
     internal static DuckDbStore Open(string dataDirectory, Func<long, string, long> eventKey, int connectionsKept = NewestConnections.DefaultCapacity)
     {
         Directory.CreateDirectory(dataDirectory);
-        var connectionString = $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), FileName)}";
+        var path = Path.Combine(Path.GetFullPath(dataDirectory), FileName);
+        var connectionString = $"Data Source={path}";
         var writer = new DuckDBConnection(connectionString);
-        writer.Open();
+        OpenFile(writer, path);
         // DuckDB checkpoints every 16 MiB of write-ahead log by default, and the commit that crosses the threshold
         // waits for the checkpoint: at millions of events, seconds spent compressing the events' strings. A larger
         // log checkpoints less often (and replays longer after a crash); the store also checkpoints when it closes.
@@ -89,6 +90,31 @@ public sealed partial class DuckDbStore : ITallyStore
         return new DuckDbStore(connectionString, writer, aggregator, eventKey, connectionsKept);
     }
 
+    /// <summary>Opens the file; DuckDB's refusals an operator can act on become one line for them.</summary>
+    private static void OpenFile(DuckDBConnection connection, string path)
+    {
+        try
+        {
+            connection.Open();
+        }
+        catch (DuckDBException exception) when (exception.Message.Contains("Could not set lock", StringComparison.Ordinal))
+        {
+            // DuckDB lets one process open a file; its message names the holder: "... is held in /usr/bin/dotnet (PID 8609)".
+            var holder = System.Text.RegularExpressions.Regex.Match(exception.Message, @"\(PID (\d+)\)") is { Success: true } match ? $" (process {match.Groups[1].Value})" : "";
+            throw new StoreUnavailableException(
+                $"The store {path} is in use by another process{holder}: stop that Tally server or command first, or use another data folder.", exception);
+        }
+        catch (DuckDBException exception) when (exception.Message.Contains("not a valid DuckDB database", StringComparison.Ordinal))
+        {
+            throw new StoreUnavailableException($"{path} is not a Tally store: the file is not a DuckDB database.", exception);
+        }
+        catch (DuckDBException exception)
+        {
+            // A file of a newer DuckDB, a folder without write permission...: DuckDB's own first line says which.
+            throw new StoreUnavailableException($"Cannot open the store {path}: {exception.Message.Split('\n')[0].Trim()}", exception);
+        }
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
@@ -96,6 +122,13 @@ public sealed partial class DuckDbStore : ITallyStore
         {
             Execute(_writer, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)");
             var applied = Convert.ToInt32(Scalar(_writer, "SELECT coalesce(max(version), 0) FROM schema_migrations"), CultureInfo.InvariantCulture);
+            var known = Migrations.Steps.Max(step => step.Version);
+            if (applied > known)
+            {
+                throw new StoreUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                    $"The store {_connectionString["Data Source=".Length..]} has schema version {applied}, newer than this Tally knows ({known}): run a Tally at least as new as the one that wrote it."));
+            }
+
             foreach (var (version, description, sql) in Migrations.Steps.Where(step => step.Version > applied))
             {
                 using var transaction = _writer.BeginTransaction();

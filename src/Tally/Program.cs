@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Cli;
 using Tally.Cli.Commands;
 
 var root = new RootCommand("Tally: usage reporting for enterprise generative-AI chat platforms.")
@@ -10,4 +11,6 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     ReportCommands.Report(),
     ReportCommands.Plot(),
 };
-return await root.Parse(args).InvokeAsync();
+// System.CommandLine's own handler prints a failure with its stack trace; StartFailures prints one line instead.
+return await StartFailures.ReportAsync(() =>
+    root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -153,6 +153,7 @@ public sealed class AccessTests : IAsyncLifetime
         using var response = await client.PostAsync("/api/v2/events", TestServer.Json(batch.ToJsonString()));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Events.Parse(await response.Content.ReadAsStringAsync()).GetProperty("accepted").GetInt32().ShouldBe(2, "both companies' events are stored");
     }
 
     [Fact]
@@ -265,6 +266,7 @@ public sealed class AccessTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Events.Parse(await response.Content.ReadAsStringAsync()).ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Array, "the company list, as without the header");
     }
 
     [Fact]

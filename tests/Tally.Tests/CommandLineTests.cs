@@ -39,7 +39,7 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         listed.StandardOutput.ShouldContain("feeder");
         listed.StandardOutput.ShouldNotContain(secret);
         revoked.ExitCode.ShouldBe(0);
-        unknown.ExitCode.ShouldNotBe(0);
+        unknown.ExitCode.ShouldBe(1, "the server refused: exit 1");
         unknown.StandardError.ShouldContain("Not found");
 
         using var client = new HttpClient { BaseAddress = _server.Address };
@@ -56,7 +56,7 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         var list = await TallyAsync("companies", "list");
 
         set.ExitCode.ShouldBe(0, set.StandardError);
-        bad.ExitCode.ShouldNotBe(0);
+        bad.ExitCode.ShouldBe(1, "the server refused: exit 1");
         bad.StandardError.ShouldContain("timezone");
         list.StandardOutput.ShouldContain("Asia/Kolkata");
         list.StandardOutput.ShouldContain("Acme");
@@ -71,15 +71,15 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         var badRole = await TallyAsync("keys", "create", "--name", "x", "--role", "root");
         var badLimit = await TallyProcess.RunAsync(["serve", "--rate-limit", "ingest=fast"]);
 
-        noKey.ExitCode.ShouldNotBe(0);
+        noKey.ExitCode.ShouldBe(2, "no key is a bad setting: exit 2");
         noKey.StandardError.ShouldContain("TALLY_KEY");
-        wrongKey.ExitCode.ShouldNotBe(0);
+        wrongKey.ExitCode.ShouldBe(1);
         wrongKey.StandardError.ShouldContain("Invalid API key");
-        unreachable.ExitCode.ShouldNotBe(0);
+        unreachable.ExitCode.ShouldBe(1);
         unreachable.StandardError.ShouldContain("Cannot reach");
-        badRole.ExitCode.ShouldNotBe(0);
+        badRole.ExitCode.ShouldBe(1);
         badRole.StandardError.ShouldContain("root");
-        badLimit.ExitCode.ShouldNotBe(0);
+        badLimit.ExitCode.ShouldBe(1, "a bad argument: exit 1");
         badLimit.StandardError.ShouldContain("--rate-limit");
     }
 
@@ -133,7 +133,7 @@ public sealed partial class CommandLineTests : IAsyncLifetime
 
             rebuilt.ExitCode.ShouldBe(0, rebuilt.StandardError);
             rebuilt.StandardOutput.ShouldContain("rebuilt");
-            missing.ExitCode.ShouldNotBe(0);
+            missing.ExitCode.ShouldBe(2, "no store at --data is a bad setting: exit 2");
             missing.StandardError.ShouldContain("No Tally store");
             await using var again = await TallyProcess.ServeAsync(directory, AdminKey);
             (await ReportsAsync(again)).ShouldBe(before);

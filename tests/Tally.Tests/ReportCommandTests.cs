@@ -175,15 +175,15 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         var parquetToTerminal = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--format", "parquet");
         var serverRefuses = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--company", "99", "-o", file);
 
-        badDate.ExitCode.ShouldNotBe(0);
+        badDate.ExitCode.ShouldBe(1, badDate.StandardError);
         badDate.StandardError.ShouldContain("--start '2026-02-30' is not a date: write it as YYYY-MM-DD");
-        backwards.ExitCode.ShouldNotBe(0);
+        backwards.ExitCode.ShouldBe(1, backwards.StandardError);
         backwards.StandardError.ShouldContain("is before --start");
-        noFolder.ExitCode.ShouldNotBe(0);
+        noFolder.ExitCode.ShouldBe(1, noFolder.StandardError);
         noFolder.StandardError.ShouldContain("does not exist");
-        parquetToTerminal.ExitCode.ShouldNotBe(0);
+        parquetToTerminal.ExitCode.ShouldBe(1, parquetToTerminal.StandardError);
         parquetToTerminal.StandardError.ShouldContain("-o");
-        serverRefuses.ExitCode.ShouldNotBe(0);
+        serverRefuses.ExitCode.ShouldBe(1, serverRefuses.StandardError);
         serverRefuses.StandardError.ShouldContain("404");
         File.Exists(file).ShouldBeFalse();
         Directory.GetFiles(demo.Output, "*.tmp").ShouldBeEmpty();
@@ -196,10 +196,10 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
             new Dictionary<string, string?> { ["TALLY_URL"] = demo.Server.Address.ToString(), ["TALLY_KEY"] = "wrong-key" });
         var unreachable = await TallyProcess.RunAsync(["report", "users", "--start", "2026-03-02", "--url", "http://127.0.0.1:9", "--key", "k"]);
 
-        wrongKey.ExitCode.ShouldNotBe(0);
+        wrongKey.ExitCode.ShouldBe(1, wrongKey.StandardError);
         wrongKey.StandardError.ShouldContain("401");
         wrongKey.StandardError.ShouldContain("Invalid API key");
-        unreachable.ExitCode.ShouldNotBe(0);
+        unreachable.ExitCode.ShouldBe(1, unreachable.StandardError);
         unreachable.StandardError.ShouldContain("Cannot reach the server at http://127.0.0.1:9");
     }
 

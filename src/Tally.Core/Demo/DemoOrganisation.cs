@@ -49,10 +49,24 @@ public static class DemoOrganisation
         var events = new List<PlatformEvent>();
         foreach (var company in Companies)
         {
-            new CompanyGenerator(company, new Random(HashCode.Combine(seed, company.Id)), nowUtc, days, events).Run();
+            new CompanyGenerator(company, new Random(CompanySeed(seed, company.Id)), nowUtc, days, events).Run();
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// The seed of one company's generator, the same in every process: <see cref="HashCode.Combine{T1, T2}"/> is
+    /// randomised per process, so it made <c>--seed</c> give other data on every start. SplitMix64's finaliser mixes
+    /// both inputs into every bit; the value must never change, or a seed's demo does.
+    /// </summary>
+    private static int CompanySeed(int seed, long companyId)
+    {
+        var mixed = unchecked(((ulong)(uint)seed << 32) ^ (ulong)companyId);
+        mixed = unchecked((mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9UL);
+        mixed = unchecked((mixed ^ (mixed >> 27)) * 0x94D049BB133111EBUL);
+        mixed ^= mixed >> 31;
+        return (int)(mixed & int.MaxValue);
     }
 
     private sealed class CompanyGenerator(DemoCompany company, Random random, DateTime nowUtc, int days, List<PlatformEvent> events)

@@ -24,6 +24,14 @@ public static class EventEndpoints
     {
         // 413 comes before 415 in spec/access.md's order, so the body is read before its type is judged.
         var (body, failure) = await RequestBody.ReadAsync(context.Request, EventBatch.MaxBytes, context.RequestAborted);
+        if (failure is { Status: StatusCodes.Status400BadRequest })
+        {
+            // A body that cannot be read is a problem with the whole body: events.md's shape, one entry with index null.
+            return Results.Json(new InvalidResponse("The request body is invalid; nothing was stored",
+                [new { index = (int?)null, id = (string?)null, field = (string?)null, message = failure.Message }]),
+                ErrorResponses.Json, statusCode: StatusCodes.Status400BadRequest);
+        }
+
         if (failure is not null)
         {
             return ErrorResponses.Detail(failure.Status, failure.Message);

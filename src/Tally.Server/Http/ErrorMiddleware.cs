@@ -1,9 +1,10 @@
 namespace Tally.Server.Http;
 
 /// <summary>
-/// Gives every error the JSON body of spec/access.md: unknown paths (404) and methods (405) that routing
-/// answered with an empty body, validation exceptions from core services (400), and anything unexpected (500,
-/// never a stack trace). Also lets <c>/api/...</c> paths be called with or without a trailing slash.
+/// Gives every error the JSON body of spec/access.md: any error status the framework set with an empty body
+/// (routing's 404 and 405, a parameter binding's 400), validation exceptions from core services (400), requests
+/// Kestrel refuses while the application reads them (a malformed chunked body, a body shorter than its
+/// Content-Length), and anything unexpected (500, never a stack trace).
 /// </summary>
 public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
 {
@@ -32,6 +33,13 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
             await ErrorResponses.WriteDetailAsync(context, StatusCodes.Status404NotFound, ErrorResponses.NotFound);
             return;
         }
+        catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+        {
+            // The client's fault, found by Kestrel while the body was read: its status (400, 408, 413...), not a 500.
+            context.Response.Clear();
+            await ErrorResponses.WriteDetailAsync(context, exception.StatusCode, $"The request could not be read: {exception.Message}");
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return;
@@ -52,18 +60,16 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
             return;
         }
 
-        if (context.Response.HasStarted || context.Response.ContentLength > 0)
+        if (context.Response.HasStarted || context.Response.ContentLength > 0 || context.Response.StatusCode < StatusCodes.Status400BadRequest)
         {
             return;
         }
 
-        if (context.Response.StatusCode == StatusCodes.Status404NotFound)
+        await ErrorResponses.WriteDetailAsync(context, context.Response.StatusCode, context.Response.StatusCode switch
         {
-            await ErrorResponses.WriteDetailAsync(context, StatusCodes.Status404NotFound, ErrorResponses.NotFound);
-        }
-        else if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
-        {
-            await ErrorResponses.WriteDetailAsync(context, StatusCodes.Status405MethodNotAllowed, $"Method \"{context.Request.Method}\" not allowed.");
-        }
+            StatusCodes.Status404NotFound => ErrorResponses.NotFound,
+            StatusCodes.Status405MethodNotAllowed => $"Method \"{context.Request.Method}\" not allowed.",
+            var status => ErrorResponses.ForStatus(status),
+        });
     }
 }

@@ -18,6 +18,21 @@ public static class ErrorResponses
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>A detail for an error status set without a message (by the framework, not by Tally's own code).</summary>
+    public static string ForStatus(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is malformed.",
+        StatusCodes.Status401Unauthorized => NotProvided,
+        StatusCodes.Status403Forbidden => Forbidden,
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status408RequestTimeout => "The request took too long to arrive.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        StatusCodes.Status415UnsupportedMediaType => "Unsupported media type.",
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => "The request headers are too large.",
+        >= StatusCodes.Status500InternalServerError => "A server error occurred; nothing of this request was stored. It is safe to retry.",
+        _ => "The request was refused.",
+    };
+
     public static IResult Detail(int status, string detail) =>
         Results.Json(new { detail }, Json, statusCode: status);
 

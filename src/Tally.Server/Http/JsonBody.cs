@@ -8,6 +8,11 @@ public sealed class JsonBody
 {
     private const int MaxBytes = 64 * 1024;
 
+    // Django REST framework's key for a problem that belongs to no one field.
+    private const string NonFieldErrors = "non_field_errors";
+
+    private const string InvalidText = "Must be valid Unicode text (invalid UTF-8 or a lone surrogate).";
+
     private readonly JsonElement _root;
 
     private JsonBody(JsonElement root) => _root = root;
@@ -43,7 +48,9 @@ public sealed class JsonBody
                 return (null, ErrorResponses.Detail(StatusCodes.Status400BadRequest, "The body must be a JSON object."));
             }
 
-            return (new JsonBody(document.RootElement.Clone()), null);
+            var read = new JsonBody(document.RootElement.Clone());
+            read.CheckText();
+            return (read, null);
         }
         catch (JsonException exception)
         {
@@ -51,10 +58,69 @@ public sealed class JsonBody
         }
     }
 
+    /// <summary>
+    /// Records every field holding text that is not Unicode (invalid UTF-8, or an escaped lone surrogate such as
+    /// <c>"\ud800"</c>), at any depth, under the top-level field's name; JSON parsing lets both through, and reading
+    /// them later would throw. A field name that is not text is reported under <c>non_field_errors</c>, as it cannot
+    /// be written back.
+    /// </summary>
+    private void CheckText()
+    {
+        foreach (var property in _root.EnumerateObject())
+        {
+            if (!TryGetName(property, out var name))
+            {
+                Errors.Add(NonFieldErrors, "A field name is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+            }
+            else if (!IsText(property.Value))
+            {
+                Errors.Add(name, InvalidText);
+            }
+        }
+    }
+
+    private static bool IsText(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    _ = value.GetString();
+                    return true;
+                }
+                catch (InvalidOperationException)
+                {
+                    return false;
+                }
+
+            case JsonValueKind.Array:
+                return value.EnumerateArray().All(IsText);
+            case JsonValueKind.Object:
+                return value.EnumerateObject().All(property => TryGetName(property, out _) && IsText(property.Value));
+            default:
+                return true;
+        }
+    }
+
+    private static bool TryGetName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
+    }
+
     /// <summary>A string field; null when absent or null, recording an error when it is another type.</summary>
     public string? OptionalString(string name)
     {
-        if (!_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Errors.Has(name) || !_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -71,7 +137,7 @@ public sealed class JsonBody
     /// <summary>An integer field; null when absent or null, recording an error when it is not a JSON integer.</summary>
     public long? OptionalInteger(string name)
     {
-        if (!_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Errors.Has(name) || !_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }

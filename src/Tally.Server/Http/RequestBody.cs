@@ -23,9 +23,14 @@ public sealed class RequestBody : IDisposable
     /// <summary>Why the body could not be read, as the status and message to answer with; null when it was.</summary>
     public sealed record Failure(int Status, string Message);
 
+    private static readonly Failure InvalidGzip = new(StatusCodes.Status400BadRequest,
+        "The body is not valid gzip data: it is cut short, corrupt or followed by other bytes; nothing of it was read.");
+
     /// <summary>
-    /// Reads the body, inflating <c>Content-Encoding: gzip</c>. Stops as soon as the limit is passed, so an
-    /// oversized or decompression-bomb body costs at most the limit in memory.
+    /// Reads the body whole, inflating <c>Content-Encoding: gzip</c>, and checks that a gzip body was complete (its
+    /// last member's CRC and size trailer match what was inflated) before anything judges its content: a body cut
+    /// short is refused, never read as a shorter one. Stops as soon as the limit is passed, so an oversized or
+    /// decompression-bomb body costs at most the limit in memory.
     /// </summary>
     public static async Task<(RequestBody? Body, Failure? Failure)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
@@ -42,9 +47,11 @@ public sealed class RequestBody : IDisposable
             return (null, new Failure(StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported; use gzip or none."));
         }
 
-        var source = IsGzip(request) ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        var framing = IsGzip(request) ? new GzipFraming(request.Body) : null;
+        var source = framing is null ? request.Body : new GZipStream(framing, CompressionMode.Decompress, leaveOpen: true);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 1024, limit + 1));
         var length = 0;
+        var complete = false;
         try
         {
             while (true)
@@ -53,7 +60,6 @@ public sealed class RequestBody : IDisposable
                 {
                     if (length > limit)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
                         return (null, tooLarge);
                     }
 
@@ -72,21 +78,31 @@ public sealed class RequestBody : IDisposable
                 length += read;
                 if (length > limit)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
                     return (null, tooLarge);
                 }
             }
+
+            if (framing is not null && (!await framing.DrainAsync(limit, cancellationToken) || !framing.IsComplete(buffer.AsSpan(0, length))))
+            {
+                return (null, InvalidGzip);
+            }
+
+            complete = true;
         }
         catch (InvalidDataException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (null, new Failure(StatusCodes.Status400BadRequest, "The body is not valid gzip data."));
+            return (null, InvalidGzip);
         }
         finally
         {
-            if (!ReferenceEquals(source, request.Body))
+            if (framing is not null)
             {
                 await source.DisposeAsync();
+            }
+
+            if (!complete)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 

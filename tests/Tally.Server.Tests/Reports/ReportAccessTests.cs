@@ -344,14 +344,28 @@ public sealed class ReportAccessTests(ReportAccessTests.Companies companies) : I
     }
 
     [Theory]
-    [InlineData("start_date=0001-01-01&end_date=0001-01-03")]
-    [InlineData("start_date=9999-12-29&end_date=9999-12-31")]
-    [InlineData("start_date=9999-12-31")]
-    public async Task Dates_at_the_ends_of_the_calendar_are_served(string range)
+    [InlineData("start_date=0001-01-01&end_date=0001-01-03", "0001-01-01,0001-01-02,0001-01-03", 0)]
+    [InlineData("start_date=9999-12-29&end_date=9999-12-31", "9999-12-29,9999-12-30,9999-12-31", 2)]
+    [InlineData("start_date=9999-12-31", "", 2)] // after the company's today: no day to report
+    public async Task Dates_at_the_ends_of_the_calendar_are_served(string range, string days, int membersAtTheEnd)
     {
+        var expected = days.Split(',', StringSplitOptions.RemoveEmptyEntries);
         foreach (var report in ReportApi.Reports)
         {
-            await JsonAsync($"/api/v2/reporting/{report}/?{range}&company_id=2");
+            var company = (await JsonAsync($"/api/v2/reporting/{report}/?{range}&company_id=2"))["reporting"]!.AsArray().Single()!;
+            company["company"]!["id"]!.GetValue<long>().ShouldBe(2);
+            switch (report)
+            {
+                case "users":
+                    company["total_historical_members"]!.GetValue<int>().ShouldBe(membersAtTheEnd, report);
+                    break;
+                case "connections":
+                    company["connections"]!.AsArray().ShouldBeEmpty(report);
+                    break;
+                default:
+                    company["dates"]!.AsArray().Select(day => day!["date"]!.GetValue<string>()).ShouldBe(expected, report);
+                    break;
+            }
         }
     }
 

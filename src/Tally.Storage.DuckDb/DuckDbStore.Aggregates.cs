@@ -445,7 +445,7 @@ public sealed partial class DuckDbStore
             Execute(_writer, "DELETE FROM zone_periods");
             using (var appender = _writer.CreateAppender("zone_periods"))
             {
-                foreach (var (start, end, offset) in OffsetPeriods(zone, first, last))
+                foreach (var (start, end, offset) in ZoneOffsets.Periods(zone, first, last))
                 {
                     appender.CreateRow().AppendValue(start).AppendValue(end).AppendValue((long)offset.TotalMinutes).EndRow();
                 }
@@ -465,29 +465,6 @@ public sealed partial class DuckDbStore
 
         // Its connections fall on new days: the caller drops the company's newest connections rather than add them.
         _ = Aggregate(_writer, $"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
-    }
-
-    /// <summary>
-    /// The zone's UTC offset over [first, last], as periods of constant offset. Offsets since 2000 change on
-    /// quarter hours, so sampling every 15 minutes finds every change.
-    /// </summary>
-    private static IEnumerable<(DateTime Start, DateTime End, TimeSpan Offset)> OffsetPeriods(TimeZoneInfo zone, DateTime first, DateTime last)
-    {
-        var step = TimeSpan.FromMinutes(15);
-        var start = new DateTime(first.Ticks - (first.Ticks % step.Ticks), DateTimeKind.Utc);
-        var offset = zone.GetUtcOffset(start);
-        for (var t = start + step; t <= last; t += step)
-        {
-            var next = zone.GetUtcOffset(t);
-            if (next != offset)
-            {
-                yield return (start, t, offset);
-                start = t;
-                offset = next;
-            }
-        }
-
-        yield return (start, DateTime.MaxValue, offset);
     }
 
     private TimeZoneInfo ZoneOf(long companyId) =>

@@ -21,7 +21,7 @@ public sealed partial class DuckDbStore
 
             var id = Convert.ToInt64(Scalar(_writer, """
                 INSERT INTO api_keys (secret_hash, name, role, company_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id
-                """, key.SecretHash, key.Name, RoleNames.Of(key.Role), key.CompanyId, key.CreatedAt), CultureInfo.InvariantCulture);
+                """, key.SecretHash, StoredText.Encode(key.Name), RoleNames.Of(key.Role), key.CompanyId, key.CreatedAt), CultureInfo.InvariantCulture);
             transaction.Commit();
             if (key.CompanyId is { } created)
             {
@@ -110,7 +110,7 @@ public sealed partial class DuckDbStore
                 throw new InvalidDataException($"API key {reader.GetInt64(0)} has an unknown role '{reader.GetString(2)}'.");
             }
 
-            var key = new ApiKey(reader.GetInt64(0), reader.GetString(1), role, NullableInt64(reader, 3),
+            var key = new ApiKey(reader.GetInt64(0), StoredText.Decode(reader.GetString(1))!, role, NullableInt64(reader, 3),
                 Utc(reader.GetDateTime(4)), NullableDateTime(reader, 5), NullableDateTime(reader, 6));
             using var stream = reader.GetStream(7);
             using var bytes = new MemoryStream();

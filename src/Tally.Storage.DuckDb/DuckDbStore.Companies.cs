@@ -27,7 +27,7 @@ public sealed partial class DuckDbStore
             Execute(_writer, """
                 INSERT INTO companies VALUES ($1, $2, $3, $4)
                 ON CONFLICT DO UPDATE SET name = excluded.name, timezone = excluded.timezone
-                """, company.Id, company.Name, company.TimeZone, company.CreatedAt);
+                """, company.Id, StoredText.Encode(company.Name), company.TimeZone, company.CreatedAt);
             var zone = TimeZoneNames.Find(company.TimeZone);
             var rebuilt = existing is not null && existing.TimeZone != company.TimeZone;
             if (rebuilt)
@@ -69,7 +69,7 @@ public sealed partial class DuckDbStore
         var companies = new List<Company>();
         while (reader.Read())
         {
-            companies.Add(new Company(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Utc(reader.GetDateTime(3))));
+            companies.Add(new Company(reader.GetInt64(0), StoredText.Decode(reader.GetString(1))!, reader.GetString(2), Utc(reader.GetDateTime(3))));
         }
 
         return companies;

@@ -59,7 +59,7 @@ public sealed partial class DuckDbStore
             {
                 while (reader.Read())
                 {
-                    names[reader.GetInt64(0)] = new DocumentName(reader.GetString(1), NullableString(reader, 2));
+                    names[reader.GetInt64(0)] = new DocumentName(StoredText.Decode(reader.GetString(1))!, StoredText.Decode(NullableString(reader, 2)));
                 }
             }
 
@@ -183,7 +183,7 @@ public sealed partial class DuckDbStore
                 {
                     if (history.TryGetValue(reader.GetInt64(0), out var known))
                     {
-                        known.Name = NullableString(reader, 1);
+                        known.Name = StoredText.Decode(NullableString(reader, 1));
                         known.FirstActiveDay = reader.IsDBNull(2) ? null : Day(reader, 2);
                     }
                 }
@@ -324,7 +324,7 @@ public sealed partial class DuckDbStore
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    names[reader.GetInt64(0)] = reader.GetString(1);
+                    names[reader.GetInt64(0)] = StoredText.Decode(reader.GetString(1))!;
                 }
             }
 
@@ -367,7 +367,8 @@ public sealed partial class DuckDbStore
     }
 
     private static LoggedConnection LoggedConnection(DbDataReader reader) => new(reader.GetInt64(0), Day(reader, 1),
-        new ConnectionRow(reader.GetInt64(4), null, Utc(reader.GetDateTime(2)), reader.GetString(3), NullableString(reader, 5), NullableString(reader, 6), NullableString(reader, 7)));
+        new ConnectionRow(reader.GetInt64(4), null, Utc(reader.GetDateTime(2)), reader.GetString(3),
+            StoredText.Decode(NullableString(reader, 5)), StoredText.Decode(NullableString(reader, 6)), StoredText.Decode(NullableString(reader, 7))));
 
     /// <summary>A page of connections from the log, for the pages the newest connections cannot tell.</summary>
     private static List<ConnectionRow> ReadConnectionsFromLog(DuckDBConnection connection, long companyId, DayRange days, long? userId, ConnectionPosition? after, int limit)

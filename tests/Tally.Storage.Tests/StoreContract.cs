@@ -108,6 +108,29 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Free_text_with_a_null_character_or_any_code_point_reads_back_as_sent()
+    {
+        // The spec allows control characters (U+0000 included) in free text; ids and names round-trip unchanged.
+        string[] texts = ["a\0b", "\0", "\uFDD0x", "\uFDD0\0\uFDD1", "\U0001F600 \u00e9"];
+        var joins = texts.Select((text, i) => Event($"j{i}", type: EventType.MemberJoined, minute: i) with { UserId = 100 + i, UserName = text }).ToList();
+        var connection = Event("c", type: EventType.Connection) with { UserId = 100, UserAgent = texts[0], Ip = texts[3], AuthMethod = texts[2] };
+        var answer = Event("m", type: EventType.ModelResponse) with { Documents = [new EventDocument(9, texts[1], texts[3])] };
+        var queries = texts.Select((_, i) => Event($"q{i}") with { UserId = 100 + i });
+        await AppendAsync([.. joins, .. queries, connection, answer]);
+        await Store.UpsertCompanyAsync(1, new CompanyChange(texts[3], null), Now, CancellationToken.None);
+        var key = await Store.CreateApiKeyAsync(new NewApiKey(texts[0], Role.Ingest, null, [1, 2, 3], Now), CancellationToken.None);
+
+        var days = new DayRange(DateOnly.FromDateTime(Now).AddDays(-1), DateOnly.FromDateTime(Now));
+        var history = await Store.ReadActivityHistoryAsync(1, days, null, CancellationToken.None);
+        history.Users.Where(u => u.UserId >= 100).OrderBy(u => u.UserId).Select(u => u.Name).ShouldBe(texts);
+        var page = await Store.ReadConnectionsAsync(1, days, null, null, 10, CancellationToken.None);
+        page.Single().ShouldBe(new ConnectionRow(100, texts[0], Now, "c", texts[3], texts[0], texts[2]));
+        (await Store.ReadDocumentUsageAsync(1, days, CancellationToken.None)).Names[9].ShouldBe(new DocumentName(texts[1], texts[3]));
+        (await Store.FindCompanyAsync(1, CancellationToken.None))!.Name.ShouldBe(texts[3]);
+        (await Store.ListApiKeysAsync(CancellationToken.None)).Single(k => k.Id == key.Id).Name.ShouldBe(texts[0]);
+    }
+
+    [Fact]
     public async Task Events_create_their_companies_with_defaults()
     {
         await AppendAsync([Event("a", company: 5), Event("b", company: 3)]);

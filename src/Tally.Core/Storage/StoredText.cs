@@ -1,14 +1,14 @@
 using System.Text;
 
-namespace Tally.Storage.Postgres;
+namespace Tally.Storage;
 
 /// <summary>
-/// PostgreSQL's text cannot hold U+0000, which the spec allows in free-text fields (names, e-mails, filenames,
-/// titles, user agents). Such a string is stored behind a marker, the noncharacter U+FDD0, with U+0000 and the
+/// Neither engine keeps U+0000 in a string (PostgreSQL's text refuses it; DuckDB's appender and reader cut the string
+/// there), yet the spec allows it in free-text fields (names, e-mails, filenames, titles, user agents). Such a string is stored behind a marker, the noncharacter U+FDD0, with U+0000 and the
 /// marker itself escaped; every other string (nearly all) is stored as it is. Identifiers never contain control
 /// characters (the validator refuses them), so they are stored as they are and keep their code-point order.
 /// </summary>
-internal static class StoredText
+public static class StoredText
 {
     private const char Marker = '\uFDD0';
     private const char EscapedNul = '\uFDD1';

@@ -244,7 +244,7 @@ public sealed partial class DuckDbStore
                 {
                     totals.Connected(lastConnection);
                 }
-                else if ((activeDays & DaysOutside(month, days)) == 0)
+                else if ((activeDays & days.DaysOutside(month)) == 0)
                 {
                     totals.Count(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
                     totals.Connected(lastConnection);
@@ -284,15 +284,6 @@ public sealed partial class DuckDbStore
         }
 
         return history;
-    }
-
-    /// <summary>The days of <paramref name="month"/> outside <paramref name="days"/>, as bits (bit d - 1 for day d).</summary>
-    internal static uint DaysOutside(DateOnly month, DayRange days)
-    {
-        var before = days.First.DayNumber - month.DayNumber;
-        var after = days.Last.DayNumber - month.DayNumber;
-        var outside = before > 0 ? (1U << Math.Min(before, 31)) - 1 : 0;
-        return after < 31 ? outside | ~((2U << after) - 1) : outside;
     }
 
     private static DateOnly Min(DateOnly first, DateOnly second) => first < second ? first : second;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Numerics;
 
 namespace Tally.Storage.Postgres;
 
@@ -100,28 +101,59 @@ public sealed partial class PostgresStore
         var history = new Dictionary<long, UserHistory>();
         UserHistory Of(long id) => history.TryGetValue(id, out var known) ? known : history[id] = new UserHistory(id, days);
 
-        // The days from the origin's month to the range's end; whole months before it give only last connections.
+        // A year of a user is twelve monthly rollups: active days as bits, counts, last connection. A month the range
+        // covers only in part gives its counts only when the user was active on none of its days outside the range
+        // (usual at the range's end); otherwise that user's days of that month are read.
+        var firstMonth = new DateOnly(days.First.Year, days.First.Month, 1);
+        var partialMonths = new List<(long UserId, DateOnly Month)>();
         await using (var command = Command(connection, """
-            SELECT user_id, day, active, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
-            WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND ($4::bigint IS NULL OR user_id = $4)
+            SELECT user_id, month, active_days, sessions, queries, feedbacks, tool_calls, last_connection FROM user_months
+            WHERE company_id = $1 AND month BETWEEN $2 AND $3 AND ($4::bigint IS NULL OR user_id = $4)
             """, companyId, originMonth, days.Last, userId))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 var user = Of(reader.GetInt64(0));
-                var day = Day(reader, 1);
-                if (reader.GetBoolean(2))
+                var month = Day(reader, 1);
+                var activeDays = (uint)reader.GetInt32(2);
+                for (var remaining = activeDays; remaining != 0; remaining &= remaining - 1)
                 {
-                    user.ActiveOn(day);
+                    user.ActiveOn(month.AddDays(BitOperations.TrailingZeroCount(remaining)));
                 }
 
-                if (day >= days.First)
+                if (month < firstMonth || (activeDays & days.DaysOutside(month)) == 0)
                 {
-                    user.Count(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
+                    if (month >= firstMonth)
+                    {
+                        user.Count(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6));
+                    }
+
+                    user.Connected(NullableDateTime(reader, 7));
+                }
+                else
+                {
+                    partialMonths.Add((user.UserId, month));
+                }
+            }
+        }
+
+        foreach (var month in partialMonths.GroupBy(pair => pair.Month))
+        {
+            await using var command = Command(connection, """
+                SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
+                WHERE company_id = $1 AND user_id = ANY($2) AND day BETWEEN $3 AND $4
+                """, companyId, month.Select(pair => pair.UserId).ToArray(), month.Key, new[] { month.Key.AddMonths(1).AddDays(-1), days.Last }.Min());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var user = history[reader.GetInt64(0)];
+                if (Day(reader, 1) >= days.First)
+                {
+                    user.Count(reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
                 }
 
-                user.Connected(NullableDateTime(reader, 7));
+                user.Connected(NullableDateTime(reader, 6));
             }
         }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Tally.Storage.DuckDb;
 
 namespace Tally.Storage.Tests;
 
@@ -19,6 +18,6 @@ public sealed class DaysOutsideTests
         // Bits past the month's last day (up to bit 31) are set too: no day has them, so they never meet an active day.
         var range = new DayRange(DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(last, CultureInfo.InvariantCulture));
 
-        DuckDbStore.DaysOutside(DateOnly.Parse(month, CultureInfo.InvariantCulture), range).ShouldBe(expected);
+        range.DaysOutside(DateOnly.Parse(month, CultureInfo.InvariantCulture)).ShouldBe(expected);
     }
 }

@@ -81,6 +81,19 @@ public readonly record struct DayRange(DateOnly First, DateOnly Last)
 {
     public int Count => Math.Max(0, Last.DayNumber - First.DayNumber + 1);
 
+    /// <summary>
+    /// The days of the month starting on <paramref name="month"/> outside this range, as bits (bit d - 1 for day d; bits
+    /// past the month's last day are set too: no day has them). Engines that keep per-month rollups of active days as
+    /// such bits tell from it whether a month's totals are all inside the range.
+    /// </summary>
+    public uint DaysOutside(DateOnly month)
+    {
+        var before = First.DayNumber - month.DayNumber;
+        var after = Last.DayNumber - month.DayNumber;
+        var outside = before > 0 ? (1U << Math.Min(before, 31)) - 1 : 0;
+        return after < 31 ? outside | ~((2U << after) - 1) : outside;
+    }
+
     public IEnumerable<DateOnly> Each()
     {
         for (var day = First; day <= Last; day = day.AddDays(1))

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Tally.Storage;
 using Tally.Storage.DuckDb;
 
 namespace Tally.Cli.Commands;
@@ -29,16 +28,10 @@ internal static class RebuildCommand
             }
 
             var started = DateTime.UtcNow;
-            try
+            await using (var opened = location.Open())
             {
-                await using var opened = location.Open();
                 await opened.MigrateAsync(cancellationToken);
                 await opened.RebuildAggregatesAsync(parse.GetValue(company), cancellationToken);
-            }
-            catch (StoreUnavailableException exception)
-            {
-                await Console.Error.WriteLineAsync(exception.Message.ReplaceLineEndings(" "));
-                return 1;
             }
 
             Console.WriteLine($"Aggregates rebuilt in {(DateTime.UtcNow - started).TotalSeconds:F1} s.");

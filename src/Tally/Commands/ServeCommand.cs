@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Tally.Access;
 using Tally.Server;
-using Tally.Storage;
 
 namespace Tally.Cli.Commands;
 
@@ -82,19 +80,8 @@ internal static class ServeCommand
                     : "The store already holds events: the demo was not loaded again."),
             };
 
-            WebApplication built;
-            try
-            {
-                // Opens and migrates the store: where a missing server or a newer schema shows up.
-                built = await TallyApplication.BuildAsync(options, cancellationToken: cancellationToken);
-            }
-            catch (StoreUnavailableException exception)
-            {
-                await Console.Error.WriteLineAsync(exception.Message.ReplaceLineEndings(" "));
-                return 1;
-            }
-
-            await using var app = built;
+            // Opens and migrates the store: a missing server or a newer schema is told in one line by StartFailures.
+            await using var app = await TallyApplication.BuildAsync(options, cancellationToken: cancellationToken);
             await app.StartAsync(cancellationToken);
             Console.WriteLine($"Tally is listening on {string.Join(", ", app.Urls)} ({location.Description})");
             var address = app.Urls.First();

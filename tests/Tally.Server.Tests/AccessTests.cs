@@ -2,14 +2,16 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Tally.Access;
+using Tally.Testing;
 
 namespace Tally.Server.Tests;
 
-public sealed class AccessTests : IAsyncLifetime
+/// <summary>Authentication, roles, keys and companies over HTTP, on every engine: the subclasses at the end choose it.</summary>
+public abstract class AccessTests(StoreKind engine) : IAsyncLifetime
 {
     private TestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(engine: engine);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -210,7 +212,7 @@ public sealed class AccessTests : IAsyncLifetime
                 [Role.Ingest] = new(PermitsPerSecond: 1, Burst: 3),
                 [Role.CompanyAdmin] = new(PermitsPerSecond: 1, Burst: 3),
             },
-        });
+        }, engine: engine);
         using var client = limited.Client();
 
         var statuses = new List<HttpResponseMessage>();
@@ -236,7 +238,7 @@ public sealed class AccessTests : IAsyncLifetime
             Urls = options.Urls,
             BootstrapAdminKey = options.BootstrapAdminKey,
             FailedAuthentications = new(PermitsPerSecond: 1, Burst: 2),
-        });
+        }, engine: engine);
         using var guesser = limited.Client("guess");
         // The bucket refills once a second whenever its timer ticks: a cold first request (JIT, a busy CI machine)
         // could let two ticks fall among the four guesses. A request with the right key spends no failure token.
@@ -362,3 +364,8 @@ public sealed class AccessTests : IAsyncLifetime
         (await page.Content.ReadAsStringAsync()).ShouldContain("Tally API");
     }
 }
+
+public sealed class DuckDbAccessTests() : AccessTests(StoreKind.DuckDb);
+
+[Trait("Engine", "PostgreSQL")]
+public sealed class PostgresAccessTests() : AccessTests(StoreKind.PostgreSql);

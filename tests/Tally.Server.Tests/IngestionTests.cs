@@ -4,14 +4,16 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tally.Testing;
 
 namespace Tally.Server.Tests;
 
-public sealed class IngestionTests : IAsyncLifetime
+/// <summary>Ingestion over HTTP, on every engine: the subclasses at the end choose it.</summary>
+public abstract class IngestionTests(StoreKind engine) : IAsyncLifetime
 {
     private TestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(engine: engine);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -364,3 +366,8 @@ public sealed class IngestionTests : IAsyncLifetime
         stats.GetProperty("stored_events_by_type").EnumerateObject().Count().ShouldBe(8);
     }
 }
+
+public sealed class DuckDbIngestionTests() : IngestionTests(StoreKind.DuckDb);
+
+[Trait("Engine", "PostgreSQL")]
+public sealed class PostgresIngestionTests() : IngestionTests(StoreKind.PostgreSql);

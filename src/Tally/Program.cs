@@ -8,6 +8,7 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     AdminCommands.Keys(),
     AdminCommands.Companies(),
     RebuildCommand.Create(),
+    StoreCopyCommand.Create(),
     ReportCommands.Report(),
     ReportCommands.Plot(),
 };

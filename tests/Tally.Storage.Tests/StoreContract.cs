@@ -274,6 +274,93 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stored_events_read_back_as_sent_in_commits_grouped_by_the_instant_they_were_received()
+    {
+        // Every field an event can carry, nulls, free text behind StoredText's escape, documents in the order listed.
+        var answer = Event("m", type: EventType.ModelResponse) with
+        {
+            Mode = ChatMode.Agent, LatencyMs = 1200, InputTokens = 30, OutputTokens = null,
+            Documents = [new EventDocument(9, "z.pdf", null), new EventDocument(2, "a\0.pdf", "T\uFDD0"), new EventDocument(5, "m.pdf", "M")],
+        };
+        var first = new List<PlatformEvent>
+        {
+            answer,
+            Event("j", type: EventType.MemberJoined) with { UserName = "Ana\0", Email = "ana@example.com" },
+            Event("c", company: 2, type: EventType.Connection) with { Ip = "10.0.0.1", UserAgent = "curl\0", AuthMethod = "sso" },
+            Event("t", company: 2, type: EventType.ToolCall) with { ToolType = ToolType.Mcp, ToolStatus = ToolStatus.Error, DurationMs = 15 },
+        };
+        var second = new List<PlatformEvent> { Event("f", type: EventType.Feedback) with { FeedbackKind = FeedbackKind.Flag }, Event("l", type: EventType.MemberLeft) };
+        var emptyBefore = await Store.IsEmptyAsync(CancellationToken.None);
+        await Store.AppendAsync(new IngestionCommit([first], new Dictionary<long, int>(), Now), CancellationToken.None);
+        await Store.AppendAsync(new IngestionCommit([second, [Event("m")]], new Dictionary<long, int> { [1] = 2 }, Now.AddSeconds(1)), CancellationToken.None);
+        var large = Enumerable.Range(0, StoredCommits.MaxEventsPerCommit + 5).Select(i => Event($"x{i}", company: 3)).ToList();
+        await Store.AppendAsync(new IngestionCommit([large], new Dictionary<long, int>(), Now.AddSeconds(2)), CancellationToken.None);
+
+        var commits = new List<IngestionCommit>();
+        await foreach (var commit in Store.ReadCommitsAsync(CancellationToken.None))
+        {
+            commits.Add(commit);
+        }
+
+        emptyBefore.ShouldBeTrue();
+        (await Store.IsEmptyAsync(CancellationToken.None)).ShouldBeFalse();
+        commits.Select(c => (c.ReceivedAt, c.Batches.Count, c.RejectedRequests.Count)).ShouldBe(
+            [(Now, 1, 0), (Now.AddSeconds(1), 1, 0), (Now.AddSeconds(2), 1, 0), (Now.AddSeconds(2), 1, 0)]);
+        commits.Select(c => c.Batches[0].Count).ShouldBe([4, 2, StoredCommits.MaxEventsPerCommit, 5]);
+        Comparable(commits[0].Batches[0]).ShouldBe(Comparable(first));
+        Comparable(commits[1].Batches[0]).ShouldBe(Comparable(second));
+        Comparable([.. commits[2].Batches[0], .. commits[3].Batches[0]]).ShouldBe(Comparable(large));
+        commits[0].Batches[0].Single(e => e.Id == "m").Documents.ShouldBe(answer.Documents);
+    }
+
+    /// <summary>Events as text, in (company, id) order: a commit's events come in the order its engine keeps them.</summary>
+    private static List<string> Comparable(IEnumerable<PlatformEvent> events) =>
+        events.OrderBy(e => (e.CompanyId, e.Id)).Select(e => System.Text.Json.JsonSerializer.Serialize(e)).ToList();
+
+    [Fact]
+    public async Task Imported_keys_keep_their_ids_times_and_secrets_and_new_keys_come_after_them()
+    {
+        await Store.UpsertCompanyAsync(2, new CompanyChange("Two", null), Now, CancellationToken.None);
+        var keys = new List<(ApiKey Key, byte[] SecretHash)>
+        {
+            (new ApiKey(4, "admin\0", Role.InstanceAdmin, null, Now, null, Now.AddHours(3)), ApiKeySecrets.Hash("secret-4")),
+            (new ApiKey(9, "feeder", Role.Ingest, 2, Now.AddDays(1), Now.AddDays(2), null), ApiKeySecrets.Hash("secret-9")),
+        };
+
+        await Store.ImportApiKeysAsync(keys, CancellationToken.None);
+        var created = await Store.CreateApiKeyAsync(new NewApiKey("later", Role.CompanyAdmin, 2, ApiKeySecrets.Hash("secret-later"), Now), CancellationToken.None);
+
+        (await Store.FindApiKeyAsync(ApiKeySecrets.Hash("secret-9"), CancellationToken.None))!.Value.Key.ShouldBe(keys[1].Key);
+        (await Store.FindApiKeyAsync(ApiKeySecrets.Hash("secret-4"), CancellationToken.None))!.Value.Key.ShouldBe(keys[0].Key);
+        created.Id.ShouldBeGreaterThan(9);
+        var read = await Store.ReadApiKeysAsync(CancellationToken.None);
+        read.Select(k => k.Key).ShouldBe([keys[0].Key, keys[1].Key, created]);
+        read.Select(k => Convert.ToHexString(k.SecretHash)).ShouldBe([.. keys.Select(k => Convert.ToHexString(k.SecretHash)), Convert.ToHexString(ApiKeySecrets.Hash("secret-later"))]);
+        (await Store.HasActiveInstanceAdminKeyAsync(CancellationToken.None)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Imported_ingestion_totals_replace_the_counters_and_leave_stored_counts_to_the_events()
+    {
+        await AppendAsync([Event("a"), Event("a"), Event("b", company: 2)]);
+        await Store.AppendAsync(new IngestionCommit([], new Dictionary<long, int> { [1] = 4 }, Now), CancellationToken.None);
+        var stored = (await StatsAsync(1)).StoredEventsByType;
+        var last = Now.AddDays(-3).AddTicks(120);
+        var wanted = new IngestionStats(1, new Dictionary<string, long>(), 17, 3, last);
+
+        await Store.ImportIngestionTotalsAsync(
+            [wanted, new IngestionStats(2, new Dictionary<string, long>(), 0, 0, null), new IngestionStats(99, new Dictionary<string, long>(), 5, 5, Now)],
+            CancellationToken.None);
+
+        var one = await StatsAsync(1);
+        (one.DuplicatesReceived, one.RequestsRejected, one.LastAcceptedRequestAt).ShouldBe((17L, 3L, (DateTime?)last));
+        one.StoredEventsByType.ShouldBe(stored);
+        var two = await StatsAsync(2);
+        (two.StoredEvents, two.DuplicatesReceived, two.RequestsRejected, two.LastAcceptedRequestAt).ShouldBe((1L, 0L, 0L, (DateTime?)null));
+        (await Store.FindCompanyAsync(99, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Large_commits_are_counted_exactly()
     {
         var first = Enumerable.Range(0, 20_000).Select(i => Event($"e{i}", company: 1 + (i % 3), type: (EventType)(i % 8))).ToList();

@@ -85,15 +85,15 @@ public sealed class TallyProcess : IAsyncDisposable
         throw new TimeoutException($"tally serve did not answer /health within 60 s:\n{tally.Output}");
     }
 
-    /// <summary>Runs a one-shot tally command; returns its exit code and everything it printed.</summary>
+    /// <summary>Runs a one-shot tally command (for at most <paramref name="timeout"/>, 60 s unless told); returns its exit code and everything it printed.</summary>
     public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
-        IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
         using var process = Start(arguments, environment ?? new Dictionary<string, string?>());
         var standardOutput = process.StandardOutput.ReadToEndAsync();
         var standardError = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
         return (process.ExitCode, await standardOutput, await standardError);
     }
 

@@ -71,6 +71,13 @@ internal abstract partial record StoreLocation
         return null;
     }
 
+    /// <summary>
+    /// A location given as one value (<c>tally store copy --from/--to</c>): an existing folder, or anything that is not a
+    /// PostgreSQL connection string or URL, is a data folder; the rest is a PostgreSQL database.
+    /// </summary>
+    public static StoreLocation ParseFolderOrStore(string value) =>
+        !Directory.Exists(value) && ParseStore(value, "", out _) is { } database ? database : new Embedded(Path.GetFullPath(value));
+
     /// <summary>The connection string or URL with its password replaced by <c>***</c>.</summary>
     public static string Masked(string connectionString)
     {

@@ -8,7 +8,10 @@ using Tally.Benchmarks;
 // --store, on PostgreSQL versus a binary COPY ceiling.
 // From the repository root:  dotnet run -c Release --project bench/Tally.Benchmarks -- [batches] [options]
 
-const double TargetEventsPerSecond = 100_000;
+// DuckDB's target; PostgreSQL's (a server round trip and a durable log flush per commit, every aggregate in the
+// commit's transaction) is half of it.
+const double DuckDbTargetEventsPerSecond = 100_000;
+const double PostgresTargetEventsPerSecond = 50_000;
 const double TargetRatio = 0.33;
 
 Options options;
@@ -84,11 +87,12 @@ try
 
     var ratio = http.Phase.EventsPerSecond / ceiling.EventsPerSecond;
     var latencies = http.LatenciesMs.Order().ToArray();
-    var httpMet = http.Phase.EventsPerSecond >= TargetEventsPerSecond;
+    var targetRate = postgres is null ? DuckDbTargetEventsPerSecond : PostgresTargetEventsPerSecond;
+    var httpMet = http.Phase.EventsPerSecond >= targetRate;
     var ratioMet = ratio >= TargetRatio;
 
     Console.WriteLine();
-    Row("HTTP ingestion", $"{http.Phase.EventsPerSecond,12:N0} events/s   target >= {TargetEventsPerSecond:N0}   {(httpMet ? "MET" : "MISSED")}");
+    Row("HTTP ingestion", $"{http.Phase.EventsPerSecond,12:N0} events/s   target >= {targetRate:N0}   {(httpMet ? "MET" : "MISSED")}");
     Row(postgres is null ? "ceiling (Appender)" : "ceiling (COPY)", $"{ceiling.EventsPerSecond,12:N0} events/s");
     Row("ratio HTTP/ceiling", $"{ratio,12:N3}              target >= {TargetRatio:N2}      {(ratioMet ? "MET" : "MISSED")}");
     Row("events (measured)", $"{http.Phase.Events,12:N0}   (+{workload.EventCount - http.Phase.Events:N0} warm-up)");
@@ -98,7 +102,7 @@ try
     Row("request latency ms", $"p50 {Percentile(latencies, 0.50):N1}   p95 {Percentile(latencies, 0.95):N1}   p99 {Percentile(latencies, 0.99):N1}   max {latencies[^1]:N1}");
     Row("CPU, HTTP phase", $"{http.Phase.CoresBusy,12:N2} cores busy in this process (of {Environment.ProcessorCount}; server and clients share them){(http.DatabaseCoresBusy is { } db ? $" + {db:N2} in PostgreSQL" : "")}   GC {http.Phase.Gen0}/{http.Phase.Gen1}/{http.Phase.Gen2} (gen0/1/2)   allocated {http.Phase.AllocatedBytes / (double)http.Phase.Events:N0} B/event");
     Row("CPU, ceiling", $"{ceiling.CoresBusy,12:N2} cores busy");
-    Row("other processes", $"{Others(http.Phase),12} cores busy during HTTP, {Others(ceiling)} during ceiling (noise; 0 on a quiet machine)");
+    Row("other processes", $"{Others(http.Phase),12} cores busy during HTTP, {Others(ceiling)} during ceiling (noise; 0 on a quiet machine{(postgres is null ? "" : "; PostgreSQL's own processes are counted here too")})");
     Row("reproduce", $"(from the repository root) {reproduce}");
     Console.WriteLine();
     Console.WriteLine("Caveat: server, clients and the database share this machine's cores and disk; on a small or noisy machine figures vary between runs.");

@@ -8,6 +8,7 @@ using Tally.Access;
 using Tally.Benchmarking;
 using Tally.Server;
 using Tally.Storage.DuckDb;
+using Tally.Storage.Postgres;
 
 namespace Tally.Benchmarks;
 
@@ -86,7 +87,11 @@ internal sealed record MachineCpu(double BusyCores, double IoWaitCores)
     }
 }
 
-internal sealed record HttpResult(PhaseResult Phase, double[] LatenciesMs, long StatsStoredEvents);
+/// <summary>
+/// What the HTTP phase measured; on PostgreSQL also the database server's CPU over the measured phase (cores) and its
+/// costliest statements (pg_stat_statements, measured phase only).
+/// </summary>
+internal sealed record HttpResult(PhaseResult Phase, double[] LatenciesMs, long StatsStoredEvents, double? DatabaseCoresBusy = null, IReadOnlyList<string>? Statements = null, long? DatabaseBytes = null);
 
 /// <summary>
 /// The real server in this process on a fresh store, and <c>clients</c> HTTP clients each POSTing one batch at a
@@ -96,14 +101,15 @@ internal static class HttpIngestionBenchmark
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public static async Task<HttpResult> RunAsync(Workload workload, int warmupBatches, int clients, bool serverLogs)
+    public static async Task<HttpResult> RunAsync(Workload workload, int warmupBatches, int clients, bool serverLogs, BenchPostgres? postgres = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "tally-bench-http-" + Guid.NewGuid().ToString("N"));
+        var database = postgres is null ? null : await postgres.CreateDatabaseAsync("http");
         var adminKey = ApiKeySecrets.NewSecret();
         var unlimited = new RateLimit(PermitsPerSecond: 1_000_000, Burst: 1_000_000);
         var options = new TallyServerOptions
         {
-            OpenStore = () => DuckDbStore.Open(dataDirectory),
+            OpenStore = database is null ? () => DuckDbStore.Open(dataDirectory) : () => PostgresStore.Open(database),
             Urls = "http://127.0.0.1:0",
             BootstrapAdminKey = adminKey,
             RateLimits = Enum.GetValues<Role>().ToDictionary(role => role, _ => unlimited),
@@ -129,6 +135,12 @@ internal static class HttpIngestionBenchmark
                 await SendAllAsync(http, workload, warmup, new double[warmup.Length]);
 
                 var latencies = new double[measured.Length];
+                if (database is not null)
+                {
+                    await BenchPostgres.ResetStatementsAsync(database);
+                }
+
+                var databaseCpu = postgres?.ServerCpuSeconds();
                 var meter = PhaseResult.Start();
                 await SendAllAsync(http, workload, measured, latencies);
                 var measuredEvents = measured.Sum(b => (long)workload.Batches[b].Length);
@@ -136,7 +148,14 @@ internal static class HttpIngestionBenchmark
                 // The clock stops when the reports reflect every event: the stats read waits for the aggregates.
                 var stored = await VerifyStatsAsync(admin, workload);
                 var phase = meter.Stop(measuredEvents);
-                return new HttpResult(phase, latencies, stored);
+                var databaseCores = postgres?.ServerCpuSeconds() - databaseCpu is { } seconds ? seconds / phase.Elapsed.TotalSeconds : (double?)null;
+                if (database is null)
+                {
+                    return new HttpResult(phase, latencies, stored);
+                }
+
+                var statements = await BenchPostgres.TopStatementsAsync(database, 15, phase.Elapsed.TotalMilliseconds);
+                return new HttpResult(phase, latencies, stored, databaseCores, statements, await BenchPostgres.DatabaseSizeAsync(database));
             }
             finally
             {
@@ -151,6 +170,10 @@ internal static class HttpIngestionBenchmark
             await app.StopAsync();
             await app.DisposeAsync();
             ScratchFolders.TryDelete(dataDirectory);
+            if (database is not null)
+            {
+                await postgres!.DropDatabaseAsync(database);
+            }
         }
     }
 

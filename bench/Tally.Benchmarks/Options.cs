@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Tally.Benchmarks;
 
-internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSize, int Chunk, bool ServerLogs, bool EnforceTargets, bool Help, bool RandomOrder = false)
+internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSize, int Chunk, bool ServerLogs, bool EnforceTargets, bool Help, bool RandomOrder = false, string? Store = null)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Tally.Benchmarks -- [BATCHES] [options]
@@ -15,7 +15,12 @@ internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSi
           --server-logs          keep the server's Information-level logs (default: warnings only)
           --random-order         timestamps in random order over the year (worst case for the aggregates)
                                  instead of as a platform sends them (chronological, 2% late by up to 30 days)
-          --enforce-targets      exit 3 when a target (HTTP >= 100,000 events/s, ratio >= 0.33) is missed
+          --store LOCATION       run on PostgreSQL instead of DuckDB: `postgres` starts a throwaway local PostgreSQL 15
+                                 cluster (tuned for the benchmark, fsync and synchronous_commit on) and removes it
+                                 afterwards; anything else is a connection string or postgres:// URL of a server whose
+                                 role may CREATE DATABASE (a fresh database per phase, dropped after it). The ceiling
+                                 is then binary COPY of the same events into a bare table (no index) in PostgreSQL.
+          --enforce-targets      exit 3 when a target (HTTP >= 100,000 events/s on DuckDB, 50,000 on PostgreSQL; ratio >= 0.33) is missed
         """;
 
     public static Options Parse(string[] args)
@@ -35,6 +40,7 @@ internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSi
                 "--clients" => options with { Clients = Positive(arg, Value(args, ref i)) },
                 "--batch-size" => options with { BatchSize = Positive(arg, Value(args, ref i)) },
                 "--chunk" => options with { Chunk = Positive(arg, Value(args, ref i)) },
+                "--store" => options with { Store = Value(args, ref i) },
                 _ when !arg.StartsWith('-') => options with { Batches = Positive("BATCHES", arg) },
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
             };

@@ -4,7 +4,9 @@ using Tally.Companies;
 using Tally.Events;
 using Tally.Ingestion;
 using Tally.Storage;
+using Tally.Benchmarking;
 using Tally.Storage.DuckDb;
+using Tally.Storage.Postgres;
 using static Tally.ReportBenchmarks.Measure;
 
 namespace Tally.ReportBenchmarks;
@@ -23,7 +25,9 @@ internal sealed record LoadResult(
     long DatabaseBytes,
     long? PeakRss,
     double? MachineBusyCores,
-    double? IoWaitCores)
+    double? IoWaitCores,
+    double? DatabaseCores = null,
+    IReadOnlyList<string>? Statements = null)
 {
     /// <summary>Share of the commit wall time spent in commits slower than half a second (stalls).</summary>
     public double StallShare => CommitMs.Where(ms => ms > 500).Sum() / AppendWall.TotalMilliseconds;
@@ -42,15 +46,15 @@ internal sealed record LoadResult(
 internal static class LoadPhase
 {
     public static async Task<LoadResult> RunAsync(string dataDirectory, Organisation organisation, long target, int batchSize, long reportCompany,
-        IReadOnlyList<string> duckDbSettings, CancellationToken cancellationToken)
+        IReadOnlyList<string> duckDbSettings, CancellationToken cancellationToken, BenchPostgres? postgres = null, string? database = null)
     {
-        var store = DuckDbStore.Open(dataDirectory);
+        ITallyStore store = database is null ? DuckDbStore.Open(dataDirectory) : PostgresStore.Open(database);
         TimeSpan disposeTime;
         LoadResult result;
         try
         {
             await store.MigrateAsync(cancellationToken);
-            if (duckDbSettings.Count > 0)
+            if (duckDbSettings.Count > 0 && database is null)
             {
                 // DuckDB.NET shares one database instance per file within a process: a global setting made through a
                 // second connection applies to the store's connections too.
@@ -117,6 +121,12 @@ internal static class LoadPhase
             var commitMs = new List<double>((int)(target / batchSize) + 1);
             long accepted = 0;
             var nextReport = target / 10;
+            if (database is not null)
+            {
+                await BenchPostgres.ResetStatementsAsync(database);
+            }
+
+            var databaseCpuBefore = postgres?.ServerCpuSeconds();
             var cpuBefore = ProcessCpu();
             var machineBefore = MachineSample.Read();
             var wall = Stopwatch.StartNew();
@@ -147,6 +157,8 @@ internal static class LoadPhase
             var days = await store.ReadDayTotalsAsync(reportCompany, new DayRange(first, last), cancellationToken);
             var catchUpTime = catchUp.Elapsed;
             var cores = (ProcessCpu() - cpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+            var databaseCores = postgres?.ServerCpuSeconds() - databaseCpuBefore is { } seconds ? seconds / wall.Elapsed.TotalSeconds : (double?)null;
+            var statements = database is null ? null : await BenchPostgres.TopStatementsAsync(database, 15, wall.Elapsed.TotalMilliseconds);
             var machine = MachineSample.Between(machineBefore, MachineSample.Read());
             if (days.Count == 0)
             {
@@ -159,7 +171,7 @@ internal static class LoadPhase
             }
 
             result = new LoadResult(accepted, organisation.LateEvents, organisation.MembersTotal, organisation.CountsByType, appendWall, catchUpTime,
-                TimeSpan.Zero, generatorBusy, cores, [.. commitMs], 0, ProcStatus("VmHWM"), machine?.Busy, machine?.IoWait);
+                TimeSpan.Zero, generatorBusy, cores, [.. commitMs], 0, ProcStatus("VmHWM"), machine?.Busy, machine?.IoWait, databaseCores, statements);
         }
         finally
         {
@@ -168,6 +180,6 @@ internal static class LoadPhase
             disposeTime = disposing.Elapsed;
         }
 
-        return result with { Dispose = disposeTime, DatabaseBytes = DirectorySize(dataDirectory) };
+        return result with { Dispose = disposeTime, DatabaseBytes = database is null ? DirectorySize(dataDirectory) : await BenchPostgres.DatabaseSizeAsync(database) };
     }
 }

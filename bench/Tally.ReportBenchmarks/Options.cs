@@ -20,7 +20,8 @@ internal sealed record Options(
     bool KeepData,
     bool EnforceTargets,
     string? ServeOnly,
-    bool Help)
+    bool Help,
+    string? Store = null)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Tally.ReportBenchmarks -- [SIZES] [options]
@@ -50,6 +51,16 @@ internal sealed record Options(
           --server-logs            keep the server's Information-level logs (default: warnings only)
           --keep-data              keep the data folders (default: deleted at the end)
           --enforce-targets        exit 3 when a target is missed
+          --store LOCATION         run on PostgreSQL instead of DuckDB: `postgres` starts a throwaway local PostgreSQL 15
+                                   cluster (tuned for the benchmark, fsync and synchronous_commit on; settings in
+                                   bench/Shared/BenchPostgres.cs) and removes it afterwards; anything else is a
+                                   connection string or postgres:// URL of a server whose role may CREATE DATABASE (a
+                                   fresh database per size, dropped after it unless --keep-data). The baseline is then
+                                   the same GROUP BYs in PostgreSQL SQL over the store's events/event_documents
+                                   tables; DuckDB-internal timings are skipped; pg_stat_statements costs of the load
+                                   and of the reads are printed, and on the throwaway cluster the reads' plans
+                                   (auto_explain, EXPLAIN ANALYZE BUFFERS) are copied to a file. Not with
+                                   --load-ceiling or --serve-only (DuckDB only).
           --serve-only DIR         diagnostic: no load and no baseline; serve and time the reports on a data folder
                                    kept by an earlier run (--keep-data prints where), to try a change of the read
                                    path without loading again
@@ -72,6 +83,7 @@ internal sealed record Options(
                 "--duckdb-set" => options with { DuckDbSettings = [.. options.DuckDbSettings, Setting(Value(args, ref i))] },
                 "--enforce-targets" => options with { EnforceTargets = true },
                 "--serve-only" => options with { ServeOnly = ExistingFolder(Value(args, ref i)) },
+                "--store" => options with { Store = Value(args, ref i) },
                 "--sizes" => options with { Sizes = SizeList(Value(args, ref i)) },
                 "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
                 "--users" => options with { Users = (int)Positive(arg, Value(args, ref i)) },
@@ -91,6 +103,11 @@ internal sealed record Options(
                 _ when !arg.StartsWith('-') => options with { Sizes = SizeList(arg) },
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
             };
+        }
+
+        if (options.Store is not null && (options.LoadCeiling || options.ServeOnly is not null))
+        {
+            throw new ArgumentException("--store: --load-ceiling and --serve-only run on DuckDB only.");
         }
 
         if (options.BatchSize > 10_000)

@@ -97,31 +97,99 @@ if (options.LoadCeiling)
     return 0;
 }
 
+BenchPostgres? postgres = null;
+var storeName = "DuckDbStore";
 try
 {
+    if (options.Store is { } location)
+    {
+        postgres = await BenchPostgres.StartAsync(location, cancel.Token);
+        storeName = "PostgresStore";
+        Line($"  store: {postgres.Description}");
+    }
+
     foreach (var size in options.Sizes)
     {
         var directory = Path.Combine(root, "n" + size.ToString(CultureInfo.InvariantCulture));
+        var database = postgres is null ? null : await postgres.CreateDatabaseAsync("n" + size.ToString(CultureInfo.InvariantCulture), cancel.Token);
         Console.WriteLine();
-        Line($"  === {Size(size)} events ({directory}) ===");
+        Line($"  === {Size(size)} events ({(database is null ? directory : "database " + new Npgsql.NpgsqlConnectionStringBuilder(database).Database)}) ===");
         var organisation = new Organisation(size, options.Users, options.LatePercent, options.Seed, firstDay, lastDay, options.SequentialIds);
 
-        Console.WriteLine("  [1/3] load through DuckDbStore.AppendAsync ...");
-        var load = await LoadPhase.RunAsync(directory, organisation, size, options.BatchSize, company.Id, options.DuckDbSettings, cancel.Token);
+        Line($"  [1/3] load through {storeName}.AppendAsync ...");
+        var load = await LoadPhase.RunAsync(directory, organisation, size, options.BatchSize, company.Id, options.DuckDbSettings, cancel.Token, postgres, database);
         Line($"        {load.Events:N0} events ({load.LateEvents:N0} late, {load.Members:N0} members) committed in {load.AppendWall.TotalSeconds:N1} s, aggregates caught up {load.CatchUp.TotalSeconds:N1} s later: {load.EventsPerSecond:N0} events/s with aggregates ({load.AppendOnlyEventsPerSecond:N0} commit-only); closing (checkpoint) {load.Dispose.TotalSeconds:N1} s; database {Mib(load.DatabaseBytes)}");
         Line($"        mix: {string.Join(", ", load.CountsByType.Select(p => $"{WireNames.Of(p.Key)} {100.0 * p.Value / load.Events:N1}%"))}");
+        if (load.Statements is { } loadStatements)
+        {
+            Line($"        CPU during the load: this process (store client, generator) {load.CoresBusy:N2} cores, PostgreSQL {(load.DatabaseCores is { } dbCores ? dbCores.ToString("N2", CultureInfo.InvariantCulture) : "n/a")} cores");
+            Console.WriteLine("        costliest statements of the load (pg_stat_statements, nested included, so totals overlap; % of the load's wall time):");
+            foreach (var line in loadStatements)
+            {
+                Console.WriteLine("          " + line);
+            }
+        }
+
         organisation = null;
         CollectEverything();
 
         Console.WriteLine("  [2/3] serve the seven reports over HTTP (server in this process) ...");
-        var serve = await ServePhase.RunAsync(directory, company.Id, firstDay, lastDay, options, cancel.Token);
+        List<string>? readStatements = null;
+        string? plansFile = null;
+        Func<Func<Task>[], Task>? explain = null;
+        if (database is not null)
+        {
+            await BenchPostgres.ResetStatementsAsync(database);
+            explain = async reads =>
+            {
+                readStatements = await BenchPostgres.TopStatementsAsync(database, 25);
+                if (!postgres!.Local)
+                {
+                    return;
+                }
+
+                var from = postgres.LogLength();
+                await postgres.SetExplainAsync(on: true);
+                try
+                {
+                    foreach (var read in reads)
+                    {
+                        await read();
+                    }
+                }
+                finally
+                {
+                    await postgres.SetExplainAsync(on: false);
+                }
+
+                plansFile = Path.Combine(Path.GetTempPath(), $"tally-report-bench-plans-{Size(size)}-{DateTime.UtcNow:yyyyMMddHHmmss}.log");
+                postgres.CopyPlans(from, plansFile);
+            };
+        }
+
+        var serve = await ServePhase.RunAsync(directory, company.Id, firstDay, lastDay, options, cancel.Token, database, explain);
         Line($"        server start (open, migrate, key filter) {serve.Startup.TotalSeconds:N1} s; DuckDB memory after serving {Mib(serve.DuckDbMemory)}: {serve.DuckDbMemoryByTag}");
         Line($"        VmRSS / live managed heap: before the server {Mib(serve.RssBeforeServer)} / {Mib(serve.LiveHeapBeforeServer)}; server started, idle {Mib(serve.RssServerIdle)} / {Mib(serve.LiveHeapServerIdle)}; after serving {Mib(serve.RssAfterServing)} (as found) and {Mib(serve.RssAfterFullGc)} / {Mib(serve.LiveManagedHeap)} (after a full GC; by generation, client's last bodies included: {serve.HeapByGeneration})");
         ReportLines(serve, "        ");
+        if (readStatements is not null)
+        {
+            Console.WriteLine("        costliest statements of the serve phase (pg_stat_statements: warm-up, timed requests and store reads):");
+            foreach (var line in readStatements)
+            {
+                Console.WriteLine("          " + line);
+            }
 
-        Console.WriteLine("  [3/3] baseline: GROUP BY over the raw events table in DuckDB (server stopped) ...");
+            if (plansFile is not null)
+            {
+                Line($"        EXPLAIN ANALYZE (auto_explain, BUFFERS) of every statement of one pass of the store reads: {plansFile}");
+            }
+        }
+
+        Console.WriteLine(database is null ? "  [3/3] baseline: GROUP BY over the raw events table in DuckDB (server stopped) ..." : "  [3/3] baseline: GROUP BY over the raw events tables in PostgreSQL (server stopped) ...");
         CollectEverything();
-        var baseline = Baseline.Run(directory, company.Id, company.TimeZone, firstDay, lastDay, options);
+        var baseline = database is null
+            ? Baseline.Run(directory, company.Id, company.TimeZone, firstDay, lastDay, options)
+            : PostgresBaseline.Run(database, company.Id, company.TimeZone, firstDay, lastDay, options);
         var checks = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var timing in baseline)
         {
@@ -135,18 +203,27 @@ try
             }
         }
 
-        var (statements, tables) = Diagnostics.Run(directory, company.Id, firstDay, lastDay, options.BaselineRuns);
-        Line($"        Tally's report SQL run alone (text of DuckDbStore.Reports.cs), median ms:");
-        foreach (var s in statements)
+        // DuckDB internals (the DuckDB store's statements run alone) only on DuckDB; on PostgreSQL see the statement costs above.
+        var (statements, tables) = database is null ? Diagnostics.Run(directory, company.Id, firstDay, lastDay, options.BaselineRuns) : ([], []);
+        if (database is null)
         {
-            Line($"          {s.Report,-30} {s.Statement,-46} {ServePhase.Format(s.MedianMs),8} ms  {s.Rows,9:N0} rows");
-        }
+            Line($"        Tally's report SQL run alone (text of DuckDbStore.Reports.cs), median ms:");
+            foreach (var s in statements)
+            {
+                Line($"          {s.Report,-30} {s.Statement,-46} {ServePhase.Format(s.MedianMs),8} ms  {s.Rows,9:N0} rows");
+            }
 
-        Line($"        aggregate rows (company {company.Id} / all): {string.Join(", ", tables.Select(t => $"{t.Table} {t.CompanyRows:N0}/{t.TotalRows:N0}"))}");
+            Line($"        aggregate rows (company {company.Id} / all): {string.Join(", ", tables.Select(t => $"{t.Table} {t.CompanyRows:N0}/{t.TotalRows:N0}"))}");
+        }
         results.Add(new SizeResult(size, load, serve with { Reports = [.. serve.Reports.Select(r => r with { LastBody = [] })] }, [.. baseline.Select(b => b with { Rows = [] })], checks, statements));
         if (!options.KeepData)
         {
             ScratchFolders.TryDelete(directory);
+        }
+
+        if (database is not null && !(options.KeepData && !postgres!.Local))
+        {
+            await postgres!.DropDatabaseAsync(database);
         }
 
         CollectEverything();
@@ -160,6 +237,11 @@ catch (BenchmarkFailedException exception)
 }
 finally
 {
+    if (postgres is not null)
+    {
+        await postgres.DisposeAsync();
+    }
+
     if (!options.KeepData)
     {
         ScratchFolders.TryDelete(root);
@@ -183,7 +265,7 @@ string Mark(bool met)
 Console.WriteLine();
 Line($"RESULTS  (company {company.Id} {company.TimeZone}, 365 days; targets checked at {Size(last.Size)} unless stated; times are medians of {options.Requests} requests, p95 beside)");
 Console.WriteLine();
-Console.WriteLine("Load through DuckDbStore.AppendAsync, aggregates maintained (first commit until the first report read has caught up)");
+Console.WriteLine($"Load through {storeName}.AppendAsync, aggregates maintained (first commit until the first report read has caught up)");
 Console.WriteLine("  events        commit wall  catch-up  events/s (target >= 100,000)    commit-only/s  commit ms p50/p95/max   in stalls >0.5s  cores busy (machine, iowait)  generator busy  database");
 foreach (var r in results)
 {
@@ -210,7 +292,7 @@ foreach (var name in ServePhase.Reports)
 }
 
 Console.WriteLine();
-Line($"Baseline: GROUP BY over raw events in DuckDB at request time (SQL only: no HTTP, no JSON), median ms; speed-up = faster baseline / Tally HTTP median");
+Line($"Baseline: GROUP BY over raw events in {(postgres is null ? "DuckDB" : "PostgreSQL")} at request time (SQL only: no HTTP, no JSON), median ms; speed-up = faster baseline / Tally HTTP median");
 Line($"  {"report",-16}  {"baseline computes",-46}{string.Join("", results.Select(r => $"{Size(r.Size) + " tz / day",-22}"))}{"speed-up at " + Size(last.Size) + " (>= 50x)",-28}same numbers");
 foreach (var name in ServePhase.Reports)
 {

@@ -8,6 +8,7 @@ using Tally.Access;
 using Tally.Server;
 using Tally.Storage;
 using Tally.Storage.DuckDb;
+using Tally.Storage.Postgres;
 using static Tally.ReportBenchmarks.Measure;
 
 namespace Tally.ReportBenchmarks;
@@ -51,7 +52,8 @@ internal static class ServePhase
 
     public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections"];
 
-    public static async Task<ServeResult> RunAsync(string dataDirectory, long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken)
+    public static async Task<ServeResult> RunAsync(string dataDirectory, long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken,
+        string? database = null, Func<Func<Task>[], Task>? explain = null)
     {
         CollectEverything();
         var rssBefore = ProcStatus("VmRSS");
@@ -60,7 +62,7 @@ internal static class ServePhase
         var unlimited = new RateLimit(PermitsPerSecond: 1_000_000, Burst: 1_000_000);
         var serverOptions = new TallyServerOptions
         {
-            OpenStore = () => DuckDbStore.Open(dataDirectory),
+            OpenStore = database is null ? () => DuckDbStore.Open(dataDirectory) : () => PostgresStore.Open(database),
             Urls = "http://127.0.0.1:0",
             BootstrapAdminKey = adminKey,
             RateLimits = Enum.GetValues<Role>().ToDictionary(role => role, _ => unlimited),
@@ -139,13 +141,19 @@ internal static class ServePhase
                 }
             }
 
+            // On PostgreSQL: every read once more with auto_explain on, for the plans (after the timings).
+            if (explain is not null)
+            {
+                await explain(reads);
+            }
+
             // Memory with the server up and every report served: the process (server, store, this benchmark) and DuckDB's share.
             // As found (garbage included: the client's copies of the bodies too), then after a full compacting
             // collection (what is really live).
             var rssAfter = ProcStatus("VmRSS");
             var heap = GC.GetTotalMemory(forceFullCollection: false);
             var gc = GC.GetGCMemoryInfo();
-            var (duckDbMemory, memoryLimit, byTag) = DuckDbMemory(dataDirectory);
+            var (duckDbMemory, memoryLimit, byTag) = database is null ? DuckDbMemory(dataDirectory) : (null, null, "n/a (PostgreSQL)");
             var timings = Reports.Select((report, r) => new ReportTiming(report, httpMs[r], storeMs[r], bodies[r].LongLength, bodies[r])).ToList();
             var lastBodies = bodies.Sum(b => b.LongLength);
             CollectEverything();
@@ -154,7 +162,7 @@ internal static class ServePhase
             var generations = GC.GetGCMemoryInfo(GCKind.FullBlocking).GenerationInfo.ToArray();
             var byGeneration = string.Join(", ", GenerationNames.Select((name, i) =>
                 $"{name} {Mib(i < generations.Length ? generations[i].SizeAfterBytes : null)}"));
-            var (duckDbAfterGc, _, _) = DuckDbMemory(dataDirectory);
+            var (duckDbAfterGc, _, _) = database is null ? DuckDbMemory(dataDirectory) : (null, null, "");
             return new ServeResult(startup, timings, rssBefore, rssAfter, ProcStatus("VmHWM"), heap,
                 gc.TotalCommittedBytes, duckDbMemory, memoryLimit, byTag, rssAfterGc, live, duckDbAfterGc, liveBefore, rssIdle, liveIdle, byGeneration);
         }

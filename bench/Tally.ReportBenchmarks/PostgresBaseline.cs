@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace Tally.ReportBenchmarks;
+
+/// <summary>
+/// The baseline on PostgreSQL: the same reports computed by plain GROUP BYs over the store's raw <c>events</c> and
+/// <c>event_documents</c> tables (partitioned by month of <c>ts</c>, indexed on (company_id, ts) and (company_id,
+/// event_id)), in PostgreSQL SQL, with the server stopped. The day is either the timestamp converted at query time
+/// (<c>ts AT TIME ZONE zone</c>) or the stored local <c>day</c> column. DuckDB's arg_max becomes DISTINCT ON with the
+/// same order (ts, event_id[, position]) descending; event ids compare by code point (COLLATE "C") as in DuckDB.
+/// Every row is read back, and checked cell by cell against Tally's answer like the DuckDB baseline.
+/// </summary>
+internal static class PostgresBaseline
+{
+    private const string NextStatement = "\n-- next statement\n";
+
+    public static List<BaselineTiming> Run(string connectionString, long companyId, string zoneName, DateOnly first, DateOnly last, Options options)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneName);
+        var utcStart = TimeZoneInfo.ConvertTimeToUtc(first.ToDateTime(TimeOnly.MinValue), zone);
+        var utcEnd = TimeZoneInfo.ConvertTimeToUtc(last.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, CommandTimeout = 0 }.ConnectionString);
+        connection.Open();
+
+        var results = new List<BaselineTiming>();
+        foreach (var variant in new[] { DayVariant.TimeZone, DayVariant.StoredDay })
+        {
+            var sql = new Sql(companyId, zoneName, first, last, utcStart, utcEnd, variant);
+            foreach (var (report, what, text) in sql.Queries())
+            {
+                List<object?[]> rows = [];
+                for (var w = 0; w < options.BaselineWarmup; w++)
+                {
+                    rows = Execute(connection, text);
+                }
+
+                var ms = new double[options.BaselineRuns];
+                for (var run = 0; run < ms.Length; run++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    rows = Execute(connection, text);
+                    ms[run] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+
+                results.Add(new BaselineTiming(report, variant, what, ms, rows));
+            }
+        }
+
+        return results;
+    }
+
+    private static List<object?[]> Execute(NpgsqlConnection connection, string sql)
+    {
+        var rows = new List<object?[]>();
+        foreach (var statement in sql.Split(NextStatement))
+        {
+            using var command = new NpgsqlCommand(statement, connection);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
+
+    private sealed class Sql(long companyId, string zone, DateOnly first, DateOnly last, DateTime utcStart, DateTime utcEnd, DayVariant variant)
+    {
+        private readonly string _company = companyId.ToString(CultureInfo.InvariantCulture);
+
+        private string Day(string alias = "") => variant == DayVariant.TimeZone
+            ? $"({alias}ts AT TIME ZONE '{zone}')::date"
+            : $"{alias}day";
+
+        private string InRange(string alias = "") => variant == DayVariant.TimeZone
+            ? $"{alias}ts >= {Timestamp(utcStart)} AND {alias}ts < {Timestamp(utcEnd)}"
+            : $"{alias}day BETWEEN {Date(first)} AND {Date(last)}";
+
+        private string UpToEnd(string alias = "") => variant == DayVariant.TimeZone
+            ? $"{alias}ts < {Timestamp(utcEnd)}"
+            : $"{alias}day <= {Date(last)}";
+
+        private string DaysInRange => $"BETWEEN {Date(first)} AND {Date(last)}";
+
+        public IEnumerable<(string Report, string What, string Sql)> Queries()
+        {
+            yield return ("chat-sessions", "all 14 numbers, both modes", $"""
+                SELECT {Day()} AS d, mode,
+                    count(*) FILTER (WHERE type = 'session_started') AS sessions,
+                    count(DISTINCT model) FILTER (WHERE type = 'model_response') AS models,
+                    count(*) FILTER (WHERE type = 'user_query') AS queries,
+                    count(DISTINCT session_id) FILTER (WHERE type = 'user_query') AS query_sessions,
+                    count(*) FILTER (WHERE type = 'model_response') AS responses,
+                    count(*) FILTER (WHERE type = 'model_response' AND document_count > 0) AS responses_with_documents,
+                    max(ts) FILTER (WHERE type = 'model_response') AS last_response
+                FROM events
+                WHERE company_id = {_company} AND {InRange()} AND type IN ('session_started', 'user_query', 'model_response')
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """);
+
+            yield return ("chats-feedback", "all 5 numbers (latest rating over all events)", $"""
+                WITH ratings AS (
+                    SELECT DISTINCT ON (user_id, response_id) kind, {Day()} AS d
+                    FROM events WHERE company_id = {_company} AND type = 'feedback' AND kind IN ('like', 'dislike', 'none')
+                    ORDER BY user_id, response_id, ts DESC, event_id DESC
+                ), rated AS (
+                    SELECT d, count(*) FILTER (WHERE kind = 'like') AS likes, count(*) FILTER (WHERE kind = 'dislike') AS dislikes
+                    FROM ratings WHERE d {DaysInRange} GROUP BY d
+                ), counted AS (
+                    SELECT {Day()} AS d,
+                        count(*) FILTER (WHERE type = 'model_response') AS responses,
+                        count(*) FILTER (WHERE type = 'feedback' AND kind = 'copy') AS copies,
+                        count(*) FILTER (WHERE type = 'feedback' AND kind = 'flag') AS flags
+                    FROM events WHERE company_id = {_company} AND {InRange()} AND type IN ('model_response', 'feedback')
+                    GROUP BY 1
+                )
+                SELECT coalesce(c.d, r.d) AS d, coalesce(responses, 0), coalesce(likes, 0), coalesce(dislikes, 0), coalesce(copies, 0), coalesce(flags, 0)
+                FROM counted c FULL JOIN rated r ON c.d = r.d ORDER BY 1
+                """);
+
+            yield return ("tools", "all numbers", $"""
+                SELECT {Day()} AS d, tool_name, tool_type, count(*) AS usage, count(DISTINCT user_id) AS users, count(*) FILTER (WHERE status = 'error') AS errors
+                FROM events WHERE company_id = {_company} AND {InRange()} AND type = 'tool_call'
+                GROUP BY 1, 2, 3 ORDER BY 1, usage DESC, tool_name COLLATE "C", tool_type COLLATE "C"
+                """);
+
+            yield return ("used-documents", "all numbers (names from the latest listing)", $"""
+                WITH listings AS (
+                    SELECT e.ts, e.event_id, {Day("e.")} AS d, l.document_id, l.filename, l.title, l.position
+                    FROM event_documents l JOIN events e ON e.company_id = l.company_id AND e.event_id = l.event_id
+                    WHERE l.company_id = {_company} AND e.company_id = {_company}
+                ), used AS (
+                    SELECT d, document_id, count(DISTINCT event_id) AS usage FROM listings WHERE d {DaysInRange} GROUP BY 1, 2
+                ), names AS (
+                    SELECT DISTINCT ON (document_id) document_id, filename, title
+                    FROM listings ORDER BY document_id, ts DESC, event_id DESC, position DESC
+                )
+                SELECT u.d, u.document_id, n.filename, n.title, u.usage
+                FROM used u JOIN names n USING (document_id) ORDER BY u.d, u.usage DESC, u.document_id
+                """);
+
+            yield return ("users", "both numbers", $"""
+                SELECT count(*), count(*) FILTER (WHERE NOT has_left) FROM (
+                    SELECT DISTINCT ON (user_id) type = 'member_left' AS has_left
+                    FROM events WHERE company_id = {_company} AND {UpToEnd()} ORDER BY user_id, ts DESC, event_id DESC
+                ) latest
+                """);
+
+            yield return ("user-activities", "5 numbers a day, then the per-user table", $"""
+                WITH activity AS (
+                    SELECT DISTINCT {Day()} AS d, user_id FROM events
+                    WHERE company_id = {_company} AND {UpToEnd()} AND type NOT IN ('member_joined', 'member_left')
+                ), days AS (
+                    SELECT d::date AS d FROM generate_series({Date(first)}::timestamp, {Date(last)}::timestamp, INTERVAL '1 day') AS g(d)
+                ), windows AS (
+                    SELECT days.d,
+                        count(DISTINCT a.user_id) FILTER (WHERE a.d = days.d) AS active,
+                        count(DISTINCT a.user_id) FILTER (WHERE a.d > days.d - 7) AS weekly,
+                        count(DISTINCT a.user_id) AS monthly
+                    FROM days JOIN activity a ON a.d BETWEEN days.d - 29 AND days.d
+                    GROUP BY days.d
+                ), newcomers AS (
+                    SELECT first_day AS d, count(*) AS users FROM (SELECT min(d) AS first_day FROM activity GROUP BY user_id) firsts
+                    WHERE first_day {DaysInRange} GROUP BY first_day
+                ), connections AS (
+                    SELECT {Day()} AS d, count(*) AS connections FROM events
+                    WHERE company_id = {_company} AND {InRange()} AND type = 'connection' GROUP BY 1
+                )
+                SELECT days.d, coalesce(w.active, 0), coalesce(n.users, 0), coalesce(w.weekly, 0), coalesce(w.monthly, 0), coalesce(c.connections, 0)
+                FROM days LEFT JOIN windows w USING (d) LEFT JOIN newcomers n USING (d) LEFT JOIN connections c USING (d)
+                ORDER BY days.d
+                {NextStatement}
+                WITH counted AS (
+                    SELECT user_id,
+                        count(DISTINCT {Day()}) FILTER (WHERE {InRange()} AND type NOT IN ('member_joined', 'member_left')) AS active_days,
+                        count(*) FILTER (WHERE {InRange()} AND type = 'session_started') AS sessions,
+                        count(*) FILTER (WHERE {InRange()} AND type = 'user_query') AS queries,
+                        count(*) FILTER (WHERE {InRange()} AND type = 'feedback') AS feedbacks,
+                        count(*) FILTER (WHERE {InRange()} AND type = 'tool_call') AS tool_calls,
+                        min({Day()}) FILTER (WHERE {InRange()} AND type NOT IN ('member_joined', 'member_left')) AS first_day,
+                        max({Day()}) FILTER (WHERE {InRange()} AND type NOT IN ('member_joined', 'member_left')) AS last_day,
+                        max(ts) FILTER (WHERE type = 'connection') AS last_connection
+                    FROM events WHERE company_id = {_company} AND {UpToEnd()} GROUP BY user_id
+                ), names AS (
+                    SELECT DISTINCT ON (user_id) user_id, user_name FROM events
+                    WHERE company_id = {_company} AND type = 'member_joined' AND user_name IS NOT NULL
+                    ORDER BY user_id, ts DESC, event_id DESC
+                )
+                SELECT c.user_id, n.user_name, c.active_days, c.sessions, c.queries, c.feedbacks, c.tool_calls, c.first_day, c.last_day, c.last_connection
+                FROM counted c LEFT JOIN names n USING (user_id)
+                WHERE c.active_days > 0
+                ORDER BY c.queries DESC, c.user_id
+                """);
+
+            yield return ("connections", "first page of 100 (+1) with names", $"""
+                SELECT e.user_id, n.user_name, e.ts, e.event_id, e.ip, e.user_agent, e.auth_method
+                FROM events e LEFT JOIN (
+                    SELECT DISTINCT ON (user_id) user_id, user_name FROM events
+                    WHERE company_id = {_company} AND type = 'member_joined' AND user_name IS NOT NULL
+                    ORDER BY user_id, ts DESC, event_id DESC
+                ) n ON n.user_id = e.user_id
+                WHERE e.company_id = {_company} AND e.type = 'connection' AND {InRange("e.")}
+                ORDER BY e.ts DESC, e.event_id DESC LIMIT 101
+                """);
+        }
+
+        private static string Date(DateOnly day) => $"DATE '{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'";
+
+        private static string Timestamp(DateTime t) => $"TIMESTAMPTZ '{t.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00'";
+    }
+}

@@ -56,13 +56,12 @@ public sealed partial class PostgresStore
             var zones = await CreateCompaniesAsync(writer, eventCompanies, commit.ReceivedAt, cancellationToken);
             await CopyIncomingAsync(writer, candidates, zones, commit.ReceivedAt, cancellationToken);
 
+            // The ledger says which events are new; usually all are, and the others are struck from the incoming
+            // table, which is then the source of the events and the aggregates.
             var inserted = new HashSet<(long, string)>();
             await using (var command = Command(writer, """
-                WITH new AS (
-                    INSERT INTO event_keys SELECT company_id, event_id FROM incoming ORDER BY company_id, event_id
-                    ON CONFLICT DO NOTHING RETURNING company_id, event_id
-                )
-                INSERT INTO fresh SELECT i.* FROM incoming i JOIN new USING (company_id, event_id) RETURNING company_id, event_id
+                INSERT INTO event_keys SELECT company_id, event_id FROM incoming ORDER BY company_id, event_id
+                ON CONFLICT DO NOTHING RETURNING company_id, event_id
                 """))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
@@ -72,9 +71,24 @@ public sealed partial class PostgresStore
                 }
             }
 
-            await ExecuteAsync(writer, $"INSERT INTO events ({IncomingColumns}) SELECT {IncomingColumns} FROM fresh", cancellationToken);
-            await ExecuteAsync(writer, "INSERT INTO event_documents SELECT d.* FROM incoming_documents d JOIN fresh f USING (company_id, event_id)", cancellationToken);
-            foreach (var statement in Aggregates.Statements("fresh", "incoming_documents"))
+            if (inserted.Count < candidates.Count)
+            {
+                var stored = candidates.Where(e => !inserted.Contains((e.CompanyId, e.Id))).ToList();
+                await ExecuteAsync(writer, """
+                    DELETE FROM incoming i USING unnest($1::bigint[], $2::text[]) d(company_id, event_id)
+                    WHERE i.company_id = d.company_id AND i.event_id = d.event_id
+                    """, cancellationToken, stored.Select(e => e.CompanyId).ToArray(), stored.Select(e => e.Id).ToArray());
+                await ExecuteAsync(writer, """
+                    DELETE FROM incoming_documents i USING unnest($1::bigint[], $2::text[]) d(company_id, event_id)
+                    WHERE i.company_id = d.company_id AND i.event_id = d.event_id
+                    """, cancellationToken, stored.Select(e => e.CompanyId).ToArray(), stored.Select(e => e.Id).ToArray());
+            }
+
+            // Temporary tables have no statistics until analysed: without them the aggregates' joins are planned blind.
+            await ExecuteAsync(writer, "ANALYZE incoming; ANALYZE incoming_documents", cancellationToken);
+            await ExecuteAsync(writer, $"INSERT INTO events ({IncomingColumns}) SELECT {IncomingColumns} FROM incoming", cancellationToken);
+            await ExecuteAsync(writer, "INSERT INTO event_documents SELECT * FROM incoming_documents", cancellationToken);
+            foreach (var statement in Aggregates.Statements("incoming", "incoming_documents"))
             {
                 await ExecuteAsync(writer, statement, cancellationToken);
             }
@@ -111,7 +125,6 @@ public sealed partial class PostgresStore
         var writer = await ConnectAsync(cancellationToken);
         await ExecuteAsync(writer, $"""
             CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
-            CREATE TEMP TABLE fresh (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE incoming_documents (LIKE event_documents) ON COMMIT DELETE ROWS;
             """, cancellationToken);
         _writer = writer;
@@ -284,7 +297,7 @@ public sealed partial class PostgresStore
     private static async Task RecordIngestionCountsAsync(NpgsqlConnection connection, Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, """
-            INSERT INTO ingestion_counts AS t SELECT company_id, type, count(*) FROM fresh GROUP BY company_id, type ORDER BY company_id, type
+            INSERT INTO ingestion_counts AS t SELECT company_id, type, count(*) FROM incoming GROUP BY company_id, type ORDER BY company_id, type
             ON CONFLICT (company_id, type) DO UPDATE SET stored = t.stored + excluded.stored
             """, cancellationToken);
         if (totals.Count == 0)

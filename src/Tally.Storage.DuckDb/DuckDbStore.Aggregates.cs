@@ -1,6 +1,7 @@
 using System.Globalization;
 using DuckDB.NET.Data;
 using Tally.Companies;
+using Tally.Ingestion;
 
 namespace Tally.Storage.DuckDb;
 
@@ -278,7 +279,7 @@ public sealed partial class DuckDbStore
     {
         var from = Interlocked.Read(ref _aggregatedCommit);
         var to = Interlocked.Read(ref _lastCommit);
-        Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals;
+        Dictionary<long, CompanyCounters> totals;
         lock (_pendingTotals)
         {
             totals = new(_pendingTotals);
@@ -305,7 +306,7 @@ public sealed partial class DuckDbStore
                 foreach (var (company, pending) in totals)
                 {
                     var current = _pendingTotals.GetValueOrDefault(company);
-                    _pendingTotals[company] = (current.Duplicates + pending.Duplicates, current.Rejected + pending.Rejected,
+                    _pendingTotals[company] = new(current.Duplicates + pending.Duplicates, current.Rejected + pending.Rejected,
                         current.LastAccepted > pending.LastAccepted ? current.LastAccepted : pending.LastAccepted);
                 }
             }

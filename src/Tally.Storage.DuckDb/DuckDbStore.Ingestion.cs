@@ -20,7 +20,7 @@ public sealed partial class DuckDbStore
 
     // Operational counters (duplicates, rejected requests, last accepted request) gathered since the last
     // aggregation, which writes them. Guarded by locking the dictionary itself.
-    private readonly Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> _pendingTotals = [];
+    private readonly Dictionary<long, CompanyCounters> _pendingTotals = [];
 
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IngestionCommit commit, CancellationToken cancellationToken)
     {
@@ -96,7 +96,7 @@ public sealed partial class DuckDbStore
         List<AppendResult> results;
         lock (_pendingTotals)
         {
-            results = Count(commit, inserted);
+            results = CommitOutcome.Count(commit, inserted, _pendingTotals);
             _eventsToAggregate += fresh.Count;
         }
 
@@ -207,45 +207,8 @@ public sealed partial class DuckDbStore
 
     private readonly record struct KeyedEvent(PlatformEvent Event, long Key);
 
-    /// <summary>Each request's accepted and duplicate events; gathers the operational counters.</summary>
-    private List<AppendResult> Count(IngestionCommit commit, HashSet<(long, string)> inserted)
-    {
-        var results = new List<AppendResult>(commit.Batches.Count);
-        foreach (var batch in commit.Batches)
-        {
-            var accepted = 0;
-            foreach (var e in batch)
-            {
-                var totals = _pendingTotals.GetValueOrDefault(e.CompanyId);
-                totals.LastAccepted = commit.ReceivedAt;
-                // Remove, so a later copy in the same commit counts as the duplicate it is.
-                if (inserted.Remove((e.CompanyId, e.Id)))
-                {
-                    accepted++;
-                }
-                else
-                {
-                    totals.Duplicates++;
-                }
-
-                _pendingTotals[e.CompanyId] = totals;
-            }
-
-            results.Add(new AppendResult(accepted, batch.Count - accepted));
-        }
-
-        foreach (var (company, requests) in commit.RejectedRequests)
-        {
-            var totals = _pendingTotals.GetValueOrDefault(company);
-            totals.Rejected += requests;
-            _pendingTotals[company] = totals;
-        }
-
-        return results;
-    }
-
     /// <summary>Writes the counters of <see cref="IngestionStats"/> for a batch of events. Runs in the aggregation's transaction.</summary>
-    private static void RecordIngestionCounts(DuckDBConnection connection, string events, Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals)
+    private static void RecordIngestionCounts(DuckDBConnection connection, string events, Dictionary<long, CompanyCounters> totals)
     {
         Execute(connection, $"""
             INSERT INTO ingestion_counts SELECT company_id, type, count(*) FROM {events} GROUP BY company_id, type

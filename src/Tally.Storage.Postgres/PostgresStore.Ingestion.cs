@@ -93,7 +93,8 @@ public sealed partial class PostgresStore
                 await ExecuteAsync(writer, statement, cancellationToken);
             }
 
-            var (results, totals) = Count(commit, inserted);
+            var totals = new Dictionary<long, CompanyCounters>();
+            var results = CommitOutcome.Count(commit, inserted, totals);
             await RecordIngestionCountsAsync(writer, totals, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return results;
@@ -255,46 +256,7 @@ public sealed partial class PostgresStore
         }
     }
 
-    /// <summary>Each request's accepted and duplicate events, and the operational counters per company.</summary>
-    private static (List<AppendResult> Results, Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> Totals) Count(
-        IngestionCommit commit, HashSet<(long, string)> inserted)
-    {
-        var totals = new Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)>();
-        var results = new List<AppendResult>(commit.Batches.Count);
-        foreach (var batch in commit.Batches)
-        {
-            var accepted = 0;
-            foreach (var e in batch)
-            {
-                var company = totals.GetValueOrDefault(e.CompanyId);
-                company.LastAccepted = commit.ReceivedAt;
-                // Remove, so a later copy in the same commit counts as the duplicate it is.
-                if (inserted.Remove((e.CompanyId, e.Id)))
-                {
-                    accepted++;
-                }
-                else
-                {
-                    company.Duplicates++;
-                }
-
-                totals[e.CompanyId] = company;
-            }
-
-            results.Add(new AppendResult(accepted, batch.Count - accepted));
-        }
-
-        foreach (var (company, requests) in commit.RejectedRequests)
-        {
-            var companyTotals = totals.GetValueOrDefault(company);
-            companyTotals.Rejected += requests;
-            totals[company] = companyTotals;
-        }
-
-        return (results, totals);
-    }
-
-    private static async Task RecordIngestionCountsAsync(NpgsqlConnection connection, Dictionary<long, (long Duplicates, long Rejected, DateTime? LastAccepted)> totals, CancellationToken cancellationToken)
+    private static async Task RecordIngestionCountsAsync(NpgsqlConnection connection, Dictionary<long, CompanyCounters> totals, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, """
             INSERT INTO ingestion_counts AS t SELECT company_id, type, count(*) FROM incoming GROUP BY company_id, type ORDER BY company_id, type

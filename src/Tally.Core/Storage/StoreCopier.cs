@@ -1,3 +1,4 @@
+using Tally.Access;
 using Tally.Companies;
 using Tally.Ingestion;
 
@@ -12,8 +13,8 @@ public static class StoreCopier
 {
     /// <summary>
     /// Copies <paramref name="source"/> into <paramref name="target"/>, reporting the events copied so far. Throws
-    /// <see cref="TargetNotEmptyException"/> before writing anything when the target holds data; any other failure
-    /// leaves the target holding part of the copy.
+    /// <see cref="TargetNotEmptyException"/> when the target holds data, and <see cref="PartialCopyException"/> when the
+    /// copy failed (or was cancelled) after it began writing; any other exception means nothing was written to the target.
     /// </summary>
     public static async Task<StoreCopyResult> CopyAsync(ITallyStore source, ITallyStore target, IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -23,17 +24,34 @@ public static class StoreCopier
             throw new TargetNotEmptyException();
         }
 
-        // Companies first, in their time zones, so that every event is put on its day as it is appended.
+        // Everything but the events is read before the first write, so that a source that fails early leaves the
+        // target as empty as it was.
         var companies = await source.ListCompaniesAsync(cancellationToken);
+        var keys = await source.ReadApiKeysAsync(cancellationToken);
+        var sourceStats = await source.GetIngestionStatsAsync(null, cancellationToken);
+        try
+        {
+            var events = await WriteAsync(source, target, companies, keys, sourceStats, progress, cancellationToken);
+            return new StoreCopyResult(companies.Count, keys.Count, events);
+        }
+        catch (Exception exception) when (exception is not PartialCopyException)
+        {
+            throw new PartialCopyException(exception);
+        }
+    }
+
+    private static async Task<long> WriteAsync(
+        ITallyStore source, ITallyStore target, IReadOnlyList<Company> companies, IReadOnlyList<(ApiKey Key, byte[] SecretHash)> keys,
+        IReadOnlyList<IngestionStats> sourceStats, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        // Companies first, in their time zones, so that every event is put on its day as it is appended.
         foreach (var company in companies)
         {
             await target.UpsertCompanyAsync(company.Id, new CompanyChange(company.Name, company.TimeZone), company.CreatedAt, cancellationToken);
         }
 
-        var keys = await source.ReadApiKeysAsync(cancellationToken);
         await target.ImportApiKeysAsync(keys, cancellationToken);
 
-        var sourceStats = await source.GetIngestionStatsAsync(null, cancellationToken);
         var copied = 0L;
         progress?.Report(copied);
         await foreach (var commit in source.ReadCommitsAsync(cancellationToken))
@@ -54,7 +72,7 @@ public static class StoreCopier
         // Last: appending counted its own accepted requests; the source's counters replace them.
         await target.ImportIngestionTotalsAsync(sourceStats, cancellationToken);
         Verify(sourceStats, await target.GetIngestionStatsAsync(null, cancellationToken));
-        return new StoreCopyResult(companies.Count, keys.Count, copied);
+        return copied;
     }
 
     /// <summary>The target's counters, stored events by type included, must be the source's: anything else is a failed copy.</summary>
@@ -76,3 +94,22 @@ public static class StoreCopier
 
 /// <summary>What a copy moved.</summary>
 public sealed record StoreCopyResult(int Companies, int ApiKeys, long Events);
+
+/// <summary>A copy failed or was cancelled after it began writing: the target holds part of the copy and must be emptied before another.</summary>
+public sealed class PartialCopyException : Exception
+{
+    public PartialCopyException()
+        : base("The copy stopped part-way.")
+    {
+    }
+
+    public PartialCopyException(Exception innerException)
+        : base($"The copy stopped part-way ({innerException?.GetBaseException().Message.ReplaceLineEndings(" ")}).", innerException)
+    {
+    }
+
+    public PartialCopyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -58,13 +58,18 @@ internal static class StoreCopyCommand
                 await Console.Error.WriteLineAsync($"{exception.Message} Nothing was copied into {target.Description}.");
                 return 1;
             }
-#pragma warning disable CA1031 // Whatever failed, the operator must learn that the target now holds part of a copy.
-            catch (Exception exception)
-#pragma warning restore CA1031
+            catch (PartialCopyException exception)
             {
                 var emptying = target is StoreLocation.Embedded ? "delete the folder" : "drop and create the database again";
+                await Console.Error.WriteLineAsync($"{exception.Message} {target.Description} holds a partial copy; {emptying} before copying again.");
+                return 1;
+            }
+#pragma warning disable CA1031 // Whatever failed before the copy began writing, the operator must learn that the target is untouched.
+            catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
                 await Console.Error.WriteLineAsync(
-                    $"The copy failed ({exception.GetBaseException().Message.ReplaceLineEndings(" ")}): {target.Description} holds a partial copy; {emptying} before copying again.");
+                    $"The copy failed before writing anything ({exception.GetBaseException().Message.ReplaceLineEndings(" ")}): {target.Description} is still empty.");
                 return 1;
             }
 

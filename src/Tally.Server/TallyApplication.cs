@@ -18,11 +18,21 @@ public static class TallyApplication
     public static async Task<WebApplication> BuildAsync(TallyServerOptions options, string[]? args = null, CancellationToken cancellationToken = default)
     {
         var store = options.OpenStore();
-        await store.MigrateAsync(cancellationToken);
-        if (options.DemoSeed is { } seed)
+        try
         {
-            var loaded = await DemoLoader.LoadIfEmptyAsync(store, options.Time, seed, cancellationToken);
-            options.OnDemoLoaded?.Invoke(loaded);
+            await store.MigrateAsync(cancellationToken);
+            if (options.DemoSeed is { } seed)
+            {
+                var loaded = await DemoLoader.LoadIfEmptyAsync(store, options.Time, seed, cancellationToken);
+                options.OnDemoLoaded?.Invoke(loaded);
+            }
+        }
+        catch
+        {
+            // Until the host owns the store, a failure here must release it (its file lock, its connections), or a
+            // caller that reports the failure and goes on (a test, an embedding host) keeps the store held.
+            await store.DisposeAsync();
+            throw;
         }
 
         var builder = WebApplication.CreateSlimBuilder(args ?? []);

@@ -14,4 +14,9 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
 };
 // System.CommandLine's own handler prints a failure with its stack trace; StartFailures prints one line instead.
 return await StartFailures.ReportAsync(() =>
-    root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+{
+    var parse = root.Parse(args);
+    return UsageErrors.Any(parse)
+        ? UsageErrors.ReportAsync(parse)
+        : parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+});

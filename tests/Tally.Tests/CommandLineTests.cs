@@ -75,6 +75,7 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         noKey.StandardError.ShouldContain("TALLY_KEY");
         wrongKey.ExitCode.ShouldBe(1);
         wrongKey.StandardError.ShouldContain("Invalid API key");
+        wrongKey.StandardOutput.ShouldBeEmpty("a refusal is not preceded by a table's header");
         unreachable.ExitCode.ShouldBe(1);
         unreachable.StandardError.ShouldContain("Cannot reach");
         badRole.ExitCode.ShouldBe(1);

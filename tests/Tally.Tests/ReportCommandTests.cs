@@ -50,7 +50,7 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         var data = new TheoryData<string, string, string>();
         foreach (var report in new[] { "chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "user-activities --users", "connections" })
         {
-            foreach (var format in new[] { "csv", "json", "parquet" })
+            foreach (var format in new[] { "csv", "json", "parquet", "xlsx" })
             {
                 data.Add(report, format, "");
             }
@@ -78,6 +78,7 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         {
             "csv" => ExportedRows.FromCsv(await File.ReadAllTextAsync(file)),
             "json" => ExportedRows.FromJson(await File.ReadAllTextAsync(file)),
+            "xlsx" => ExportedWorkbook.Read(file) is var workbook ? workbook.Sheets[workbook.SheetNames.ShouldHaveSingleItem()] : null!,
             _ => await ExportedRows.FromParquetAsync(file),
         };
         expected.Count.ShouldBeGreaterThan(0);
@@ -103,6 +104,72 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
             var dislikes = long.Parse(row["dislikes_count"], CultureInfo.InvariantCulture);
             row["satisfaction_rate"].ShouldBe(likes + dislikes == 0 ? "" : Math.Round((decimal)likes / (likes + dislikes), 4, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture));
         }
+    }
+
+    [Fact]
+    public async Task The_merged_workbook_has_a_sheet_per_report_with_typed_cells_under_a_frozen_header()
+    {
+        var file = Path.Combine(demo.Output, "usage.xlsx");
+        var range = new[] { "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}" };
+        var run = await demo.TallyAsync(["report", "all", .. range, "-o", file]);
+        var csv = await demo.TallyAsync(["report", "all", .. range, "--format", "csv"]);
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        var workbook = ExportedWorkbook.Read(file);
+        workbook.SheetNames.ShouldBe(["all", "chat-sessions", "chats-feedback", "tools", "used-documents", "user-activities", "active-users", "users"]);
+        workbook.HeaderFrozen.Values.ShouldAllBe(frozen => frozen);
+        ExportedRows.ShouldMatch(workbook.Sheets["all"], ExportedRows.FromCsv(csv.StandardOutput), "the merged sheet against the merged CSV");
+        ExportedRows.ShouldMatch(workbook.Sheets["tools"], ExportedRows.FromApi("tools", await demo.ApiAsync("tools", "")), "the tools sheet against the API");
+        var kinds = workbook.Kinds["chat-sessions"];
+        (kinds["company_id"], kinds["company_name"], kinds["date"], kinds["sessions_count"], kinds["average_session_length"], kinds["last_model_response_date"])
+            .ShouldBe(("number", "text", "day", "number", "number", "instant"));
+    }
+
+    [Fact]
+    public async Task A_table_wider_than_the_terminal_is_cut_into_blocks_of_whole_columns_that_repeat_the_company_and_day()
+    {
+        var run = await TallyProcess.RunAsync(["report", "chat-sessions", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--company", "2"],
+            new Dictionary<string, string?> { ["TALLY_URL"] = demo.Server.Address.ToString(), ["TALLY_KEY"] = DemoProcess.AdminKey, ["COLUMNS"] = "120" });
+        var api = ExportedRows.FromApi("chat-sessions", await demo.ApiAsync("chat-sessions", "&company_id=2"));
+
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.ShouldAllBe(line => line.TrimEnd('\r').Length <= 120);
+        foreach (var column in api[0].Keys)
+        {
+            run.StandardOutput.ShouldContain($" {column} ", customMessage: $"the header {column} is written whole");
+        }
+
+        var headers = lines.Where(line => line.Contains("│ company_id", StringComparison.Ordinal)).ToList();
+        headers.Count.ShouldBeGreaterThan(1, "the table did not fit in 120 columns, so it comes in blocks");
+        headers.ShouldAllBe(header => header.Contains("│ date ", StringComparison.Ordinal));
+        lines.Count(line => line.Contains($"│ {demo.Start:yyyy-MM-dd} │", StringComparison.Ordinal)).ShouldBe(headers.Count, "each block has the first day's row, unwrapped");
+    }
+
+    [Fact]
+    public async Task A_command_line_that_does_not_parse_says_what_is_wrong_without_the_whole_help()
+    {
+        var unknownReport = await demo.TallyAsync("report", "foo");
+        var unknownFormat = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--format", "xml");
+        var unknownExtension = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "-o", Path.Combine(demo.Output, "tools.txt"));
+        var missingStart = await demo.TallyAsync("report", "tools");
+
+        foreach (var (run, says) in new[]
+        {
+            (unknownReport, "'foo' is not a command of tally report: use one of chat-sessions, chats-feedback, tools, used-documents, users, user-activities, connections, all, html."),
+            (unknownFormat, "--format 'xml' is not a format: use table, csv, json, parquet, xlsx."),
+            (unknownExtension, "Cannot tell the format of tools.txt from its name"),
+            (missingStart, "Option '--start' is required."),
+        })
+        {
+            run.ExitCode.ShouldBe(1, run.StandardError);
+            run.StandardOutput.ShouldBeEmpty();
+            run.StandardError.ShouldStartWith(says);
+            run.StandardError.ShouldNotContain("Usage:", customMessage: "the error is not buried under the help");
+            run.StandardError.Trim().Split('\n').Length.ShouldBe(2, run.StandardError);
+        }
+
+        File.Exists(Path.Combine(demo.Output, "tools.txt")).ShouldBeFalse();
     }
 
     [Fact]

@@ -58,8 +58,10 @@ internal static class AdminCommands
         var list = new Command("list", "List companies.");
         list.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
         {
+            // Fetched before the header is printed: a refusal must not follow a table's first line.
+            var companies = await client.ListCompaniesAsync(cancellationToken);
             Console.WriteLine($"{"ID",-8} {"TIME ZONE",-24} {"CREATED",-20} NAME");
-            foreach (var c in await client.ListCompaniesAsync(cancellationToken))
+            foreach (var c in companies)
             {
                 Console.WriteLine($"{c.Id,-8} {c.Timezone,-24} {Time(c.CreatedAt),-20} {c.Name}");
             }

@@ -14,25 +14,25 @@ namespace Tally.Cli.Commands;
 /// </summary>
 internal static class ReportCommands
 {
-    private delegate Task<Table> TableSource(ReportFetcher fetcher, ReportRequest request, ParseResult parse, CancellationToken cancellationToken);
+    private delegate Task<IReadOnlyList<Table>> TableSource(ReportFetcher fetcher, ReportRequest request, ParseResult parse, CancellationToken cancellationToken);
 
     public static Command Report()
     {
-        var report = new Command("report", "Pull reports from a running Tally (or Paradigm) server; print them or export CSV, JSON or Parquet.")
+        var report = new Command("report", "Pull reports from a running Tally (or Paradigm) server; print them or export CSV, JSON, Parquet or Excel.")
         {
             ServerConnection.Url,
             ServerConnection.Key,
         };
         report.Subcommands.Add(TableCommand(Names.ChatSessions, "Sessions, questions and answers per company and day, chat and agent.",
-            async (fetcher, request, _, token) => ReportTables.ChatSessions(await fetcher.ChatSessionsAsync(request, token))));
+            async (fetcher, request, _, token) => [ReportTables.ChatSessions(await fetcher.ChatSessionsAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.ChatsFeedback, "Likes, dislikes, copies and flags per company and day.",
-            async (fetcher, request, _, token) => ReportTables.ChatsFeedback(await fetcher.ChatsFeedbackAsync(request, token))));
+            async (fetcher, request, _, token) => [ReportTables.ChatsFeedback(await fetcher.ChatsFeedbackAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.Tools, "Tool calls per company, day and tool.",
-            async (fetcher, request, _, token) => ReportTables.Tools(await fetcher.ToolsAsync(request, token))));
+            async (fetcher, request, _, token) => [ReportTables.Tools(await fetcher.ToolsAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.UsedDocuments, "Documents used in answers per company, day and document.",
-            async (fetcher, request, _, token) => ReportTables.UsedDocuments(await fetcher.UsedDocumentsAsync(request, token))));
+            async (fetcher, request, _, token) => [ReportTables.UsedDocuments(await fetcher.UsedDocumentsAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.Users, "Members per company, as of the end of the range.",
-            async (fetcher, request, _, token) => ReportTables.Users(await fetcher.UsersAsync(request, token))));
+            async (fetcher, request, _, token) => [ReportTables.Users(await fetcher.UsersAsync(request, token))]));
 
         var user = new Option<long?>("--user") { Description = "Only this user id." };
         var perUser = new Option<bool>("--users") { Description = "The per-user table instead of the daily counts." };
@@ -40,7 +40,7 @@ internal static class ReportCommands
             async (fetcher, request, parse, token) =>
             {
                 var activity = await fetcher.UserActivitiesAsync(request with { UserId = parse.GetValue(user) }, token);
-                return parse.GetValue(perUser) ? ReportTables.ActiveUsers(activity) : ReportTables.UserActivities(activity);
+                return [parse.GetValue(perUser) ? ReportTables.ActiveUsers(activity) : ReportTables.UserActivities(activity)];
             });
         activities.Options.Add(user);
         activities.Options.Add(perUser);
@@ -49,15 +49,15 @@ internal static class ReportCommands
         var connectionUser = new Option<long?>("--user") { Description = "Only this user id." };
         var limit = new Option<int>("--limit") { Description = "Latest connections per company (pages through the server's cursor).", DefaultValueFactory = _ => 100 };
         var connections = TableCommand(Names.Connections, "Latest connections per company, newest first.",
-            async (fetcher, request, parse, token) => ReportTables.Connections(
-                await fetcher.ConnectionsAsync(request with { UserId = parse.GetValue(connectionUser) }, parse.GetValue(limit), token)));
+            async (fetcher, request, parse, token) => [ReportTables.Connections(
+                await fetcher.ConnectionsAsync(request with { UserId = parse.GetValue(connectionUser) }, parse.GetValue(limit), token))]);
         connections.Options.Add(connectionUser);
         connections.Options.Add(limit);
         RangeOptions.Between(limit, 1, 1_000_000, "--limit must be between 1 and 1000000.");
         report.Subcommands.Add(connections);
 
         report.Subcommands.Add(TableCommand("all", "Every report merged into one row per company and day, with satisfaction, grounding, queries per active user, tool calls per query and tool error rate.",
-            async (fetcher, request, _, token) => MergedTable.Build(await fetcher.AllAsync(request, token))));
+            async (fetcher, request, _, token) => WithEveryReport(await fetcher.AllAsync(request, token))));
         report.Subcommands.Add(HtmlCommand());
         return report;
     }
@@ -127,17 +127,16 @@ internal static class ReportCommands
     private static Command TableCommand(string name, string description, TableSource source)
     {
         var range = new RangeOptions();
-        var format = new Option<string?>("--format") { Description = "table (default on a terminal), csv, json or parquet; from the output file's extension when not given." };
-        format.AcceptOnlyFromAmong("table", "csv", "json", "parquet");
+        var format = new Option<string?>("--format") { Description = $"{string.Join(", ", TableFormats.Names)}; from the output file's extension when not given, else table." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file (atomically) instead of the terminal." };
         var command = new Command(name, description) { format, output };
         range.AddTo(command);
         command.Validators.Add(result =>
         {
             var file = result.GetValue(output);
-            if (file is null && result.GetValue(format) == "parquet")
+            if (ChosenFormat(result.GetValue(format), file, out var error) is null)
             {
-                result.AddError("Parquet is a binary format: give a file with -o.");
+                result.AddError(error);
             }
 
             CheckFolder(result, file?.FullName);
@@ -146,25 +145,104 @@ internal static class ReportCommands
         {
             using var client = new TallyClient(options);
             var request = range.Request(parse);
-            var table = await FetchProgressBar.RunAsync(name, async progress =>
+            var tables = await FetchProgressBar.RunAsync(name, async progress =>
             {
                 using var fetcher = new ReportFetcher(client, range.Fetch(parse, progress));
                 return await source(fetcher, request, parse, cancellationToken);
             });
             var file = parse.GetValue(output);
-            var chosen = parse.GetValue(format) is { } text ? Enum.Parse<TableFormat>(text, ignoreCase: true) : (TableFormat?)null;
+            var chosen = ChosenFormat(parse.GetValue(format), file, out _)!.Value;
             if (file is null)
             {
                 await using var stdout = Console.OpenStandardOutput();
-                await TableFormats.WriteAsync(table, chosen ?? TableFormat.Table, stdout, cancellationToken);
+                await TableFormats.WriteAsync(tables, chosen, stdout, cancellationToken);
                 return;
             }
 
-            var fileFormat = chosen ?? TableFormats.FromExtension(file.Name) ?? TableFormat.Csv;
-            await AtomicFile.WriteAsync(file.FullName, stream => TableFormats.WriteAsync(table, fileFormat, stream, cancellationToken), cancellationToken);
-            await Console.Error.WriteLineAsync($"Wrote {table.Rows.Count} rows to {file.FullName}");
+            await AtomicFile.WriteAsync(file.FullName, stream => TableFormats.WriteAsync(tables, chosen, stream, cancellationToken), cancellationToken);
+            await Console.Error.WriteLineAsync($"Wrote {tables[0].Rows.Count} rows to {file.FullName}");
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The format asked for with <c>--format</c>, else the one the output file's extension names, else the terminal
+    /// table; null, with the reason, when the name is not a format, the extension names none, or a binary format
+    /// would go to the terminal.
+    /// </summary>
+    private static TableFormat? ChosenFormat(string? name, FileInfo? file, out string error)
+    {
+        error = "";
+        TableFormat format;
+        if (name is not null)
+        {
+            if (!TableFormats.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                error = $"--format '{name}' is not a format: use {string.Join(", ", TableFormats.Names)}.";
+                return null;
+            }
+
+            format = Enum.Parse<TableFormat>(name, ignoreCase: true);
+        }
+        else if (file is null)
+        {
+            format = TableFormat.Table;
+        }
+        else if (TableFormats.FromExtension(file.Name) is { } fromExtension)
+        {
+            format = fromExtension;
+        }
+        else
+        {
+            error = $"Cannot tell the format of {file.Name} from its name: end it with .csv, .json, .parquet or .xlsx, or give --format.";
+            return null;
+        }
+
+        if (file is null && TableFormats.IsBinary(format))
+        {
+            error = $"{format.ToString().ToLowerInvariant()} is a binary format: give a file with -o.";
+            return null;
+        }
+
+        return format;
+    }
+
+    /// <summary>The merged table first (what every format holds), then each report's own table (further sheets of a workbook).</summary>
+    private static List<Table> WithEveryReport(UsageReports reports)
+    {
+        var tables = new List<Table> { MergedTable.Build(reports) };
+        if (reports.ChatSessions is { } sessions)
+        {
+            tables.Add(ReportTables.ChatSessions(sessions));
+        }
+
+        if (reports.ChatsFeedback is { } feedback)
+        {
+            tables.Add(ReportTables.ChatsFeedback(feedback));
+        }
+
+        if (reports.Tools is { } tools)
+        {
+            tables.Add(ReportTables.Tools(tools));
+        }
+
+        if (reports.UsedDocuments is { } documents)
+        {
+            tables.Add(ReportTables.UsedDocuments(documents));
+        }
+
+        if (reports.UserActivities is { } activities)
+        {
+            tables.Add(ReportTables.UserActivities(activities));
+            tables.Add(ReportTables.ActiveUsers(activities));
+        }
+
+        if (reports.Users is { } users)
+        {
+            tables.Add(ReportTables.Users(users));
+        }
+
+        return tables;
     }
 
     private static async Task<UsageReports> FetchAllAsync(TallyClientOptions options, RangeOptions range, ParseResult parse, CancellationToken cancellationToken)

@@ -16,9 +16,10 @@ internal enum TableFormat
     Csv,
     Json,
     Parquet,
+    Xlsx,
 }
 
-/// <summary>Writes a <see cref="Table"/> as CSV (RFC 4180, like the server's), JSON rows, Parquet or a terminal table.</summary>
+/// <summary>Writes a <see cref="Table"/> as CSV (RFC 4180, like the server's), JSON rows, Parquet, an Excel workbook or a terminal table.</summary>
 internal static class TableFormats
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
@@ -29,8 +30,34 @@ internal static class TableFormats
         ".CSV" => TableFormat.Csv,
         ".JSON" => TableFormat.Json,
         ".PARQUET" => TableFormat.Parquet,
+        ".XLSX" => TableFormat.Xlsx,
         _ => null,
     };
+
+    /// <summary>The formats by the names <c>--format</c> takes.</summary>
+    public static IReadOnlyList<string> Names { get; } = Enum.GetNames<TableFormat>().Select(name => name.ToLowerInvariant()).ToArray();
+
+    /// <summary>Formats that are not text, written only to a file.</summary>
+    public static bool IsBinary(TableFormat format) => format is TableFormat.Parquet or TableFormat.Xlsx;
+
+    /// <summary>
+    /// Writes <paramref name="tables"/>: a workbook holds each as a sheet of its own; every other format holds the
+    /// first, the one the command is about.
+    /// </summary>
+    public static async Task WriteAsync(IReadOnlyList<Table> tables, TableFormat format, Stream stream, CancellationToken cancellationToken)
+    {
+        if (format != TableFormat.Xlsx)
+        {
+            await WriteAsync(tables[0], format, stream, cancellationToken);
+            return;
+        }
+
+        // The Open XML packaging reads back what it writes: the workbook is made in memory, then copied out.
+        using var workbook = new MemoryStream();
+        XlsxWorkbook.Write(tables, workbook);
+        workbook.Position = 0;
+        await workbook.CopyToAsync(stream, cancellationToken);
+    }
 
     public static async Task WriteAsync(Table table, TableFormat format, Stream stream, CancellationToken cancellationToken)
     {
@@ -44,6 +71,9 @@ internal static class TableFormats
                 break;
             case TableFormat.Parquet:
                 await WriteParquetAsync(table, stream, cancellationToken);
+                break;
+            case TableFormat.Xlsx:
+                await WriteAsync([table], format, stream, cancellationToken);
                 break;
             default:
                 await stream.WriteAsync(Utf8.GetBytes(Text(table)), cancellationToken);
@@ -63,19 +93,33 @@ internal static class TableFormats
         return csv.ToString();
     }
 
-    /// <summary>A readable terminal table (Spectre.Console), as wide as it needs to be.</summary>
-    public static string Text(Table table)
+    /// <summary>
+    /// A readable terminal table (Spectre.Console). A table wider than the terminal is cut into blocks of whole columns
+    /// printed one under the other, each repeating the columns that say whose row it is (company, day, user), as
+    /// pandas prints a wide frame: no header is abbreviated and no cell wraps.
+    /// </summary>
+    public static string Text(Table table) => Text(table, TerminalWidth());
+
+    public static string Text(Table table, int width)
     {
-        var view = new Spectre.Console.Table().Border(TableBorder.Rounded);
-        foreach (var column in table.Columns)
+        var widths = table.Columns.Select((column, i) => table.Rows.Select(row => Format(row[i]).Length).Append(column.Name.Length).Max() + CellPadding).ToArray();
+        var keys = Enumerable.Range(0, table.Columns.Count).Where(i => IdentityColumns.Contains(table.Columns[i].Name)).ToList();
+        if (keys.Sum(i => widths[i]) + 1 > width / 2)
         {
-            var header = new TableColumn(Markup.Escape(column.Name));
-            view.AddColumn(column.Type is ColumnType.WholeNumber or ColumnType.DecimalNumber ? header.RightAligned() : header);
+            // Identity columns that would leave little room for the rest are not repeated.
+            keys = [];
         }
 
-        foreach (var row in table.Rows)
+        var blocks = new List<List<int>>();
+        var room = width - 1 - keys.Sum(i => widths[i]);
+        foreach (var i in Enumerable.Range(0, table.Columns.Count).Except(keys))
         {
-            view.AddRow(row.Select(value => Markup.Escape(Format(value))).ToArray());
+            if (blocks.Count == 0 || blocks[^1].Sum(j => widths[j]) + widths[i] > room)
+            {
+                blocks.Add([]);
+            }
+
+            blocks[^1].Add(i);
         }
 
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
@@ -85,9 +129,56 @@ internal static class TableFormats
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
         });
-        console.Profile.Width = Math.Max(80, Console.IsOutputRedirected ? 4096 : SafeWindowWidth());
-        console.Write(view);
+        // Each block fits the width by construction, but for a single column wider than it: the console is as wide as
+        // the whole table, so that Spectre never shrinks or wraps a column.
+        console.Profile.Width = widths.Sum() + 1;
+        foreach (var block in blocks.Count == 0 ? [keys] : blocks.Select(block => keys.Concat(block).Order().ToList()))
+        {
+            if (writer.GetStringBuilder().Length > 0)
+            {
+                console.WriteLine();
+            }
+
+            console.Write(Block(table, block));
+        }
+
         return writer.ToString();
+    }
+
+    // Spectre draws a cell as "│ text " : one border and two spaces around the text; the table's last border is one more.
+    private const int CellPadding = 3;
+
+    private static readonly HashSet<string> IdentityColumns = new(StringComparer.Ordinal) { "company_id", "company_name", "date", "user_id", "user_name" };
+
+    private static Spectre.Console.Table Block(Table table, IReadOnlyList<int> columns)
+    {
+        var view = new Spectre.Console.Table().Border(TableBorder.Rounded);
+        foreach (var i in columns)
+        {
+            var header = new TableColumn(Markup.Escape(table.Columns[i].Name)).NoWrap();
+            view.AddColumn(table.Columns[i].Type is ColumnType.WholeNumber or ColumnType.DecimalNumber ? header.RightAligned() : header);
+        }
+
+        foreach (var row in table.Rows)
+        {
+            view.AddRow(columns.Select(i => Markup.Escape(Format(row[i]))).ToArray());
+        }
+
+        return view;
+    }
+
+    /// <summary>
+    /// The terminal's width: <c>COLUMNS</c> when set (the shell's convention, and how a script asks for a width),
+    /// else the window's; output that is redirected is as wide as the data.
+    /// </summary>
+    private static int TerminalWidth()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns >= 40)
+        {
+            return columns;
+        }
+
+        return Console.IsOutputRedirected ? int.MaxValue / 2 : Math.Max(40, SafeWindowWidth());
     }
 
     /// <summary>A cell as text: invariant numbers, <c>YYYY-MM-DD</c> dates, <c>YYYY-MM-DDTHH:MM:SSZ</c> instants, null as empty.</summary>

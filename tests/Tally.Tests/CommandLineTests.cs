@@ -40,7 +40,7 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         listed.StandardOutput.ShouldNotContain(secret);
         revoked.ExitCode.ShouldBe(0);
         unknown.ExitCode.ShouldBe(1, "the server refused: exit 1");
-        unknown.StandardError.ShouldContain("Not found");
+        unknown.StandardError.ShouldStartWith("No API key with id 999. (404 from ");
 
         using var client = new HttpClient { BaseAddress = _server.Address };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);

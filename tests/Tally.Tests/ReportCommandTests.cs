@@ -251,7 +251,7 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         parquetToTerminal.ExitCode.ShouldBe(1, parquetToTerminal.StandardError);
         parquetToTerminal.StandardError.ShouldContain("-o");
         serverRefuses.ExitCode.ShouldBe(1, serverRefuses.StandardError);
-        serverRefuses.StandardError.ShouldContain("404");
+        serverRefuses.StandardError.ShouldStartWith("Company 99 does not exist. (404 from ");
         File.Exists(file).ShouldBeFalse();
         Directory.GetFiles(demo.Output, "*.tmp").ShouldBeEmpty();
     }

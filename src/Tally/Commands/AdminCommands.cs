@@ -38,7 +38,7 @@ internal static class AdminCommands
         {
             await client.RevokeKeyAsync(parse.GetValue(id), cancellationToken);
             Console.WriteLine($"Key {parse.GetValue(id)} is revoked.");
-        }));
+        }, $"No API key with id {parse.GetValue(id)}."));
 
         return new Command("keys", "Manage API keys of a running server.") { ServerConnection.Url, ServerConnection.Key, create, list, revoke };
     }
@@ -70,12 +70,12 @@ internal static class AdminCommands
         return new Command("companies", "Manage companies of a running server.") { ServerConnection.Url, ServerConnection.Key, set, list };
     }
 
-    private static Task<int> RunAsync(ParseResult parse, Func<TallyAdminClient, Task> action) =>
+    private static Task<int> RunAsync(ParseResult parse, Func<TallyAdminClient, Task> action, string? notFound = null) =>
         ServerConnection.RunAsync(parse, async options =>
         {
             using var client = new TallyAdminClient(options);
             await action(client);
-        });
+        }, notFound);
 
     private static string Time(DateTime? value) =>
         value?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-";

@@ -61,6 +61,9 @@ internal sealed class RangeOptions
         });
     }
 
+    /// <summary>What a 404 to these reports means: the company asked for does not exist (no other 404 is expected of a report).</summary>
+    public string? NotFound(ParseResult parse) => parse.GetValue(Company) is { } company ? $"Company {company} does not exist." : null;
+
     public ReportRequest Request(ParseResult parse) => new(parse.GetValue(Start), parse.GetValue(End), parse.GetValue(Company));
 
     public FetchOptions Fetch(ParseResult parse, IProgress<FetchProgress>? progress) => new()

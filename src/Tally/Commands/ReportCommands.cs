@@ -102,7 +102,7 @@ internal static class ReportCommands
             {
                 await Console.Error.WriteLineAsync("No company in the answer: nothing to draw.");
             }
-        }));
+        }, range.NotFound(parse)));
         return command;
     }
 
@@ -120,7 +120,7 @@ internal static class ReportCommands
             var path = parse.GetValue(output)!.FullName;
             await AtomicFile.WriteAsync(path, new UTF8Encoding(false).GetBytes(html), cancellationToken);
             await Console.Error.WriteLineAsync($"Wrote {path}");
-        }));
+        }, range.NotFound(parse)));
         return command;
     }
 
@@ -161,7 +161,7 @@ internal static class ReportCommands
 
             await AtomicFile.WriteAsync(file.FullName, stream => TableFormats.WriteAsync(tables, chosen, stream, cancellationToken), cancellationToken);
             await Console.Error.WriteLineAsync($"Wrote {tables[0].Rows.Count} rows to {file.FullName}");
-        }));
+        }, range.NotFound(parse)));
         return command;
     }
 

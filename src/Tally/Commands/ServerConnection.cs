@@ -22,8 +22,11 @@ internal static class ServerConnection
         Recursive = true,
     };
 
-    /// <summary>Runs <paramref name="action"/> with the connection; prints what went wrong and returns 1 (2 for a bad setting).</summary>
-    public static async Task<int> RunAsync(ParseResult parse, Func<TallyClientOptions, Task> action)
+    /// <summary>
+    /// Runs <paramref name="action"/> with the connection; prints what went wrong and returns 1 (2 for a bad setting).
+    /// <paramref name="notFound"/> says what a 404 means for this command (the API's own detail is only "Not found.").
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<TallyClientOptions, Task> action, string? notFound = null)
     {
         TallyClientOptions options;
         try
@@ -44,6 +47,11 @@ internal static class ServerConnection
         {
             await action(options);
             return 0;
+        }
+        catch (TallyApiException exception) when (exception.Status == System.Net.HttpStatusCode.NotFound && notFound is not null)
+        {
+            await Console.Error.WriteLineAsync($"{notFound} (404 from {options.Url})");
+            return 1;
         }
         catch (Exception exception) when (exception is TallyApiException or TimeoutException)
         {

@@ -51,6 +51,7 @@ public static class TallyApplication
         // as "Hosting failed to start" with its stack trace, at Error. Its Critical entries (a background service
         // that stops the host) still show.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        ConfigureLogging(builder.Logging, options);
         builder.Services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = ErrorResponses.Json.PropertyNamingPolicy;
@@ -78,6 +79,7 @@ public static class TallyApplication
         }));
 
         var app = builder.Build();
+        app.UseMiddleware<RequestLog>();
         app.UseMiddleware<ErrorMiddleware>();
         app.Use((context, next) =>
         {
@@ -108,6 +110,38 @@ public static class TallyApplication
         }
 
         return app;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, TallyServerOptions options)
+    {
+        logging.ClearProviders();
+        if (options.LogFormat == ServerLogFormat.Json)
+        {
+            logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+                // Quotes and angle brackets as themselves: a log line is read by people and collectors, never put in a page.
+                json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(text =>
+            {
+                text.SingleLine = true;
+                text.UseUtcTimestamp = true;
+                text.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+
+        logging.SetMinimumLevel(options.LogLevel);
+        // ASP.NET Core writes five entries per request at Information; RequestLog writes one, at Debug. Trace is for
+        // diagnosing the framework itself, so it lets them through.
+        if (options.LogLevel > LogLevel.Trace)
+        {
+            logging.AddFilter("Microsoft.AspNetCore", (LogLevel level) => level >= LogLevel.Warning && level >= options.LogLevel);
+        }
     }
 
     /// <summary>

@@ -36,6 +36,22 @@ public sealed record TallyServerOptions
 
     /// <summary>Called with the number of demo events loaded at start-up.</summary>
     public Action<int>? OnDemoLoaded { get; init; }
+
+    /// <summary>The least severe log entries written; <see cref="LogLevel.Debug"/> adds one line per request.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>How log entries are written on stdout.</summary>
+    public ServerLogFormat LogFormat { get; init; } = ServerLogFormat.Text;
+}
+
+/// <summary>How log entries are written on stdout.</summary>
+public enum ServerLogFormat
+{
+    /// <summary>One line per entry: time, level, category, message.</summary>
+    Text,
+
+    /// <summary>One JSON object per line (the .NET JSON console format), for log collectors.</summary>
+    Json,
 }
 
 /// <summary>A token bucket: a sustained rate and the burst allowed above it.</summary>

@@ -46,10 +46,13 @@ public sealed class TallyProcess : IAsyncDisposable
     /// Starts <c>tally serve</c> with the options that say where its store is (<c>--data DIR</c> or <c>--store LOCATION</c>)
     /// on a free loopback port and waits until <c>/health</c> answers.
     /// </summary>
-    public static async Task<TallyProcess> ServeAsync(IReadOnlyList<string> storeOptions, string? adminKey, params string[] extraArguments)
+    public static Task<TallyProcess> ServeAsync(IReadOnlyList<string> storeOptions, string? adminKey, params string[] extraArguments) =>
+        ServeAsync(storeOptions, new Dictionary<string, string?> { ["TALLY_ADMIN_KEY"] = adminKey }, extraArguments);
+
+    /// <summary>Starts <c>tally serve</c> with these environment variables (and no other TALLY_ ones); see above.</summary>
+    public static async Task<TallyProcess> ServeAsync(IReadOnlyList<string> storeOptions, IReadOnlyDictionary<string, string?> environment, params string[] extraArguments)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var environment = new Dictionary<string, string?> { ["TALLY_ADMIN_KEY"] = adminKey };
         var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), .. storeOptions, .. extraArguments], environment);
         var tally = new TallyProcess(process, address);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -132,7 +135,8 @@ public sealed class TallyProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var variable in new[] { "TALLY_ADMIN_KEY", "TALLY_URL", "TALLY_KEY", "TALLY_DATA", "TALLY_STORE", "TALLY_URLS", "PARADIGM_BASE_URL", "PARADIGM_API_KEY" })
+        // The test's own settings only: none inherited from the machine (TALLY_STORE, TALLY_CONFIG, TALLY_LOG_LEVEL...).
+        foreach (var variable in start.Environment.Keys.Where(name => name.StartsWith("TALLY_", StringComparison.Ordinal) || name.StartsWith("PARADIGM_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(variable);
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Cli.Configuration;
 using Tally.Storage.DuckDb;
 
 namespace Tally.Cli.Commands;
@@ -11,12 +12,19 @@ internal static class RebuildCommand
         var data = StoreOptions.DataFolder("Folder of the embedded store.");
         var store = StoreOptions.Store();
         var company = new Option<long?>("--company") { Description = "Only this company (default: every company)." };
-        var command = new Command("rebuild", "Recompute the report aggregates from the raw events. Stop the server first (every server sharing a PostgreSQL database).") { data, store, company };
+        var config = Settings.ConfigOption();
+        var command = new Command("rebuild", "Recompute the report aggregates from the raw events. Stop the server first (every server sharing a PostgreSQL database).") { data, store, company, config };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (StoreOptions.Resolve(parse, store, data, out var problem) is not { } location)
+            var settings = Settings.Load(parse, config, ServeCommand.Keys);
+            var location = StoreOptions.Resolve(parse, settings, store, data, out var problem);
+            foreach (var message in settings.Problems.Prepend(problem).OfType<string>())
             {
-                await Console.Error.WriteLineAsync(problem);
+                await Console.Error.WriteLineAsync(message);
+            }
+
+            if (location is null || settings.Problems.Count > 0)
+            {
                 return 2;
             }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Tally.Access;
+using Tally.Cli.Configuration;
 using Tally.Server;
 
 namespace Tally.Cli.Commands;
@@ -11,58 +12,89 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var urls = new Option<string>("--urls")
+        var urls = new Option<string?>("--urls")
         {
-            Description = "Address(es) to listen on, separated by ';'.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TALLY_URLS") ?? "http://127.0.0.1:8080",
+            Description = $"Address(es) to listen on, separated by ';'. Default: TALLY_URLS, else \"urls\" in the configuration file, else {DefaultUrls}.",
         };
         var data = StoreOptions.DataFolder("Folder of the embedded store (created if missing).");
         var store = StoreOptions.Store();
         var rateLimits = new Option<string[]>("--rate-limit")
         {
-            Description = "Per-key request limit for a role, as ROLE=PERMITS_PER_SECOND[/BURST] (e.g. ingest=500/1000). Repeatable.",
+            Description = "Per-key request limit for a role, as ROLE=PERMITS_PER_SECOND[/BURST] (e.g. ingest=500/1000). Repeatable. Default: TALLY_RATE_LIMIT (comma-separated), else \"rateLimits\" in the configuration file.",
             AllowMultipleArgumentsPerToken = false,
         };
         var failedAuthLimit = new Option<string?>("--failed-auth-limit")
         {
-            Description = "Failed authentications allowed per client address, as PERMITS_PER_SECOND[/BURST].",
+            Description = "Failed authentications allowed per client address, as PERMITS_PER_SECOND[/BURST]. Default: TALLY_FAILED_AUTH_LIMIT, else \"failedAuthLimit\" in the configuration file.",
         };
-
         var demo = new Option<bool>("--demo")
         {
-            Description = "Fill an empty store with a demo organisation (3 companies, 90 days up to today).",
+            Description = "Fill an empty store with a demo organisation (3 companies, 90 days up to today). Default: TALLY_DEMO, else \"demo\" in the configuration file.",
         };
         var seed = new Option<int>("--seed")
         {
-            Description = "Seed of the demo organisation (same seed, same data).",
-            DefaultValueFactory = _ => 42,
+            Description = "Seed of the demo organisation (same seed, same data). Default: TALLY_SEED, else \"seed\" in the configuration file, else 42.",
         };
+        var logLevel = new Option<string?>("--log-level")
+        {
+            Description = "trace, debug (adds one line per request), information, warning, error, critical or none. Default: TALLY_LOG_LEVEL, else \"logLevel\" in the configuration file, else information.",
+        };
+        var logFormat = new Option<string?>("--log-format")
+        {
+            Description = "text, or json (one JSON object per line, for a log collector). Default: TALLY_LOG_FORMAT, else \"logFormat\" in the configuration file, else text.",
+        };
+        var config = Settings.ConfigOption();
 
-        var command = new Command("serve", "Run the Tally server on the embedded DuckDB store, or on a PostgreSQL database (--store).") { urls, data, store, demo, seed, rateLimits, failedAuthLimit };
+        var command = new Command("serve", "Run the Tally server on the embedded DuckDB store, or on a PostgreSQL database (--store).")
+        {
+            urls, data, store, demo, seed, rateLimits, failedAuthLimit, logLevel, logFormat, config,
+        };
         command.Validators.Add(result =>
         {
-            foreach (var problem in ParseLimits(result.GetValue(rateLimits) ?? [], out _)
-                .Concat(ParseFailedAuthLimit(result.GetValue(failedAuthLimit), out _)))
+            foreach (var problem in ParseLimits(result.GetValue(rateLimits) ?? [], "--rate-limit", out _)
+                .Concat(ParseFailedAuthLimit(result.GetValue(failedAuthLimit), "--failed-auth-limit", out _)))
             {
                 result.AddError(problem);
             }
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
-            ParseLimits(parse.GetValue(rateLimits) ?? [], out var limits);
-            ParseFailedAuthLimit(parse.GetValue(failedAuthLimit), out var failedLimit);
-            if (StoreOptions.Resolve(parse, store, data, out var problem) is not { } location)
+            var settings = Settings.Load(parse, config, Keys);
+            var location = StoreOptions.Resolve(parse, settings, store, data, out var storeProblem);
+            var limitSetting = parse.GetResult(rateLimits) is { Implicit: false }
+                ? (string.Join(',', parse.GetValue(rateLimits)!), "--rate-limit")
+                : settings.FromEnvironmentOrFile("TALLY_RATE_LIMIT", "rateLimits");
+            settings.Problems.AddRange(ParseLimits(limitSetting?.Item1.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                limitSetting?.Item2 ?? "", out var limits));
+            var failedSetting = settings.Text(failedAuthLimit, "TALLY_FAILED_AUTH_LIMIT", "failedAuthLimit");
+            settings.Problems.AddRange(ParseFailedAuthLimit(failedSetting?.Value, failedSetting?.Source ?? "", out var failedLimit));
+            var level = ServerLogging.ParseLevel(settings.Text(logLevel, "TALLY_LOG_LEVEL", "logLevel"), settings.Problems);
+            var format = ServerLogging.ParseFormat(settings.Text(logFormat, "TALLY_LOG_FORMAT", "logFormat"), settings.Problems);
+            var demoSeed = settings.Switch(demo, "TALLY_DEMO", "demo") ? settings.Integer(seed, "TALLY_SEED", "seed", 42) : (int?)null;
+            var listenOn = settings.Text(urls, "TALLY_URLS", "urls")?.Value ?? DefaultUrls;
+            var adminKey = settings.FromEnvironmentOrFile("TALLY_ADMIN_KEY", "adminKey")?.Value;
+            if (storeProblem is not null)
             {
-                await Console.Error.WriteLineAsync(problem);
+                settings.Problems.Insert(0, storeProblem);
+            }
+
+            if (settings.Problems.Count > 0 || location is null)
+            {
+                foreach (var problem in settings.Problems)
+                {
+                    await Console.Error.WriteLineAsync(problem);
+                }
+
                 return 2;
             }
 
+            var announce = ServerLogging.Announcer(format);
             var options = new TallyServerOptions
             {
                 OpenStore = location.Open,
-                Urls = parse.GetValue(urls)!,
-                BootstrapAdminKey = Environment.GetEnvironmentVariable("TALLY_ADMIN_KEY"),
-                OnAdminKeyCreated = created => Console.WriteLine(
+                Urls = listenOn,
+                BootstrapAdminKey = adminKey,
+                OnAdminKeyCreated = created => announce(
                     $"""
 
                     No instance-admin key existed, so one was created. It is shown this once:
@@ -74,26 +106,34 @@ internal static class ServeCommand
                     """),
                 RateLimits = limits,
                 FailedAuthentications = failedLimit,
-                DemoSeed = parse.GetValue(demo) ? parse.GetValue(seed) : null,
-                OnDemoLoaded = count => Console.WriteLine(count > 0
+                DemoSeed = demoSeed,
+                OnDemoLoaded = count => announce(count > 0
                     ? $"Loaded the demo organisation: {count:N0} events for companies 1, 2 and 3 over the last 90 days."
                     : "The store already holds events: the demo was not loaded again."),
+                LogLevel = level,
+                LogFormat = format,
             };
 
             // Opens and migrates the store: a missing server or a newer schema is told in one line by StartFailures.
             await using var app = await TallyApplication.BuildAsync(options, cancellationToken: cancellationToken);
             await app.StartAsync(cancellationToken);
-            Console.WriteLine($"Tally is listening on {string.Join(", ", app.Urls)} ({location.Description})");
             var address = app.Urls.First();
-            Console.WriteLine($"API reference: {address}/docs   OpenAPI: {address}/openapi/v1.json");
-            Console.WriteLine($"Try: curl -H \"Authorization: Bearer <admin key>\" \"{address}/api/v2/reporting/chat-sessions/?company_id=2&start_date={DateTime.UtcNow.AddDays(-30):yyyy-MM-dd}\"");
+            announce($"Tally is listening on {string.Join(", ", app.Urls)} ({location.Description})");
+            announce($"API reference: {address}/docs   OpenAPI: {address}/openapi/v1.json");
+            announce($"Try: curl -H \"Authorization: Bearer <admin key>\" \"{address}/api/v2/reporting/chat-sessions/?company_id=2&start_date={DateTime.UtcNow.AddDays(-30):yyyy-MM-dd}\"");
             await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static List<string> ParseLimits(string[] values, out Dictionary<Role, RateLimit> limits)
+    private const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>The keys of the configuration file (serve's settings; rebuild reads the same file for its store).</summary>
+    public static readonly IReadOnlyList<string> Keys =
+        ["urls", StoreOptions.DataKey, StoreOptions.StoreKey, "adminKey", "demo", "seed", "rateLimits", "failedAuthLimit", "logLevel", "logFormat"];
+
+    private static List<string> ParseLimits(string[] values, string source, out Dictionary<Role, RateLimit> limits)
     {
         limits = Enum.GetValues<Role>().ToDictionary(role => role, _ => RateLimit.Default);
         var problems = new List<string>();
@@ -102,7 +142,7 @@ internal static class ServeCommand
             var parts = value.Split('=', 2);
             if (parts.Length != 2 || !RoleNames.TryParse(parts[0], out var role))
             {
-                problems.Add($"--rate-limit '{value}': expected ROLE=PERMITS[/BURST] with ROLE one of instance_admin, company_admin, ingest.");
+                problems.Add($"{source} '{value}': expected ROLE=PERMITS[/BURST] with ROLE one of instance_admin, company_admin, ingest.");
             }
             else if (TryParseLimit(parts[1], out var limit))
             {
@@ -110,14 +150,14 @@ internal static class ServeCommand
             }
             else
             {
-                problems.Add($"--rate-limit '{value}': the limit must be PERMITS[/BURST], positive whole numbers.");
+                problems.Add($"{source} '{value}': the limit must be PERMITS[/BURST], positive whole numbers.");
             }
         }
 
         return problems;
     }
 
-    private static List<string> ParseFailedAuthLimit(string? value, out RateLimit limit)
+    private static List<string> ParseFailedAuthLimit(string? value, string source, out RateLimit limit)
     {
         limit = RateLimit.DefaultFailedAuthentications;
         if (value is null)
@@ -131,7 +171,7 @@ internal static class ServeCommand
             return [];
         }
 
-        return [$"--failed-auth-limit '{value}': expected PERMITS[/BURST], positive whole numbers."];
+        return [$"{source} '{value}': expected PERMITS[/BURST], positive whole numbers."];
     }
 
     private static bool TryParseLimit(string text, out RateLimit limit)

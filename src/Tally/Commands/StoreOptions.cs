@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Cli.Configuration;
 
 namespace Tally.Cli.Commands;
 
@@ -10,59 +11,61 @@ internal static class StoreOptions
 {
     public const string StoreVariable = "TALLY_STORE";
     public const string DataVariable = "TALLY_DATA";
+    public const string StoreKey = "store";
+    public const string DataKey = "data";
+    private const string DefaultFolder = "./tally-data";
 
-    public static Option<DirectoryInfo> DataFolder(string description) => new("--data")
+    // No default value factories: which level (command line, environment, file) named the location matters (below).
+    public static Option<string?> DataFolder(string description) => new("--data")
     {
-        Description = $"{description} Not with --store. Default: {DataVariable}, else ./tally-data.",
-        DefaultValueFactory = _ => new DirectoryInfo(NonEmpty(Environment.GetEnvironmentVariable(DataVariable)) ?? "./tally-data"),
+        Description = $"{description} Not with --store. Default: {DataVariable}, else \"{DataKey}\" in the configuration file, else {DefaultFolder}.",
     };
 
-    // No default value factory: whether the location came from the command line or from TALLY_STORE matters (below).
     public static Option<string?> Store() => new("--store")
     {
-        Description = $"A PostgreSQL database to use instead of the embedded store: a connection string (Host=...;Database=...;Username=...;Password=...) or a postgres:// URL. Default: {StoreVariable}.",
+        Description = $"A PostgreSQL database to use instead of the embedded store: a connection string (Host=...;Database=...;Username=...;Password=...) or a postgres:// URL. Default: {StoreVariable}, else \"{StoreKey}\" in the configuration file.",
     };
 
     /// <summary>
-    /// Where the store is. The command line wins over the environment; at either level, naming both a PostgreSQL
-    /// database and a data folder is an error rather than a silent choice. Neither: the embedded store in ./tally-data.
-    /// Returns null with a one-line <paramref name="problem"/> for the operator (exit code 2).
+    /// Where the store is. The first level that names a location wins (command line, then environment, then the
+    /// configuration file); naming both a PostgreSQL database and a data folder at one level is an error rather than a
+    /// silent choice. None: the embedded store in ./tally-data. Returns null with a one-line <paramref name="problem"/>
+    /// for the operator (exit code 2).
     /// </summary>
-    public static StoreLocation? Resolve(ParseResult parse, Option<string?> store, Option<DirectoryInfo> data, out string? problem)
+    public static StoreLocation? Resolve(ParseResult parse, Settings settings, Option<string?> store, Option<string?> data, out string? problem)
     {
         problem = null;
-        var storeArgument = parse.GetValue(store);
-        var dataGiven = parse.GetResult(data) is { Implicit: false };
-        var dataFolder = parse.GetValue(data)!.FullName;
-        if (storeArgument is not null)
+        var storeFlag = parse.GetResult(store) is { Implicit: false } ? parse.GetValue(store) : null;
+        var dataFlag = parse.GetResult(data) is { Implicit: false } ? parse.GetValue(data) : null;
+        var levels = new (string? Store, string StoreName, string? Data, string DataName)[]
         {
-            if (dataGiven)
+            (storeFlag, "--store", dataFlag, "--data"),
+            (Variable(StoreVariable), StoreVariable, Variable(DataVariable), DataVariable),
+            (settings.FromEnvironmentOrFile(null, StoreKey)?.Value, $"\"{StoreKey}\" in the configuration file",
+                settings.FromEnvironmentOrFile(null, DataKey)?.Value, $"\"{DataKey}\" in the configuration file"),
+        };
+        foreach (var (storeValue, storeName, dataValue, dataName) in levels)
+        {
+            if (storeValue is not null && dataValue is not null)
             {
-                problem = "--store and --data both say where the store is: give --store for a PostgreSQL database or --data for the embedded store, not both.";
+                problem = $"{storeName} and {dataName} both say where the store is: give a PostgreSQL database or a data folder for the embedded store, not both.";
                 return null;
             }
 
-            return StoreLocation.ParseStore(storeArgument, "--store", out problem);
-        }
-
-        if (dataGiven)
-        {
-            return new StoreLocation.Embedded(dataFolder);
-        }
-
-        if (NonEmpty(Environment.GetEnvironmentVariable(StoreVariable)) is { } storeVariable)
-        {
-            if (NonEmpty(Environment.GetEnvironmentVariable(DataVariable)) is not null)
+            if (storeValue is not null)
             {
-                problem = $"{StoreVariable} and {DataVariable} are both set: unset one (or say which on the command line with --store or --data).";
-                return null;
+                return StoreLocation.ParseStore(storeValue, storeName, out problem);
             }
 
-            return StoreLocation.ParseStore(storeVariable, StoreVariable, out problem);
+            if (dataValue is not null)
+            {
+                return new StoreLocation.Embedded(Path.GetFullPath(dataValue));
+            }
         }
 
-        return new StoreLocation.Embedded(dataFolder);
+        return new StoreLocation.Embedded(Path.GetFullPath(DefaultFolder));
     }
 
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    private static string? Variable(string name) =>
+        Environment.GetEnvironmentVariable(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
 }

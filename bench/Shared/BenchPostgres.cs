@@ -1,34 +1,27 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Npgsql;
+using Tally.Storage.Postgres;
+using Tally.Testing;
 
 namespace Tally.Benchmarking;
 
 /// <summary>
 /// The PostgreSQL server a benchmark runs on (<c>--store</c>): either a throwaway local cluster it starts itself
-/// (<c>--store postgres</c>: initdb from /usr/lib/postgresql/15/bin, tuned for a benchmark, removed afterwards) or a
+/// (<c>--store postgres</c>: Tally.Testing's throwaway cluster, tuned for a benchmark, removed afterwards) or a
 /// server given by a connection string. Each phase gets a fresh database of its own (CREATE DATABASE, so the role
 /// needs CREATEDB), dropped when the phase is over. pg_stat_statements is created in each database when the server
 /// has it loaded (always on the throwaway cluster), for the per-statement costs.
 /// </summary>
 internal sealed class BenchPostgres : IAsyncDisposable
 {
-    public const string BinDirectory = "/usr/lib/postgresql/15/bin";
-    private const string Superuser = "postgres";
-    private const string FolderPrefix = "tally-bench-pg-";
-
     private readonly string _adminConnectionString;
-    private readonly string? _folder;
+    private readonly PostgresCluster? _cluster;
     private int _databases;
-    private int _stopped;
 
-    private BenchPostgres(string adminConnectionString, string? folder, string description)
+    private BenchPostgres(string adminConnectionString, PostgresCluster? cluster, string description)
     {
         _adminConnectionString = adminConnectionString;
-        _folder = folder;
+        _cluster = cluster;
         Description = description;
     }
 
@@ -36,22 +29,18 @@ internal sealed class BenchPostgres : IAsyncDisposable
     public string Description { get; }
 
     /// <summary>Whether the cluster is this run's own (its processes and log can be read).</summary>
-    public bool Local => _folder is not null;
+    public bool Local => _cluster is not null;
 
     /// <summary>The cluster's log (auto_explain writes its plans there); null on a server given by connection string.</summary>
-    public string? LogFile => _folder is null ? null : Path.Combine(_folder, "server.log");
+    public string? LogFile => _cluster?.LogFile;
 
-    private static bool RunningAsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
-
-    /// <summary>The settings of the throwaway cluster (appended to its postgresql.conf), shown in the benchmarks' docs.</summary>
-    public static string Settings(string folder) => $"""
+    /// <summary>
+    /// The settings of the throwaway cluster, after the test clusters' own (Tally.Testing.PostgresCluster: loopback,
+    /// fsync and synchronous_commit on), shown in the benchmarks' docs.
+    /// </summary>
+    public const string TunedSettings = """
 
         # Set by the Tally benchmarks: a throwaway server, tuned for a 2-core / 24 GiB machine. Durability stays real.
-        listen_addresses = '127.0.0.1'
-        unix_socket_directories = '{folder}'
-        fsync = on
-        synchronous_commit = on
-        full_page_writes = on
         shared_buffers = 4GB
         effective_cache_size = 12GB
         work_mem = 64MB
@@ -73,8 +62,6 @@ internal sealed class BenchPostgres : IAsyncDisposable
         pg_stat_statements.max = 5000
         pg_stat_statements.track = all
         track_io_timing = on
-        logging_collector = off
-        log_min_messages = warning
         log_checkpoints = on
         """;
 
@@ -86,47 +73,25 @@ internal sealed class BenchPostgres : IAsyncDisposable
     {
         if (store is "postgres" or "postgresql" or "pg" or "local")
         {
-            return await StartLocalAsync(cancellationToken);
+            if (!File.Exists(Path.Combine(PostgresCluster.BinDirectory, "initdb")))
+            {
+                throw new InvalidOperationException($"--store postgres needs PostgreSQL 15 in {PostgresCluster.BinDirectory} (apt-get install postgresql-15).");
+            }
+
+            var cluster = await PostgresCluster.StartAsync(TunedSettings, cancellationToken);
+            return new BenchPostgres(cluster.AdminConnectionString, cluster,
+                $"throwaway PostgreSQL 15 cluster in {cluster.Folder} on 127.0.0.1:{cluster.Port} (settings: bench/Shared/BenchPostgres.cs)");
         }
 
-        var builder = Parse(store);
-        var admin = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false };
-        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        var builder = ConnectionStrings.Parse(store);
+        builder.Database ??= "postgres";
+        builder.Pooling = false;
+        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
         {
             await connection.OpenAsync(cancellationToken);
         }
 
-        return new BenchPostgres(admin.ConnectionString, null, $"PostgreSQL at {builder.Host}:{builder.Port} (given; fresh databases per phase)");
-    }
-
-    /// <summary>An Npgsql connection string, or a postgres://user:password@host:port/database URL.</summary>
-    private static NpgsqlConnectionStringBuilder Parse(string location)
-    {
-        if (!location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) && !location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
-        {
-            return new NpgsqlConnectionStringBuilder(location);
-        }
-
-        var url = new Uri(location);
-        var builder = new NpgsqlConnectionStringBuilder { Host = url.Host };
-        if (url.Port > 0)
-        {
-            builder.Port = url.Port;
-        }
-
-        if (url.UserInfo.Length > 0)
-        {
-            var parts = url.UserInfo.Split(':', 2);
-            builder.Username = Uri.UnescapeDataString(parts[0]);
-            if (parts.Length == 2)
-            {
-                builder.Password = Uri.UnescapeDataString(parts[1]);
-            }
-        }
-
-        var database = url.AbsolutePath.Trim('/');
-        builder.Database = database.Length > 0 ? Uri.UnescapeDataString(database) : "postgres";
-        return builder;
+        return new BenchPostgres(builder.ConnectionString, null, $"PostgreSQL at {builder.Host}:{builder.Port} (given; fresh databases per phase)");
     }
 
     /// <summary>A fresh, empty database; its connection string (pooled, as the store uses it).</summary>
@@ -280,14 +245,14 @@ internal sealed class BenchPostgres : IAsyncDisposable
     /// <summary>CPU seconds used so far by the cluster's processes (postmaster and its children); null when not this run's cluster.</summary>
     public double? ServerCpuSeconds()
     {
-        if (_folder is null || !OperatingSystem.IsLinux())
+        if (_cluster is null || !OperatingSystem.IsLinux())
         {
             return null;
         }
 
         try
         {
-            var postmaster = int.Parse(File.ReadLines(Path.Combine(_folder, "data", "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+            var postmaster = int.Parse(File.ReadLines(Path.Combine(_cluster.DataFolder, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
             var ticks = 0L;
             foreach (var directory in Directory.EnumerateDirectories("/proc"))
             {
@@ -328,139 +293,5 @@ internal sealed class BenchPostgres : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
-    {
-        if (_folder is not null && Interlocked.Exchange(ref _stopped, 1) == 0)
-        {
-            NpgsqlConnection.ClearAllPools();
-            StopAndRemove(_folder);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private static async Task<BenchPostgres> StartLocalAsync(CancellationToken cancellationToken)
-    {
-        if (!File.Exists(Path.Combine(BinDirectory, "initdb")))
-        {
-            throw new InvalidOperationException($"--store postgres needs PostgreSQL 15 in {BinDirectory} (apt-get install postgresql-15).");
-        }
-
-        var folder = Path.Combine(RunningAsRoot ? "/tmp" : Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(folder);
-        try
-        {
-            if (RunningAsRoot)
-            {
-                await RunAsync("chown", ["-R", $"{Superuser}:{Superuser}", folder], folder, asPostgres: false, cancellationToken);
-            }
-
-            var data = Path.Combine(folder, "data");
-            await RunAsync(Path.Combine(BinDirectory, "initdb"),
-                ["-D", data, "--username", Superuser, "--auth-local", "trust", "--auth-host", "trust", "--encoding", "UTF8", "--locale", "C", "--no-sync", "--no-instructions"],
-                folder, RunningAsRoot, cancellationToken);
-            await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), Settings(folder), cancellationToken);
-            StartWatchdog(folder);
-            var port = FreePort();
-            await RunAsync(Path.Combine(BinDirectory, "pg_ctl"),
-                ["start", "-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "120", "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)}"],
-                folder, RunningAsRoot, cancellationToken);
-            var admin = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = Superuser, Database = "postgres", Pooling = false }.ConnectionString;
-            return new BenchPostgres(admin, folder, $"throwaway PostgreSQL 15 cluster in {folder} on 127.0.0.1:{port} (settings: bench/Shared/BenchPostgres.cs)");
-        }
-        catch
-        {
-            StopAndRemove(folder);
-            throw;
-        }
-    }
-
-    private static void StopAndRemove(string folder)
-    {
-        var data = Path.Combine(folder, "data");
-        if (File.Exists(Path.Combine(data, "postmaster.pid")))
-        {
-            try
-            {
-                RunAsync(Path.Combine(BinDirectory, "pg_ctl"), ["stop", "-D", data, "-m", "immediate", "-w", "-t", "60"], folder, RunningAsRoot, CancellationToken.None)
-                    .GetAwaiter().GetResult();
-            }
-            catch (InvalidOperationException exception)
-            {
-                Console.Error.WriteLine("warning: pg_ctl stop: " + exception.Message);
-            }
-        }
-
-        ScratchFolders.TryDelete(folder);
-    }
-
-    /// <summary>A detached shell that stops the cluster and removes its folder once this process is gone, however it ends.</summary>
-    private static void StartWatchdog(string folder)
-    {
-        const string script = """
-            exec </dev/null >/dev/null 2>&1
-            while kill -0 "$1" 2>/dev/null; do sleep 1; done
-            if [ -f "$2/data/postmaster.pid" ]; then
-              if [ "$3" = root ]; then runuser -u postgres -- "$4/pg_ctl" stop -D "$2/data" -m immediate -w; else "$4/pg_ctl" stop -D "$2/data" -m immediate -w; fi
-            fi
-            rm -rf "$2"
-            """;
-        var start = new ProcessStartInfo("setsid")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-        foreach (var argument in new[] { "sh", "-c", script, "tally-bench-pg-watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), folder, RunningAsRoot ? "root" : "user", BinDirectory })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("Could not start the cluster's watchdog (setsid sh).");
-    }
-
-    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, string workingDirectory, bool asPostgres, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(asPostgres ? "runuser" : program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        if (asPostgres)
-        {
-            foreach (var argument in new[] { "-u", Superuser, "--", program })
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["LC_ALL"] = "C";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            var text = new StringBuilder().Append(await output).Append(await error).ToString().Trim();
-            throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', arguments)} exited with {process.ExitCode}: {text}");
-        }
-
-        await Task.WhenAll(output, error);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public ValueTask DisposeAsync() => _cluster?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -9,6 +9,21 @@ namespace Tally.Storage.Postgres;
 /// </summary>
 internal static class Aggregates
 {
+    /// <summary>The temporary table holding one commit's (or one rebuild's) user-days between the statements.</summary>
+    public const string UserDayChanges = "user_day_changes";
+
+    /// <summary>
+    /// Creates the temporary work table the statements need, on this connection, unless it exists: rows live for the
+    /// transaction (ON COMMIT DELETE ROWS), the table for the connection's session.
+    /// </summary>
+    public const string CreateWorkTables = $"""
+        CREATE TEMP TABLE IF NOT EXISTS {UserDayChanges} (
+            company_id bigint, user_id bigint, day date, active boolean,
+            sessions bigint, queries bigint, feedbacks bigint, tool_calls bigint, connections bigint, last_connection timestamptz,
+            last_event_at timestamptz, last_event_id text COLLATE "C", last_event_is_member_left boolean
+        ) ON COMMIT DELETE ROWS
+        """;
+
     /// <summary>The statements, in order, over <paramref name="events"/> and their listed <paramref name="documents"/>.</summary>
     public static IEnumerable<string> Statements(string events, string documents)
     {
@@ -132,20 +147,27 @@ internal static class Aggregates
             WHERE t.company_id = i.company_id AND t.day = i.day
             """;
 
+        // One sort of the events by user and day: each user-day's counts and its last event, into a temporary table
+        // that user_days, user_months and members are upserted from (instead of three groupings of the events, each
+        // with its own sorts for the latest values).
         yield return $"""
-            INSERT INTO user_days AS t
-            SELECT company_id, user_id, day,
-                bool_or(type NOT IN ('member_joined', 'member_left')),
-                count(*) FILTER (WHERE type = 'session_started'),
-                count(*) FILTER (WHERE type = 'user_query'),
-                count(*) FILTER (WHERE type = 'feedback'),
-                count(*) FILTER (WHERE type = 'tool_call'),
-                count(*) FILTER (WHERE type = 'connection'),
-                max(ts) FILTER (WHERE type = 'connection'),
-                max(ts),
-                (array_agg(event_id ORDER BY ts DESC, event_id DESC))[1],
-                (array_agg(type = 'member_left' ORDER BY ts DESC, event_id DESC))[1]
-            FROM {events} e GROUP BY company_id, user_id, day
+            INSERT INTO {UserDayChanges}
+            SELECT DISTINCT ON (company_id, user_id, day) company_id, user_id, day,
+                bool_or(type NOT IN ('member_joined', 'member_left')) OVER w,
+                count(*) FILTER (WHERE type = 'session_started') OVER w,
+                count(*) FILTER (WHERE type = 'user_query') OVER w,
+                count(*) FILTER (WHERE type = 'feedback') OVER w,
+                count(*) FILTER (WHERE type = 'tool_call') OVER w,
+                count(*) FILTER (WHERE type = 'connection') OVER w,
+                max(ts) FILTER (WHERE type = 'connection') OVER w,
+                ts, event_id, type = 'member_left'
+            FROM {events} e
+            WINDOW w AS (PARTITION BY company_id, user_id, day ORDER BY ts DESC, event_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            ORDER BY company_id, user_id, day, ts DESC, event_id DESC
+            """;
+
+        yield return $"""
+            INSERT INTO user_days AS t SELECT * FROM {UserDayChanges}
             ON CONFLICT (company_id, user_id, day) DO UPDATE SET
                 active = t.active OR excluded.active,
                 sessions = t.sessions + excluded.sessions,
@@ -164,13 +186,9 @@ internal static class Aggregates
         yield return $"""
             INSERT INTO user_months AS t
             SELECT company_id, user_id, date_trunc('month', day)::date,
-                coalesce(bit_or(1 << (extract(day FROM day)::integer - 1)) FILTER (WHERE type NOT IN ('member_joined', 'member_left')), 0),
-                count(*) FILTER (WHERE type = 'session_started'),
-                count(*) FILTER (WHERE type = 'user_query'),
-                count(*) FILTER (WHERE type = 'feedback'),
-                count(*) FILTER (WHERE type = 'tool_call'),
-                max(ts) FILTER (WHERE type = 'connection')
-            FROM {events} e GROUP BY company_id, user_id, date_trunc('month', day)::date
+                coalesce(bit_or(1 << (extract(day FROM day)::integer - 1)) FILTER (WHERE active), 0),
+                sum(sessions)::bigint, sum(queries)::bigint, sum(feedbacks)::bigint, sum(tool_calls)::bigint, max(last_connection)
+            FROM {UserDayChanges} GROUP BY company_id, user_id, date_trunc('month', day)::date
             ON CONFLICT (company_id, user_id, month) DO UPDATE SET
                 active_days = t.active_days | excluded.active_days,
                 sessions = t.sessions + excluded.sessions,
@@ -180,18 +198,22 @@ internal static class Aggregates
                 last_connection = greatest(t.last_connection, excluded.last_connection)
             """;
 
+        // A user's latest event is the latest of their days' last events; their name comes from their latest
+        // member_joined with one (few events: read from the events themselves).
         yield return $"""
             INSERT INTO members AS t
-            SELECT company_id, user_id,
-                (array_agg(user_name ORDER BY ts DESC, event_id DESC) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL))[1],
-                max(ts) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL),
-                (array_agg(event_id ORDER BY ts DESC, event_id DESC) FILTER (WHERE type = 'member_joined' AND user_name IS NOT NULL))[1],
-                min(day) FILTER (WHERE type NOT IN ('member_joined', 'member_left')),
-                max(ts),
-                (array_agg(event_id ORDER BY ts DESC, event_id DESC))[1],
-                (array_agg(day ORDER BY ts DESC, event_id DESC))[1],
-                (array_agg(type = 'member_left' ORDER BY ts DESC, event_id DESC))[1]
-            FROM {events} e GROUP BY company_id, user_id
+            SELECT u.company_id, u.user_id, n.user_name, n.ts, n.event_id, u.first_active_day, u.last_event_at, u.last_event_id, u.day, u.last_event_is_member_left
+            FROM (
+                SELECT DISTINCT ON (company_id, user_id) company_id, user_id, day, last_event_at, last_event_id, last_event_is_member_left,
+                    min(day) FILTER (WHERE active) OVER w AS first_active_day
+                FROM {UserDayChanges}
+                WINDOW w AS (PARTITION BY company_id, user_id ORDER BY last_event_at DESC, last_event_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                ORDER BY company_id, user_id, last_event_at DESC, last_event_id DESC
+            ) u LEFT JOIN (
+                SELECT DISTINCT ON (company_id, user_id) company_id, user_id, user_name, ts, event_id
+                FROM {events} e WHERE type = 'member_joined' AND user_name IS NOT NULL
+                ORDER BY company_id, user_id, ts DESC, event_id DESC
+            ) n USING (company_id, user_id)
             ON CONFLICT (company_id, user_id) DO UPDATE SET
                 last_event_is_member_left = CASE WHEN (excluded.last_event_at, excluded.last_event_id) > (t.last_event_at, t.last_event_id)
                     THEN excluded.last_event_is_member_left ELSE t.last_event_is_member_left END,

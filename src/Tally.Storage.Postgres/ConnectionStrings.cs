@@ -3,8 +3,9 @@ using Npgsql;
 namespace Tally.Storage.Postgres;
 
 /// <summary>Reads a store location: Npgsql's key=value pairs, or the postgres:// URL most tools print.</summary>
-internal static class ConnectionStrings
+public static class ConnectionStrings
 {
+    /// <summary>The location as Npgsql's builder; a malformed one is a <see cref="StoreUnavailableException"/>.</summary>
     public static NpgsqlConnectionStringBuilder Parse(string location)
     {
         try

@@ -92,6 +92,7 @@ public sealed partial class PostgresStore
         }
 
         var company = companyId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await ExecuteAsync(connection, Aggregates.CreateWorkTables, cancellationToken);
         foreach (var statement in Aggregates.Statements($"(SELECT * FROM events WHERE company_id = {company})", $"(SELECT * FROM event_documents WHERE company_id = {company})"))
         {
             await ExecuteAsync(connection, statement, cancellationToken);

@@ -11,7 +11,8 @@ namespace Tally.Testing;
 /// A real, throwaway PostgreSQL 15 server: its own cluster (initdb) in a temporary folder, listening on 127.0.0.1 on a
 /// free port, trusting loopback, with fsync on because durability is what the tests check. Tests get one fresh
 /// database each from <see cref="CreateDatabaseAsync"/>. A test assembly shares one cluster (<see cref="SharedAsync"/>),
-/// stopped with the test process; clusters whose test process died are cleaned up by the next start.
+/// stopped with the test process; clusters whose test process died are cleaned up by the next start. The benchmarks
+/// start theirs here too, with settings of their own.
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
 {
@@ -47,9 +48,11 @@ public sealed class PostgresCluster : IAsyncDisposable
         Pooling = false,
     }.ToString();
 
-    private string DataFolder => Path.Combine(Folder, "data");
+    /// <summary>The cluster's data directory (its postmaster.pid names the server's process).</summary>
+    public string DataFolder => Path.Combine(Folder, "data");
 
-    private string LogFile => Path.Combine(Folder, "server.log");
+    /// <summary>The server's log.</summary>
+    public string LogFile => Path.Combine(Folder, "server.log");
 
     // The server runs as the postgres OS user when the tests run as root: PostgreSQL refuses to run as root.
     private static bool RunningAsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
@@ -60,8 +63,11 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// </summary>
     public static Task<PostgresCluster> SharedAsync() => Shared.Value;
 
-    /// <summary>Starts a cluster of its own (the caller stops it with <see cref="DisposeAsync"/>).</summary>
-    public static async Task<PostgresCluster> StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a cluster of its own (the caller stops it with <see cref="DisposeAsync"/>), with the tests' settings
+    /// followed by <paramref name="settings"/> (postgresql.conf lines; a setting given again there wins).
+    /// </summary>
+    public static async Task<PostgresCluster> StartAsync(string? settings = null, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(Path.Combine(BinDirectory, "initdb")))
         {
@@ -87,7 +93,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             await RunAsync(Path.Combine(BinDirectory, "initdb"),
                 ["-D", data, "--username", Superuser, "--auth-local", "trust", "--auth-host", "trust", "--encoding", "UTF8", "--locale", "C", "--no-sync", "--no-instructions"],
                 folder, RunningAsRoot, cancellationToken);
-            await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), Settings(folder), cancellationToken);
+            await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), Settings(folder) + (settings ?? ""), cancellationToken);
             StartWatchdog(folder);
 
             // The port is free when chosen but another process may take it first: a failed start is tried on another.

@@ -149,26 +149,36 @@ public sealed class TallyProcess : IAsyncDisposable
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start tally.");
     }
 
-    /// <summary>tally.dll, built beside this test project in the same configuration.</summary>
-    private static string ExecutablePath
+    /// <summary>The build configuration of these tests (Debug or Release), which is also the one tally was built in.</summary>
+    public static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    /// <summary>The repository's root folder (where Tally.slnx is).</summary>
+    public static string RepositoryRoot
     {
         get
         {
-            var testDirectory = AppContext.BaseDirectory;
-            var configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var root = new DirectoryInfo(testDirectory);
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
             while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tally.slnx")))
             {
                 root = root.Parent;
             }
 
-            var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Tally.slnx not found above the tests."),
-                "src", "Tally", "bin", configuration, "net10.0", "tally.dll");
+            return root?.FullName ?? throw new InvalidOperationException("Tally.slnx not found above the tests.");
+        }
+    }
+
+    /// <summary>tally.dll, built beside this test project in the same configuration.</summary>
+    private static string ExecutablePath
+    {
+        get
+        {
+            var path = Path.Combine(RepositoryRoot, "src", "Tally", "bin", Configuration, "net10.0", "tally.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException("Build src/Tally first.", path);
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -56,6 +56,8 @@ public static class TallyApplication
         {
             json.SerializerOptions.PropertyNamingPolicy = ErrorResponses.Json.PropertyNamingPolicy;
             json.SerializerOptions.Encoder = ErrorResponses.Json.Encoder;
+            // Responses write numbers as numbers, and the OpenAPI schemas follow this option (no bodies are bound).
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Time);
@@ -71,12 +73,7 @@ public static class TallyApplication
         builder.Services.AddSingleton(new AccessService(store, options.Time, options.BootstrapAdminKey));
         builder.Services.AddHostedService<StoreLifetime>();
         builder.Services.AddTallyAccess(options);
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Tally API";
-            document.Info.Description = "Usage reporting for enterprise generative-AI chat platforms. Reporting endpoints are wire-compatible with Paradigm's /api/v2/reporting.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddTallyOpenApi();
 
         var app = builder.Build();
         app.UseMiddleware<RequestLog>();

@@ -64,6 +64,27 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task A_network_failure_is_retried_for_put_and_delete_but_never_for_the_post_that_creates_a_key()
+    {
+        var retries = new List<RetryNotice>();
+        using var admin = new TallyAdminClient(new TallyClientOptions
+        {
+            Url = new Uri("http://127.0.0.1:9"),
+            ApiKey = "any",
+            MaxAttempts = 3,
+            FirstRetryDelay = TimeSpan.FromMilliseconds(10),
+            OnRetry = retries.Add,
+        });
+
+        await Should.ThrowAsync<HttpRequestException>(() => admin.SetCompanyAsync(2, "Acme", null));
+        await Should.ThrowAsync<HttpRequestException>(() => admin.RevokeKeyAsync(3));
+        await Should.ThrowAsync<HttpRequestException>(() => admin.CreateKeyAsync("k", "ingest", null));
+
+        retries.Select(notice => notice.Path).ShouldBe(
+            ["/api/v2/admin/companies/2", "/api/v2/admin/companies/2", "/api/v2/admin/api-keys/3", "/api/v2/admin/api-keys/3"]);
+    }
+
+    [Fact]
     public async Task A_client_error_is_not_retried()
     {
         await using var server = await DemoServer.StartAsync();

@@ -50,6 +50,10 @@ public class TimeZoneNamesTests
         // 2025-03-01T23:30:00Z is already 2 March in Paris (spec/events.md example).
         TimeZoneInfo.ConvertTimeFromUtc(new DateTime(2025, 3, 1, 23, 30, 0, DateTimeKind.Utc), paris).Date
             .ShouldBe(new DateTime(2025, 3, 2));
-        paris.GetUtcOffset(new DateTime(2025, 7, 1, 12, 0, 0, DateTimeKind.Utc)).ShouldBe(TimeSpan.FromHours(2));
+        paris.GetUtcOffset(new DateTime(2025, 1, 15, 12, 0, 0, DateTimeKind.Utc)).ShouldBe(TimeSpan.FromHours(1), "winter");
+        paris.GetUtcOffset(new DateTime(2025, 7, 1, 12, 0, 0, DateTimeKind.Utc)).ShouldBe(TimeSpan.FromHours(2), "summer");
+        // The change itself: 2025-03-30 01:00 UTC is 02:00 winter time, which becomes 03:00 summer time.
+        paris.GetUtcOffset(new DateTime(2025, 3, 30, 0, 59, 0, DateTimeKind.Utc)).ShouldBe(TimeSpan.FromHours(1));
+        paris.GetUtcOffset(new DateTime(2025, 3, 30, 1, 0, 0, DateTimeKind.Utc)).ShouldBe(TimeSpan.FromHours(2));
     }
 }

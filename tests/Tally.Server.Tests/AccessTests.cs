@@ -187,15 +187,28 @@ public abstract class AccessTests(StoreKind engine) : IAsyncLifetime
     {
         using var client = _server.Client(null);
 
+        // Without a key: paths and methods that need one would be a 401 if authentication came first.
         using var unknown = await client.GetAsync("/api/v2/nothing-here");
+        using var unknownAdmin = await client.GetAsync("/api/v2/admin/nothing-here");
         using var wrongMethod = await client.PostAsync("/health", TestServer.Json("{}"));
+        using var wrongAdminMethod = await client.PostAsync("/api/v2/admin/companies", TestServer.Json("{}"));
         using var health = await client.GetAsync("/health");
+        using var needsKey = await client.GetAsync("/api/v2/admin/companies");
 
-        unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        Events.Parse(await unknown.Content.ReadAsStringAsync()).GetProperty("detail").GetString().ShouldBe("Not found.");
-        wrongMethod.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
-        Events.Parse(await wrongMethod.Content.ReadAsStringAsync()).GetProperty("detail").GetString().ShouldBe("Method \"POST\" not allowed.");
+        foreach (var response in new[] { unknown, unknownAdmin })
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            Events.Parse(await response.Content.ReadAsStringAsync()).GetProperty("detail").GetString().ShouldBe("Not found.");
+        }
+
+        foreach (var response in new[] { wrongMethod, wrongAdminMethod })
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+            Events.Parse(await response.Content.ReadAsStringAsync()).GetProperty("detail").GetString().ShouldBe("Method \"POST\" not allowed.");
+        }
+
         health.StatusCode.ShouldBe(HttpStatusCode.OK);
+        needsKey.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "the same client without a key on a path and method that exist");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -354,15 +355,24 @@ public abstract class IngestionTests(StoreKind engine) : IAsyncLifetime
     [Fact]
     public async Task Ingestion_stats_count_rejected_requests_and_the_last_accepted_request()
     {
-        await PostAsync(Events.Batch("stats", 3));
-        await PostAsync(new JsonArray(Events.Query("bad").With("user_id", -1)));
+        // Stored times are truncated to microseconds: so is the instant before the request.
+        var now = DateTime.UtcNow;
+        var beforeAccepted = now.AddTicks(-(now.Ticks % 10));
+        var accepted = await PostAsync(Events.Batch("stats", 3));
+        var afterAccepted = DateTime.UtcNow;
+        var rejected = await PostAsync(new JsonArray(Events.Query("bad").With("user_id", -1)));
 
         using var client = _server.Client();
         var stats = Events.Parse(await client.GetStringAsync("/api/v2/admin/ingestion-stats?company_id=1"))[0];
 
+        accepted.Status.ShouldBe(HttpStatusCode.OK);
+        rejected.Status.ShouldBe(HttpStatusCode.BadRequest);
         stats.GetProperty("company_id").GetInt64().ShouldBe(1);
         stats.GetProperty("requests_rejected").GetInt64().ShouldBe(1);
-        stats.GetProperty("last_accepted_request_at").ValueKind.ShouldBe(JsonValueKind.String);
+        var lastAccepted = DateTime.Parse(stats.GetProperty("last_accepted_request_at").GetString()!, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        lastAccepted.ShouldBeInRange(beforeAccepted, afterAccepted, "the accepted request's commit, not the rejected one after it");
+        stats.GetProperty("stored_events").GetInt64().ShouldBe(3);
         stats.GetProperty("stored_events_by_type").EnumerateObject().Count().ShouldBe(8);
     }
 }

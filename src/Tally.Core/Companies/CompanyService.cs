@@ -11,9 +11,6 @@ public sealed class CompanyService(ICompanyStore store, TimeProvider time)
     public Task<IReadOnlyList<Company>> ListAsync(CancellationToken cancellationToken) =>
         store.ListCompaniesAsync(cancellationToken);
 
-    public Task<Company?> FindAsync(long id, CancellationToken cancellationToken) =>
-        store.FindCompanyAsync(id, cancellationToken);
-
     /// <summary>Creates or updates a company; throws <see cref="ValidationException"/> listing every bad field.</summary>
     public Task<(Company Company, bool Created)> SetAsync(long id, CompanyChange change, CancellationToken cancellationToken)
     {

@@ -79,6 +79,7 @@ internal sealed class RawEvent
         UserName = Email = Ip = UserAgent = AuthMethod = default;
     }
 
+    /// <summary>The slot of the property name the reader stands on; <paramref name="known"/> is false for a field Tally does not read.</summary>
     private ref RawValue Slot(ref Utf8JsonReader reader, out bool known)
     {
         if (!reader.ValueIsEscaped && !reader.HasValueSequence)
@@ -115,10 +116,6 @@ internal sealed class RawEvent
         return ref Id;
     }
 
-    /// <summary>
-    /// False for a property name whose escapes are not valid UTF-16 (a lone surrogate such as <c>"\ud800"</c>): comparing it
-    /// would throw, and it cannot be the name of a field we read, so it is skipped like any unknown field.
-    /// </summary>
     /// <summary>The slot of a plain (unescaped) property name: by length first, as this runs for every field of every event.</summary>
     private ref RawValue Slot(ReadOnlySpan<byte> name, out bool known)
     {
@@ -154,6 +151,10 @@ internal sealed class RawEvent
         }
     }
 
+    /// <summary>
+    /// False for a property name whose escapes are not valid UTF-16 (a lone surrogate such as <c>"\ud800"</c>): comparing it
+    /// would throw, and it cannot be the name of a field we read, so it is skipped like any unknown field.
+    /// </summary>
     private static bool IsReadableName(ref Utf8JsonReader reader)
     {
         if (!reader.ValueIsEscaped)

@@ -55,7 +55,8 @@ public sealed record UsedDocumentsReport(
 
 public sealed record DocumentsDay(string Date, IReadOnlyList<DocumentNumbers> Documents);
 
-/// <summary>A struct, as the store's document-days: an answer over a year can hold hundreds of thousands.</summary>
+// A struct, as the store's document-days: an answer over a year can hold hundreds of thousands.
+/// <summary>A document the day's answers used, and how many times.</summary>
 public readonly record struct DocumentNumbers(string DocumentFilename, string? DocumentTitle, long DocumentId, long UsageCount);
 
 public sealed record UsersReport(

@@ -93,12 +93,4 @@ public readonly record struct DayRange(DateOnly First, DateOnly Last)
         var outside = before > 0 ? (1U << Math.Min(before, 31)) - 1 : 0;
         return after < 31 ? outside | ~((2U << after) - 1) : outside;
     }
-
-    public IEnumerable<DateOnly> Each()
-    {
-        for (var day = First; day <= Last; day = day.AddDays(1))
-        {
-            yield return day;
-        }
-    }
 }

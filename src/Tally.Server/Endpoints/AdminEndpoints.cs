@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tally.Access;
 using Tally.Companies;
+using Tally.Events;
 using Tally.Ingestion;
 using Tally.Server.Http;
 
@@ -12,19 +13,51 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/api/v2/admin").RequireRole(Role.InstanceAdmin).WithTags("Admin");
+        const string BodyTooLarge = "A body over 64 KiB (after decompression).";
+        const string OtherMediaType = "A content type other than application/json, or a content encoding other than gzip.";
 
-        admin.MapPut("/companies/{id}", SetCompanyAsync).WithSummary("Create or update a company (name, IANA time zone)");
+        admin.MapPut("/companies/{id}", SetCompanyAsync)
+            .WithSummary("Create or update a company (name, IANA time zone)")
+            .WithDescription("Both fields are optional: an absent one is left as it is (an empty body is an empty object). A time-zone change applies to all of the company's history at once.")
+            .WithParameters(ApiParameter.Path("id", "The company's id, 1 to 2^53.", ApiDescription.IntegerSchema(1, PlatformEvent.MaxIdentifier), "2"))
+            .WithRequestBody<CompanyRequest>("application/json", required: false)
+            .WithRequestExample("application/json", """{"name": "Acme", "timezone": "Europe/Paris"}""")
+            .Produces<CompanyResponse>(StatusCodes.Status200OK)
+            .Produces<CompanyResponse>(StatusCodes.Status201Created)
+            .Refuses(StatusCodes.Status400BadRequest, "A bad id, name or timezone (every one listed), or a body that is not a JSON object (not JSON, invalid gzip, invalid Unicode).", ErrorBody.FieldsOrDetail)
+            .Refuses(StatusCodes.Status413PayloadTooLarge, BodyTooLarge)
+            .Refuses(StatusCodes.Status415UnsupportedMediaType, OtherMediaType);
         admin.MapGet("/companies", async (CompanyService companies, CancellationToken cancellationToken) =>
             Results.Json((await companies.ListAsync(cancellationToken)).Select(CompanyResponse.From), ErrorResponses.Json))
-            .WithSummary("List companies by id");
+            .WithSummary("List companies by id")
+            .Produces<IReadOnlyList<CompanyResponse>>();
 
-        admin.MapPost("/api-keys", CreateKeyAsync).WithSummary("Create an API key; its secret is shown only in this response");
+        admin.MapPost("/api-keys", CreateKeyAsync)
+            .WithSummary("Create an API key; its secret is shown only in this response")
+            .WithDescription("role is instance_admin, company_admin or ingest: company_admin requires company_id, instance_admin forbids it, ingest may have one (a key bound to that company).")
+            .WithRequestBody<KeyRequest>("application/json")
+            .WithRequestExample("application/json", """{"name": "platform", "role": "ingest", "company_id": 2}""")
+            .Produces<CreatedKeyResponse>(StatusCodes.Status201Created)
+            .Refuses(StatusCodes.Status400BadRequest, "A bad name, role or company_id (every one listed), or a body that is not a JSON object (not JSON, invalid gzip, invalid Unicode).", ErrorBody.FieldsOrDetail)
+            .Refuses(StatusCodes.Status413PayloadTooLarge, BodyTooLarge)
+            .Refuses(StatusCodes.Status415UnsupportedMediaType, OtherMediaType);
         admin.MapGet("/api-keys", async (AccessService access, CancellationToken cancellationToken) =>
             Results.Json((await access.ListKeysAsync(cancellationToken)).Select(ApiKeyResponse.From), ErrorResponses.Json))
-            .WithSummary("List API keys (never their secrets), revoked ones included");
-        admin.MapDelete("/api-keys/{id}", RevokeKeyAsync).WithSummary("Revoke an API key, at once");
+            .WithSummary("List API keys (never their secrets), revoked ones included")
+            .Produces<IReadOnlyList<ApiKeyResponse>>();
+        admin.MapDelete("/api-keys/{id}", RevokeKeyAsync)
+            .WithSummary("Revoke an API key, at once")
+            .WithDescription("204 also when the key was already revoked.")
+            .WithParameters(ApiParameter.Path("id", "The key's id, as listed.", ApiDescription.IntegerSchema(1, long.MaxValue), "1"))
+            .Produces(StatusCodes.Status204NoContent)
+            .Refuses(StatusCodes.Status404NotFound, "No key was ever issued with this id.");
 
-        admin.MapGet("/ingestion-stats", IngestionStatsAsync).WithSummary("Per company: stored events by type, duplicates, rejected requests, last accepted request");
+        admin.MapGet("/ingestion-stats", IngestionStatsAsync)
+            .WithSummary("Per company: stored events by type, duplicates, rejected requests, last accepted request")
+            .WithParameters(ApiParameter.Query("company_id", "Only this company (default: every company, by id).", ApiDescription.IntegerSchema(1, PlatformEvent.MaxIdentifier), "2"))
+            .Produces<IReadOnlyList<IngestionStatsResponse>>()
+            .Refuses(StatusCodes.Status400BadRequest, "company_id is not an integer of at least 1, or is given twice.", ErrorBody.Fields)
+            .Refuses(StatusCodes.Status404NotFound, "No company has this company_id.");
         return routes;
     }
 
@@ -104,6 +137,14 @@ public static class AdminEndpoints
             ? ErrorResponses.Detail(StatusCodes.Status404NotFound, ErrorResponses.NotFound)
             : Results.Json(stats.Select(IngestionStatsResponse.From), ErrorResponses.Json);
     }
+
+    // The request bodies, for the OpenAPI document only: the endpoints read the bytes themselves (JsonBody).
+
+    /// <summary>A company's changes: an absent or null field is left as it is.</summary>
+    public sealed record CompanyRequest(string? Name, string? Timezone);
+
+    /// <summary>A key to create: its name, role (instance_admin, company_admin or ingest) and company.</summary>
+    public sealed record KeyRequest(string Name, string Role, long? CompanyId);
 
     public sealed record CompanyResponse(long Id, string Name, string Timezone, DateTime CreatedAt)
     {

@@ -5,9 +5,12 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", () => Results.Json(new { status = "ok" }))
+        routes.MapGet("/health", () => Results.Json(new HealthResponse("ok")))
             .WithSummary("Liveness: 200 once the store is open and migrated")
-            .WithTags("Health");
+            .WithTags("Health")
+            .Produces<HealthResponse>();
         return routes;
     }
+
+    public sealed record HealthResponse(string Status);
 }

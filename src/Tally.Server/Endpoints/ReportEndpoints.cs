@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.WebUtilities;
 using Tally.Access;
+using Tally.Events;
 using Tally.Reports;
 using Tally.Server.Http;
 
@@ -17,23 +18,29 @@ public static class ReportEndpoints
 
         reporting.MapGet("/chat-sessions", (HttpContext context, ReportService reports) => Serve(context, ReportKind.ChatSessions,
             async query => Respond(query, await reports.ChatSessionsAsync(context.Caller(), query, context.RequestAborted), ReportCsv.ChatSessions)))
-            .WithSummary("Chat sessions and agent threads per day: sessions, models, queries, answers (with documents)");
+            .WithSummary("Chat sessions and agent threads per day: sessions, models, queries, answers (with documents)")
+            .Describe<ChatSessionsReport>(ReportKind.ChatSessions);
         reporting.MapGet("/chats-feedback", (HttpContext context, ReportService reports) => Serve(context, ReportKind.ChatsFeedback,
             async query => Respond(query, await reports.ChatsFeedbackAsync(context.Caller(), query, context.RequestAborted), ReportCsv.ChatsFeedback)))
-            .WithSummary("Answers and feedback per day: likes, dislikes (latest rating), copies, flags");
+            .WithSummary("Answers and feedback per day: likes, dislikes (latest rating), copies, flags")
+            .Describe<ChatsFeedbackReport>(ReportKind.ChatsFeedback);
         reporting.MapGet("/tools", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Tools,
             async query => Respond(query, await reports.ToolsAsync(context.Caller(), query, context.RequestAborted), ReportCsv.Tools)))
-            .WithSummary("Tool calls per day and tool: usage, users, errors");
+            .WithSummary("Tool calls per day and tool: usage, users, errors")
+            .Describe<ToolsReport>(ReportKind.Tools);
         reporting.MapGet("/used-documents", (HttpContext context, ReportService reports) => Serve(context, ReportKind.UsedDocuments,
             async query => Respond(query, await reports.UsedDocumentsAsync(context.Caller(), query, context.RequestAborted), ReportCsv.UsedDocuments)))
-            .WithSummary("Documents used by answers, per day");
+            .WithSummary("Documents used by answers, per day")
+            .Describe<UsedDocumentsReport>(ReportKind.UsedDocuments);
         reporting.MapGet("/users", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Users,
             async query => Respond(query, await reports.UsersAsync(context.Caller(), query, context.RequestAborted), ReportCsv.Users)))
-            .WithSummary("Company members: historical and currently active, as of end_date");
+            .WithSummary("Company members: historical and currently active, as of end_date")
+            .Describe<UsersReport>(ReportKind.Users);
         reporting.MapGet("/user-activities", (HttpContext context, ReportService reports) => Serve(context, ReportKind.UserActivities,
             async query => Respond(query, await reports.UserActivitiesAsync(context.Caller(), query, context.RequestAborted),
                 report => ReportCsv.UserActivities(report, query.UsersTable))))
-            .WithSummary("Active users per day (DAU, WAU, MAU, new), connections, and the per-user table (Tally's definition)");
+            .WithSummary("Active users per day (DAU, WAU, MAU, new), connections, and the per-user table (Tally's definition)")
+            .Describe<UserActivitiesReport>(ReportKind.UserActivities);
         reporting.MapGet("/connections", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Connections, async query =>
         {
             var report = await reports.ConnectionsAsync(context.Caller(), query, context.RequestAborted);
@@ -45,8 +52,47 @@ public static class ReportEndpoints
             }
 
             return Respond(query, report, ReportCsv.Connections);
-        })).WithSummary("Latest connections, newest first, paged with a cursor (Tally's definition)");
+        }))
+            .WithSummary("Latest connections, newest first, paged with a cursor (Tally's definition)")
+            .Describe<ConnectionsReport>(ReportKind.Connections)
+            .WithResponseHeader(StatusCodes.Status200OK, "Link", "With format=csv, when exactly one company has a next page: <its URL>; rel=\"next\".");
         return routes;
+    }
+
+    /// <summary>A report's parameters (as <see cref="ReportQuery.Parse"/> reads them), answers and refusals.</summary>
+    private static RouteHandlerBuilder Describe<TReport>(this RouteHandlerBuilder builder, ReportKind kind)
+    {
+        var identifier = ApiDescription.IntegerSchema(1, PlatformEvent.MaxIdentifier);
+        List<ApiParameter> parameters =
+        [
+            ApiParameter.Query("start_date", "The first day, in each company's time zone.", ApiDescription.TextSchema("date"), "2026-03-01", required: true),
+            ApiParameter.Query("end_date", $"The last day, included (default: each company's today); at most {ReportQuery.MaxDays:N0} days from start_date.", ApiDescription.TextSchema("date"), "2026-03-31"),
+            ApiParameter.Query("company_id", "One company (default: every company the key may see, by id).", identifier, "2"),
+            ApiParameter.Query("format", "JSON, or the same numbers as CSV (RFC 4180).", ApiDescription.ChoiceSchema("json", "csv"), "json"),
+        ];
+        if (kind is ReportKind.UserActivities or ReportKind.Connections)
+        {
+            parameters.Add(ApiParameter.Query("user_id", "Only this user.", identifier, "17"));
+        }
+
+        if (kind == ReportKind.UserActivities)
+        {
+            parameters.Add(ApiParameter.Query("table", "With format=csv: the daily table (dates) or the per-user table (users).", ApiDescription.ChoiceSchema("dates", "users"), "dates"));
+        }
+
+        if (kind == ReportKind.Connections)
+        {
+            parameters.Add(ApiParameter.Query("limit", "Rows per company.", ApiDescription.IntegerSchema(1, ReportQuery.MaxLimit, ReportQuery.DefaultLimit), "100"));
+            parameters.Add(ApiParameter.Query("cursor", "The next value of the previous page (opaque; valid only with the same filters).", ApiDescription.TextSchema()));
+        }
+
+        return builder
+            .WithParameters([.. parameters])
+            .Produces<TReport>()
+            .AlsoAnswers(StatusCodes.Status200OK, "text/csv", ApiDescription.TextSchema())
+            .Refuses(StatusCodes.Status400BadRequest, "A bad, blank or repeated parameter (every one listed).", ErrorBody.Fields)
+            .Refuses(StatusCodes.Status403Forbidden, "A company admin naming another company.")
+            .Refuses(StatusCodes.Status404NotFound, "An instance admin naming a company that does not exist.");
     }
 
     private static async Task<IResult> Serve(HttpContext context, ReportKind kind, Func<ReportQuery, Task<IResult>> build)

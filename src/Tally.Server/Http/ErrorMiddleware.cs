@@ -1,10 +1,15 @@
 namespace Tally.Server.Http;
 
 /// <summary>
-/// Gives every error the JSON body of spec/access.md: any error status the framework set with an empty body
-/// (routing's 404 and 405, a parameter binding's 400), validation exceptions from core services (400), requests
-/// Kestrel refuses while the application reads them (a malformed chunked body, a body shorter than its
-/// Content-Length), and anything unexpected (500, never a stack trace).
+/// The outermost middleware: turns the exceptions and the bodiless error statuses of everything after it into the
+/// JSON error bodies of spec/access.md. Exceptions, while nothing of the response is sent: a core service's
+/// <see cref="ValidationException"/> becomes a 400 field map, <see cref="ForbiddenException"/> a 403 and
+/// <see cref="NotFoundException"/> a 404 (a report's company scope); a <see cref="BadHttpRequestException"/> that
+/// Kestrel throws while the body is read (a malformed chunked body, a body shorter than its Content-Length) keeps
+/// its status (400, 408, 413...) with a detail; a request the client aborted gets no answer; anything else is
+/// logged and becomes a 500 with a detail, never a stack trace (once the response has started, the exception is
+/// rethrown and the connection cut). Then an error status set with no body (routing's 404 and 405) gets a detail.
+/// What Kestrel refuses before the application runs (a malformed request line or header block) never reaches it.
 /// </summary>
 public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
 {

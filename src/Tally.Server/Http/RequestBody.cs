@@ -5,7 +5,7 @@ using Tally.Events;
 
 namespace Tally.Server.Http;
 
-/// <summary>A request body read whole into a pooled buffer, at most <see cref="EventBatch.MaxBytes"/> after decompression.</summary>
+/// <summary>A request body read whole into a pooled buffer, at most its endpoint's limit after decompression (16 MiB for events, 64 KiB for admin bodies).</summary>
 public sealed class RequestBody : IDisposable
 {
     private byte[] _buffer;

@@ -78,82 +78,73 @@ public sealed partial class DuckDbStore
             }
         }, cancellationToken);
 
-    public Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
+    public Task<MemberHistory> ReadMemberHistoryAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
         ReportAsync(connection =>
         {
-            // Usually asOf is on or after every member's latest event (a range up to today): the members table
-            // then has the answer, a row per member.
-            using (var counts = Command(connection, """
-                SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = $1
-                """, companyId))
-            using (var members = counts.ExecuteReader())
-            {
-                members.Read();
-                if (members.IsDBNull(0) || Day(members, 0) <= asOf)
-                {
-                    return new MemberCounts(members.GetInt64(1), members.GetInt64(2));
-                }
-            }
-
-            // A user's state at the end of asOf is that of the last event of their last day with events up to then:
-            // the members row for those whose last day is no later, their user-days for the others (usually the
-            // few active after asOf). Most of those were active in the week up to asOf, whose days are usually in
-            // the last row group: read them first, and all earlier days only for the users not found there.
-            long total = 0, current = 0;
-            void Count(bool hasLeft)
-            {
-                total++;
-                current += hasLeft ? 0 : 1;
-            }
-
+            // Each member's latest event, a row per member. Usually asOf is on or after every member's latest day (a
+            // range up to today), and nothing more is read.
+            var latest = new List<MemberLatest>();
             var later = new HashSet<long>();
-            using (var command = Command(connection, "SELECT user_id, last_day <= $2, last_event_is_member_left FROM members WHERE company_id = $1", companyId, asOf))
+            using (var command = Command(connection, "SELECT user_id, last_day, last_event_is_member_left FROM members WHERE company_id = $1", companyId))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    if (reader.GetBoolean(1))
+                    var member = new MemberLatest(reader.GetInt64(0), Day(reader, 1), reader.GetBoolean(2));
+                    latest.Add(member);
+                    if (member.Day > asOf)
                     {
-                        Count(reader.GetBoolean(2));
-                    }
-                    else
-                    {
-                        later.Add(reader.GetInt64(0));
+                        later.Add(member.UserId);
                     }
                 }
             }
 
-            // Each later member counts once, from the first of the two reads that finds them.
-            void Settle(DateOnly from, DateOnly to)
+            // For the members whose latest day is later (usually the few active since), the last events of their last
+            // two days up to asOf. Most were active in the week up to asOf, whose days are usually in the last row
+            // group: the days from the day before that week are read first (so that the day before a member's last day
+            // in the week is read with it), and the earlier days only for the members not found in the week.
+            var days = new List<MemberDay>();
+            void ReadLastDays(DateOnly from, DateOnly to, DateOnly foundFrom)
             {
                 using var command = Command(connection, """
-                    SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
+                    SELECT user_id, day, last_event_at, last_event_id, last_event_is_member_left FROM user_days
                     WHERE company_id = $1 AND day BETWEEN $3 AND $4
                         AND user_id IN (SELECT user_id FROM members WHERE company_id = $1 AND last_day > $2)
-                    GROUP BY user_id
+                    QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY day DESC) <= 2
                     """, companyId, asOf, from, to);
                 using var reader = command.ExecuteReader();
+                var found = new List<long>();
                 while (reader.Read())
                 {
-                    if (later.Remove(reader.GetInt64(0)))
+                    if (!later.Contains(reader.GetInt64(0)))
                     {
-                        Count(reader.GetBoolean(1));
+                        continue;
+                    }
+
+                    var day = new MemberDay(reader.GetInt64(0), Day(reader, 1), Utc(reader.GetDateTime(2)), reader.GetString(3), reader.GetBoolean(4));
+                    days.Add(day);
+                    if (day.Day >= foundFrom)
+                    {
+                        found.Add(day.UserId);
                     }
                 }
+
+                later.ExceptWith(found);
             }
 
             var weekStart = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, asOf.DayNumber - 6));
+            var dayBefore = DateOnly.FromDayNumber(Math.Max(DateOnly.MinValue.DayNumber, weekStart.DayNumber - 1));
             if (later.Count > 0)
             {
-                Settle(weekStart, asOf);
+                ReadLastDays(dayBefore, asOf, weekStart);
             }
 
-            if (later.Count > 0 && weekStart > DateOnly.MinValue)
+            if (later.Count > 0 && dayBefore > DateOnly.MinValue)
             {
-                Settle(DateOnly.MinValue, weekStart.AddDays(-1));
+                ReadLastDays(DateOnly.MinValue, dayBefore, DateOnly.MinValue);
             }
 
-            return new MemberCounts(total, current);
+            return new MemberHistory(asOf, latest, days);
         }, cancellationToken);
 
     public Task<ActivityHistory> ReadActivityHistoryAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>

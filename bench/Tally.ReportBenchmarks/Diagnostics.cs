@@ -11,7 +11,7 @@ internal sealed record TableSize(string Table, long CompanyRows, long TotalRows)
 
 /// <summary>
 /// Where a report's time goes inside the store: each SQL statement the report reads run alone, with the text of
-/// src/Tally.Storage.DuckDb/DuckDbStore.Reports.cs (copied; parameters inlined), on the loaded file with the
+/// src/Tally.Storage.DuckDb/ReportReader.cs and ActivityReader.cs (copied; parameters inlined), on the loaded file with the
 /// server stopped, plus the cost of opening a connection (every report read opens one) and the size of the
 /// aggregate tables the statements scan.
 /// </summary>
@@ -31,7 +31,7 @@ internal static class Diagnostics
         var l = $"DATE '{last:yyyy-MM-dd}'";
         var statements = new (string Report, string Name, string Sql)[]
         {
-            ("chat-sessions, chats-feedback", "day totals (models included)", DuckDbStore.DayTotalsStatement
+            ("chat-sessions, chats-feedback", "day totals (models included)", ReportReader.DayTotalsStatement
                 .Replace("$1", c, StringComparison.Ordinal).Replace("$2", f, StringComparison.Ordinal).Replace("$3", l, StringComparison.Ordinal)),
             ("tools", "tool days", $"SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools WHERE company_id = {c} AND day BETWEEN {f} AND {l}"),
             ("used-documents", "1 names, once per document", $"SELECT document_id, filename, title FROM documents WHERE company_id = {c}"),
@@ -50,7 +50,7 @@ internal static class Diagnostics
                     AND user_id IN (SELECT user_id FROM members WHERE company_id = {c} AND last_day > {l})
                 GROUP BY user_id
                 """),
-            ("user-activities", "1 monthly rollups: active days, counts, last connections", DuckDbStore.UserMonthsStatement("")
+            ("user-activities", "1 monthly rollups: active days, counts, last connections", ActivityReader.UserMonthsStatement("")
                 .Replace("$1", c, StringComparison.Ordinal).Replace("$2", Date(MonthStart(first.AddDays(-29))), StringComparison.Ordinal)
                 .Replace("$3", Date(MonthStart(last)), StringComparison.Ordinal)),
             ("user-activities", "2 days of the last month, every user (read only for users active after the range)", $"""

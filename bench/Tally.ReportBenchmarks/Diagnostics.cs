@@ -38,17 +38,14 @@ internal static class Diagnostics
             ("used-documents", "2 document days", $"""
                 SELECT day, document_id, usage FROM daily_documents WHERE company_id = {c} AND day BETWEEN {f} AND {l}
                 """),
-            ("users", "member counts, up to today (members)", $"""
-                SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = {c}
+            ("users", "1 every member's latest event (members)", $"""
+                SELECT user_id, last_day, last_event_is_member_left FROM members WHERE company_id = {c}
                 """),
-            ("users", "as of a past day: 1 members, settled or active later", $"""
-                SELECT user_id, last_day <= {l}, last_event_is_member_left FROM members WHERE company_id = {c}
-                """),
-            ("users", "as of a past day: 2 the week's user days of the later active", $"""
-                SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
-                WHERE company_id = {c} AND day BETWEEN {l} - 6 AND {l}
+            ("users", "2 last two days up to the end of the members active after it, from the week before", $"""
+                SELECT user_id, day, last_event_at, last_event_id, last_event_is_member_left FROM user_days
+                WHERE company_id = {c} AND day BETWEEN {l} - 7 AND {l}
                     AND user_id IN (SELECT user_id FROM members WHERE company_id = {c} AND last_day > {l})
-                GROUP BY user_id
+                QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY day DESC) <= 2
                 """),
             ("user-activities", "1 monthly rollups: active days, counts, last connections", ActivityReader.UserMonthsStatement("")
                 .Replace("$1", c, StringComparison.Ordinal).Replace("$2", Date(MonthStart(first.AddDays(-29))), StringComparison.Ordinal)

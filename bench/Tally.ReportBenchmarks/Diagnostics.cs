@@ -11,7 +11,7 @@ internal sealed record TableSize(string Table, long CompanyRows, long TotalRows)
 
 /// <summary>
 /// Where a report's time goes inside the store: each SQL statement the report reads run alone, with the text of
-/// src/Tally.Storage.DuckDb/DuckDbStore.Reports.cs (copied; parameters inlined), on the loaded file with the
+/// src/Tally.Storage.DuckDb/ReportReader.cs and ActivityReader.cs (copied; parameters inlined), on the loaded file with the
 /// server stopped, plus the cost of opening a connection (every report read opens one) and the size of the
 /// aggregate tables the statements scan.
 /// </summary>
@@ -31,26 +31,23 @@ internal static class Diagnostics
         var l = $"DATE '{last:yyyy-MM-dd}'";
         var statements = new (string Report, string Name, string Sql)[]
         {
-            ("chat-sessions, chats-feedback", "day totals (models included)", DuckDbStore.DayTotalsStatement
+            ("chat-sessions, chats-feedback", "day totals (models included)", ReportReader.DayTotalsStatement
                 .Replace("$1", c, StringComparison.Ordinal).Replace("$2", f, StringComparison.Ordinal).Replace("$3", l, StringComparison.Ordinal)),
             ("tools", "tool days", $"SELECT day, tool_name, tool_type, usage, users, errors FROM daily_tools WHERE company_id = {c} AND day BETWEEN {f} AND {l}"),
             ("used-documents", "1 names, once per document", $"SELECT document_id, filename, title FROM documents WHERE company_id = {c}"),
             ("used-documents", "2 document days", $"""
                 SELECT day, document_id, usage FROM daily_documents WHERE company_id = {c} AND day BETWEEN {f} AND {l}
                 """),
-            ("users", "member counts, up to today (members)", $"""
-                SELECT max(last_day), count(*), count(*) FILTER (WHERE NOT last_event_is_member_left) FROM members WHERE company_id = {c}
+            ("users", "1 every member's latest event (members)", $"""
+                SELECT user_id, last_day, last_event_is_member_left FROM members WHERE company_id = {c}
                 """),
-            ("users", "as of a past day: 1 members, settled or active later", $"""
-                SELECT user_id, last_day <= {l}, last_event_is_member_left FROM members WHERE company_id = {c}
-                """),
-            ("users", "as of a past day: 2 the week's user days of the later active", $"""
-                SELECT user_id, arg_max(last_event_is_member_left, day) FROM user_days
-                WHERE company_id = {c} AND day BETWEEN {l} - 6 AND {l}
+            ("users", "2 last two days up to the end of the members active after it, from the week before", $"""
+                SELECT user_id, day, last_event_at, last_event_id, last_event_is_member_left FROM user_days
+                WHERE company_id = {c} AND day BETWEEN {l} - 7 AND {l}
                     AND user_id IN (SELECT user_id FROM members WHERE company_id = {c} AND last_day > {l})
-                GROUP BY user_id
+                QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY day DESC) <= 2
                 """),
-            ("user-activities", "1 monthly rollups: active days, counts, last connections", DuckDbStore.UserMonthsStatement("")
+            ("user-activities", "1 monthly rollups: active days, counts, last connections", ActivityReader.UserMonthsStatement("")
                 .Replace("$1", c, StringComparison.Ordinal).Replace("$2", Date(MonthStart(first.AddDays(-29))), StringComparison.Ordinal)
                 .Replace("$3", Date(MonthStart(last)), StringComparison.Ordinal)),
             ("user-activities", "2 days of the last month, every user (read only for users active after the range)", $"""

@@ -207,7 +207,7 @@ try
         var (statements, tables) = database is null ? Diagnostics.Run(directory, company.Id, firstDay, lastDay, options.BaselineRuns) : ([], []);
         if (database is null)
         {
-            Line($"        Tally's report SQL run alone (text of DuckDbStore.Reports.cs), median ms:");
+            Line($"        Tally's report SQL run alone (text of the DuckDB store's readers), median ms:");
             foreach (var s in statements)
             {
                 Line($"          {s.Report,-30} {s.Statement,-46} {ServePhase.Format(s.MedianMs),8} ms  {s.Rows,9:N0} rows");
@@ -319,7 +319,7 @@ Line($"  before the server started (benchmark only, after the load and a full GC
 Line($"  managed heap after serving and a full GC, by generation (the client's last response bodies included): {last.Serve.HeapByGeneration}");
 Line($"  peak of the whole run (VmHWM, includes the load) {Mib(last.Serve.PeakRss)}");
 Console.WriteLine();
-Line($"Where the store's time goes: each report SQL statement alone (DuckDbStore.Reports.cs text), median ms per size");
+Line($"Where the store's time goes: each report SQL statement alone (the DuckDB store's readers' text), median ms per size");
 foreach (var (statement, index) in last.Statements.Select((s, i) => (s, i)))
 {
     Line($"  {statement.Report,-30} {statement.Statement,-46} {string.Join("  ", results.Select(r => $"{Size(r.Size)} {ServePhase.Format(r.Statements[index].MedianMs),7}"))}   ({statement.Rows:N0} rows at {Size(last.Size)})");

@@ -120,7 +120,7 @@ internal static class ServePhase
                 () => store.ReadDayTotalsAsync(companyId, days, cancellationToken),
                 () => store.ReadToolDaysAsync(companyId, days, cancellationToken),
                 () => store.ReadDocumentUsageAsync(companyId, days, cancellationToken),
-                () => store.ReadMemberCountsAsync(companyId, last, cancellationToken),
+                () => store.ReadMemberHistoryAsync(companyId, last, cancellationToken),
                 () => store.ReadActivityHistoryAsync(companyId, days, null, cancellationToken),
                 () => store.ReadConnectionsAsync(companyId, days, null, null, 101, cancellationToken),
             };

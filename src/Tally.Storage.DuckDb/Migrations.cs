@@ -1,3 +1,7 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using static Tally.Storage.DuckDb.Sql;
+
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
@@ -234,6 +238,39 @@ internal static class Migrations
             DROP INDEX events_by_key;
             """),
     ];
+
+    /// <summary>
+    /// Applies the steps the store at <paramref name="path"/> lacks, each in its own transaction; a store of a newer
+    /// schema is refused. Returns the last step applied before.
+    /// </summary>
+    public static int Apply(DuckDBConnection connection, string path)
+    {
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)");
+        var applied = (int)ScalarInt64(connection, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+        var known = Steps.Max(step => step.Version);
+        if (applied > known)
+        {
+            throw new StoreUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                $"The store {path} has schema version {applied}, newer than this Tally knows ({known}): run a Tally at least as new as the one that wrote it."));
+        }
+
+        foreach (var (version, description, sql) in Steps.Where(step => step.Version > applied))
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, sql);
+            Execute(connection, "INSERT INTO schema_migrations VALUES ($1, $2, now())", version, description);
+            transaction.Commit();
+        }
+
+        return applied;
+    }
+
+    /// <summary>The scratch tables of the write path and of the aggregation: temporary, so each connection has its own.</summary>
+    public static void CreateScratchTables(DuckDBConnection connection) => Execute(connection, """
+        CREATE OR REPLACE TEMP TABLE suspect_keys (key_hash BIGINT);
+        CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
+        CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
+        """);
 
     /// <summary>The SQL name of the store's event key function (<see cref="EventKey.Of"/>), registered on the writer's connection for step 4.</summary>
     public const string EventKeyFunction = "tally_event_key";

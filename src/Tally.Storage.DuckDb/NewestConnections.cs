@@ -1,10 +1,17 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Tally.Events;
 
 namespace Tally.Storage.DuckDb;
 
 /// <summary>A row of the connection log: the connection and its day in the company's time zone.</summary>
-internal readonly record struct LoggedConnection(long CompanyId, DateOnly Day, ConnectionRow Row);
+internal readonly record struct LoggedConnection(long CompanyId, DateOnly Day, ConnectionRow Row)
+{
+    /// <summary>The columns: company_id, day, connected_at, event_id, user_id, ip, user_agent, auth_method.</summary>
+    public static LoggedConnection Read(DbDataReader reader) => new(reader.GetInt64(0), Sql.Day(reader, 1),
+        new ConnectionRow(reader.GetInt64(4), null, Sql.Utc(reader.GetDateTime(2)), reader.GetString(3),
+            StoredText.Decode(Sql.NullableString(reader, 5)), StoredText.Decode(Sql.NullableString(reader, 6)), StoredText.Decode(Sql.NullableString(reader, 7))));
+}
 
 /// <summary>
 /// The newest connections of each company whose connections were asked for, in memory, newest first: the first

@@ -74,23 +74,34 @@ public sealed partial class PostgresStore
         }
     }
 
-    public async Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken)
+    public async Task<MemberHistory> ReadMemberHistoryAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken)
     {
-        // A user's state at the end of asOf is that of the last event of their last day with events up to then: the
-        // members row when that is their latest day, else their last user-day up to asOf (the index on
-        // (company, user, day) finds it). Users whose first event comes later are not members yet.
+        // Each member's latest event; for those whose latest day is after asOf, the last events of their last two days
+        // up to it (the index on (company, user, day) finds them; the condition on m.last_day skips the others' scans).
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = Command(connection, """
-            SELECT count(*), count(*) FILTER (WHERE NOT has_left) FROM (
-                SELECT CASE WHEN m.last_day <= $2 THEN m.last_event_is_member_left ELSE (
-                    SELECT u.last_event_is_member_left FROM user_days u
-                    WHERE u.company_id = $1 AND u.user_id = m.user_id AND u.day <= $2 ORDER BY u.day DESC LIMIT 1) END AS has_left
-                FROM members m WHERE m.company_id = $1
-            ) states WHERE has_left IS NOT NULL
+            SELECT m.user_id, m.last_day, m.last_event_is_member_left, d.day, d.last_event_at, d.last_event_id, d.last_event_is_member_left
+            FROM members m LEFT JOIN LATERAL (
+                SELECT u.day, u.last_event_at, u.last_event_id, u.last_event_is_member_left FROM user_days u
+                WHERE m.last_day > $2 AND u.company_id = $1 AND u.user_id = m.user_id AND u.day <= $2
+                ORDER BY u.day DESC LIMIT 2
+            ) d ON true
+            WHERE m.company_id = $1
             """, companyId, asOf);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new MemberCounts(reader.GetInt64(0), reader.GetInt64(1));
+        var latest = new List<MemberLatest>();
+        var days = new List<MemberDay>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var userId = reader.GetInt64(0);
+            latest.Add(new MemberLatest(userId, Day(reader, 1), reader.GetBoolean(2)));
+            if (!reader.IsDBNull(3))
+            {
+                days.Add(new MemberDay(userId, Day(reader, 3), reader.GetDateTime(4), reader.GetString(5), reader.GetBoolean(6)));
+            }
+        }
+
+        return new MemberHistory(asOf, latest, days);
     }
 
     public async Task<ActivityHistory> ReadActivityHistoryAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken)

@@ -250,6 +250,42 @@ public abstract class StoreContract : IAsyncLifetime
         back.ShouldBe(incremental);
     }
 
+    [Fact]
+    public async Task Member_history_tells_the_members_of_a_past_day_from_their_latest_events_and_their_last_days()
+    {
+        PlatformEvent At(string id, long user, string day, EventType type) =>
+            Event(id, type: type) with { UserId = user, Timestamp = DateTime.Parse(day, System.Globalization.CultureInfo.InvariantCulture).AddHours(10) };
+        await AppendAsync(
+        [
+            At("1a", 1, "2025-03-01", EventType.MemberJoined), At("1b", 1, "2025-05-20", EventType.MemberLeft),
+            // Left in the week up to 05-25, active after it.
+            At("2a", 2, "2025-05-02", EventType.MemberJoined), At("2b", 2, "2025-05-22", EventType.MemberLeft), At("2c", 2, "2025-05-30", EventType.UserQuery),
+            // Left long before 05-25, back after it.
+            At("3a", 3, "2025-03-01", EventType.MemberJoined), At("3b", 3, "2025-04-01", EventType.MemberLeft), At("3c", 3, "2025-05-27", EventType.MemberJoined),
+            // Active the day before that week, and after it.
+            At("4a", 4, "2025-05-18", EventType.UserQuery), At("4b", 4, "2025-05-28", EventType.UserQuery),
+            At("5a", 5, "2025-05-28", EventType.MemberJoined),
+            At("6a", 6, "2025-05-24", EventType.MemberJoined), At("6b", 6, "2025-05-25", EventType.MemberLeft), At("6c", 6, "2025-05-26", EventType.UserQuery),
+        ]);
+
+        var asOf = new DateOnly(2025, 5, 25);
+        var history = await Store.ReadMemberHistoryAsync(1, asOf, CancellationToken.None);
+
+        Tally.Reports.Membership.Count(history).ShouldBe(new MemberCounts(5, 1));
+        history.Days.Where(day => day.Day <= asOf).GroupBy(day => day.UserId).ToDictionary(user => user.Key, user => user.Max(day => day.Day)).ShouldBe(
+            new Dictionary<long, DateOnly> { [2] = new(2025, 5, 22), [3] = new(2025, 4, 1), [4] = new(2025, 5, 18), [6] = asOf }, ignoreOrder: true);
+        foreach (var (day, expected) in new[]
+        {
+            (new DateOnly(2025, 2, 1), new MemberCounts(0, 0)),
+            (new DateOnly(2025, 4, 15), new MemberCounts(2, 1)),
+            (new DateOnly(2025, 5, 24), new MemberCounts(5, 2)),
+            (new DateOnly(2025, 6, 1), new MemberCounts(6, 5)),
+        })
+        {
+            Tally.Reports.Membership.Count(await Store.ReadMemberHistoryAsync(1, day, CancellationToken.None)).ShouldBe(expected, $"as of {day}");
+        }
+    }
+
     /// <summary>Every report read of a company over the last 50 days, as comparable text.</summary>
     private async Task<string> ReadEverythingAsync(long company)
     {
@@ -262,8 +298,8 @@ public abstract class StoreContract : IAsyncLifetime
             (await Store.ReadToolDaysAsync(company, days, none)).OrderBy(t => (t.Day, t.ToolName, t.ToolType)),
             documents.Days.OrderBy(d => (d.Day, d.DocumentId)),
             documents.Days.Select(d => d.DocumentId).Distinct().Order().Select(id => (id, documents.Names[id])),
-            await Store.ReadMemberCountsAsync(company, days.Last, none),
-            await Store.ReadMemberCountsAsync(company, days.First.AddDays(20), none),
+            Tally.Reports.Membership.Count(await Store.ReadMemberHistoryAsync(company, days.Last, none)),
+            Tally.Reports.Membership.Count(await Store.ReadMemberHistoryAsync(company, days.First.AddDays(20), none)),
             Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Days,
             Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Users.OrderBy(u => u.UserId),
             await Store.ReadConnectionsAsync(company, days, null, null, 50, none),

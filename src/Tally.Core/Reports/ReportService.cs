@@ -103,7 +103,7 @@ public sealed class ReportService(IReportStore store, ICompanyStore companies, T
         var reporting = new List<CompanyMembers>();
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
-            var members = await store.ReadMemberCountsAsync(scope.Company.Id, scope.Days.Last, cancellationToken);
+            var members = Membership.Count(await store.ReadMemberHistoryAsync(scope.Company.Id, scope.Days.Last, cancellationToken));
             reporting.Add(new CompanyMembers(new CompanyIdentity(scope.Company.Id, scope.Company.Name, scope.Company.TimeZone),
                 members.TotalHistorical, members.CurrentActive));
         }

@@ -15,8 +15,11 @@ public interface IReportStore
     /// <summary>Each document's uses per day, and the names of the documents (at least of those used in the range).</summary>
     Task<DocumentUsage> ReadDocumentUsageAsync(long companyId, DayRange days, CancellationToken cancellationToken);
 
-    /// <summary>Members as of the end of <paramref name="asOf"/>.</summary>
-    Task<MemberCounts> ReadMemberCountsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken);
+    /// <summary>
+    /// The members' latest events, and the last events of their days up to <paramref name="asOf"/> for those whose latest
+    /// falls later (see <see cref="MemberHistory"/>).
+    /// </summary>
+    Task<MemberHistory> ReadMemberHistoryAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken);
 
     /// <summary>
     /// For one user or all: every user with an activity event from <see cref="UserHistory.OriginOf"/> the range to
@@ -53,6 +56,7 @@ public readonly record struct DocumentDay(DateOnly Day, long DocumentId, long Us
 
 public sealed record DocumentName(string Filename, string? Title);
 
+/// <summary>The numbers of the users report, made by <see cref="Reports.Membership"/>.</summary>
 public sealed record MemberCounts(long TotalHistorical, long CurrentActive);
 
 public sealed record ActiveUsersDay(DateOnly Day, long Active, long NewActive, long Weekly, long Monthly, long Connections);

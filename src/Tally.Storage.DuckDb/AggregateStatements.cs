@@ -2,17 +2,18 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using Tally.Companies;
 using Tally.Ingestion;
+using static Tally.Storage.DuckDb.Sql;
 
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
-/// Keeps the per-day aggregates of the reports. The same statements serve both paths: an ingestion commit
-/// runs them over the events it just stored (the staged tables), a rebuild over all of a company's events.
-/// Additive numbers are upserted as sums; distinct counts come from set tables whose newly inserted members
-/// are counted; "latest" values (ratings, document names, user names, a day's last event) are replaced only
-/// by a later (timestamp, id).
+/// The statements that keep the per-day aggregates of the reports. The same statements serve both paths: a batch
+/// of commits runs them over the events it stored (<see cref="Aggregator"/>), a rebuild over all of a company's
+/// events. Additive numbers are upserted as sums; distinct counts come from set tables whose newly inserted members
+/// are counted; "latest" values (ratings, document names, user names, a day's last event) are replaced only by a
+/// later (timestamp, id).
 /// </summary>
-public sealed partial class DuckDbStore
+internal static class AggregateStatements
 {
     private static readonly string[] AggregateTables =
     [
@@ -25,7 +26,7 @@ public sealed partial class DuckDbStore
     /// <c>events</c>) and their listed documents from <paramref name="documents"/> (columns of
     /// <c>event_documents</c>). Runs inside the caller's transaction. Returns the connections it logged.
     /// </summary>
-    private static List<LoggedConnection> Aggregate(DuckDBConnection connection, string events, string documents)
+    public static List<LoggedConnection> Aggregate(DuckDBConnection connection, string events, string documents)
     {
         var source = $"(SELECT * FROM {events})";
         Execute(connection, $"""
@@ -250,116 +251,79 @@ public sealed partial class DuckDbStore
         {
             while (reader.Read())
             {
-                connections.Add(LoggedConnection(reader));
+                connections.Add(LoggedConnection.Read(reader));
             }
         }
 
         return connections;
     }
 
-    /// <summary>How many stored events may wait for the aggregates before a commit brings them up to date itself.</summary>
-    private const int EventsPerAggregation = 200_000;
-
-    /// <summary>
-    /// Brings the aggregates up to the last stored commit. Runs on its own connection, beside the writer: a
-    /// batch of commits is read back from the events table and aggregated in one transaction that also moves the
-    /// watermark, so a crash leaves the aggregates either before or after the batch, never half way. The caller
-    /// holds the aggregation lock.
-    /// </summary>
-    private void CatchUpHoldingAggregationLock()
+    /// <summary>Writes the counters of <see cref="IngestionStats"/> for a batch of events. Runs in the aggregation's transaction.</summary>
+    public static void RecordIngestionCounts(DuckDBConnection connection, string events, Dictionary<long, CompanyCounters> totals)
     {
-        while (Interlocked.Read(ref _aggregatedCommit) < Interlocked.Read(ref _lastCommit))
+        Execute(connection, $"""
+            INSERT INTO ingestion_counts SELECT company_id, type, count(*) FROM {events} GROUP BY company_id, type
+            ON CONFLICT DO UPDATE SET stored = stored + excluded.stored
+            """);
+        if (totals.Count == 0)
         {
-            AggregateOneBatchHoldingAggregationLock();
+            return;
         }
+
+        // Rejected requests count only for companies that exist: a rejected request creates nothing.
+        Execute(connection, $"""
+            INSERT INTO ingestion_totals
+            SELECT v.company_id, v.duplicates, v.rejected, v.last_accepted_at
+            FROM (VALUES {Rows(totals.Select(p => $"{Literal(p.Key)}, {Literal(p.Value.Duplicates)}, {Literal(p.Value.Rejected)}, {(p.Value.LastAccepted is { } last ? Literal(last) : "NULL::TIMESTAMP")}"))})
+                v(company_id, duplicates, rejected, last_accepted_at)
+            SEMI JOIN companies c ON c.id = v.company_id
+            ON CONFLICT DO UPDATE SET
+                duplicates = duplicates + excluded.duplicates,
+                rejected_requests = rejected_requests + excluded.rejected_requests,
+                last_accepted_at = greatest(last_accepted_at, excluded.last_accepted_at)
+            """);
     }
 
-    /// <summary>Aggregates every commit stored so far, once (commits arriving meanwhile wait for the next batch).</summary>
-    private void AggregateOneBatchHoldingAggregationLock()
+    /// <summary>
+    /// Recomputes one company's event days in <paramref name="zone"/> and its answers' document counts (events
+    /// stored before the aggregates existed have none), then its aggregates from all its events.
+    /// Runs inside the caller's transaction, on the writer's connection.
+    /// </summary>
+    public static void Rebuild(DuckDBConnection connection, long companyId, TimeZoneInfo zone)
     {
-        var from = Interlocked.Read(ref _aggregatedCommit);
-        var to = Interlocked.Read(ref _lastCommit);
-        Dictionary<long, CompanyCounters> totals;
-        lock (_pendingTotals)
+        var company = companyId.ToString(CultureInfo.InvariantCulture);
+        foreach (var table in AggregateTables)
         {
-            totals = new(_pendingTotals);
-            _pendingTotals.Clear();
-            _eventsToAggregate = 0;
+            Execute(connection, $"DELETE FROM {table} WHERE company_id = {company}");
         }
 
-        try
+        var span = Scalar(connection, $"SELECT min(ts) FROM events WHERE company_id = {company}");
+        if (span is DateTime first)
         {
-            // Rows are appended in commit order, so DuckDB's per-row-group min/max of seq skips all older events.
-            using var transaction = _aggregator.BeginTransaction();
-            var batch = $"events WHERE seq > {from} AND seq <= {to}";
-            var connections = Aggregate(_aggregator, batch, $"(SELECT * FROM event_documents WHERE seq > {from} AND seq <= {to})");
-            RecordIngestionCounts(_aggregator, batch, totals);
-            Execute(_aggregator, $"UPDATE aggregation_state SET watermark = {to}");
-            transaction.Commit();
-            _newestConnections.Add(connections);
-            Interlocked.Exchange(ref _aggregatedCommit, to);
-        }
-        catch
-        {
-            lock (_pendingTotals)
+            var last = (DateTime)Scalar(connection, $"SELECT max(ts) FROM events WHERE company_id = {company}")!;
+            Execute(connection, "DELETE FROM zone_periods");
+            using (var appender = connection.CreateAppender("zone_periods"))
             {
-                foreach (var (company, pending) in totals)
+                foreach (var (start, end, offset) in ZoneOffsets.Periods(zone, first, last))
                 {
-                    var current = _pendingTotals.GetValueOrDefault(company);
-                    _pendingTotals[company] = new(current.Duplicates + pending.Duplicates, current.Rejected + pending.Rejected,
-                        current.LastAccepted > pending.LastAccepted ? current.LastAccepted : pending.LastAccepted);
+                    appender.CreateRow().AppendValue(start).AppendValue(end).AppendValue((long)offset.TotalMinutes).EndRow();
                 }
             }
 
-            throw;
-        }
-    }
-
-    /// <summary>Waits for the aggregates to include every commit stored when it was called (read your writes).</summary>
-    private async Task CatchUpAsync(CancellationToken cancellationToken)
-    {
-        if (Interlocked.Read(ref _aggregatedCommit) >= Interlocked.Read(ref _lastCommit))
-        {
-            return;
-        }
-
-        await _aggregationLock.WaitAsync(cancellationToken);
-        try
-        {
-            CatchUpHoldingAggregationLock();
-        }
-        finally
-        {
-            _aggregationLock.Release();
-        }
-    }
-
-    /// <summary>Starts a catch-up in the background when enough events wait and none is running.</summary>
-    private void AggregateInBackground()
-    {
-        if (!_aggregationLock.Wait(0))
-        {
-            return;
+            Execute(connection, $"""
+                UPDATE events SET day = CAST(events.ts + to_minutes(p.offset_minutes) AS DATE)
+                FROM zone_periods p
+                WHERE events.company_id = {company} AND events.ts >= p.period_start AND events.ts < p.period_end
+                """);
+            Execute(connection, $"""
+                UPDATE events SET document_count = d.documents
+                FROM (SELECT event_id, count(*) AS documents FROM event_documents WHERE company_id = {company} GROUP BY event_id) d
+                WHERE events.company_id = {company} AND events.event_id = d.event_id
+                """);
         }
 
-        // One batch, not a chase: commits that arrive meanwhile wait for the next trigger, so each batch is large
-        // and the writer is not slowed by a stream of small ones.
-        _ = Task.Run(() =>
-        {
-            try
-            {
-                AggregateOneBatchHoldingAggregationLock();
-            }
-#pragma warning disable CA1031 // A failed batch stays pending: the next catch-up (a report, a commit) retries it and reports the error.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-            finally
-            {
-                _aggregationLock.Release();
-            }
-        });
+        // Its connections fall on new days: the caller drops the company's newest connections rather than add them.
+        _ = Aggregate(connection, $"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
     }
 
     /// <summary>Runs an INSERT ... RETURNING (company_id, day, a, b) and counts the rows per key.</summary>
@@ -400,82 +364,5 @@ public sealed partial class DuckDbStore
         }
 
         Execute(connection, update);
-    }
-
-    public async Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        await _aggregationLock.WaitAsync(cancellationToken);
-        try
-        {
-            // A rebuild reads every stored event: the pending ones must not be counted again afterwards.
-            CatchUpHoldingAggregationLock();
-            using var transaction = _writer.BeginTransaction();
-            var companies = companyId is { } only ? [only] : ReadCompanies(_writer, null).Select(c => c.Id).ToList();
-            foreach (var company in companies)
-            {
-                Rebuild(company, ZoneOf(company));
-            }
-
-            transaction.Commit();
-        }
-        finally
-        {
-            _aggregationLock.Release();
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>
-    /// Recomputes one company's event days in <paramref name="zone"/> and its answers' document counts (events
-    /// stored before the aggregates existed have none), then its aggregates from all its events.
-    /// Runs inside the caller's transaction.
-    /// </summary>
-    private void Rebuild(long companyId, TimeZoneInfo zone)
-    {
-        var company = companyId.ToString(CultureInfo.InvariantCulture);
-        foreach (var table in AggregateTables)
-        {
-            Execute(_writer, $"DELETE FROM {table} WHERE company_id = {company}");
-        }
-
-        var span = Scalar(_writer, $"SELECT min(ts) FROM events WHERE company_id = {company}");
-        if (span is DateTime first)
-        {
-            var last = (DateTime)Scalar(_writer, $"SELECT max(ts) FROM events WHERE company_id = {company}")!;
-            Execute(_writer, "DELETE FROM zone_periods");
-            using (var appender = _writer.CreateAppender("zone_periods"))
-            {
-                foreach (var (start, end, offset) in ZoneOffsets.Periods(zone, first, last))
-                {
-                    appender.CreateRow().AppendValue(start).AppendValue(end).AppendValue((long)offset.TotalMinutes).EndRow();
-                }
-            }
-
-            Execute(_writer, $"""
-                UPDATE events SET day = CAST(events.ts + to_minutes(p.offset_minutes) AS DATE)
-                FROM zone_periods p
-                WHERE events.company_id = {company} AND events.ts >= p.period_start AND events.ts < p.period_end
-                """);
-            Execute(_writer, $"""
-                UPDATE events SET document_count = d.documents
-                FROM (SELECT event_id, count(*) AS documents FROM event_documents WHERE company_id = {company} GROUP BY event_id) d
-                WHERE events.company_id = {company} AND events.event_id = d.event_id
-                """);
-        }
-
-        // Its connections fall on new days: the caller drops the company's newest connections rather than add them.
-        _ = Aggregate(_writer, $"events WHERE company_id = {company}", $"(SELECT * FROM event_documents WHERE company_id = {company})");
-    }
-
-    private TimeZoneInfo ZoneOf(long companyId) =>
-        _companies.TryGetValue(companyId, out var known) ? known.Zone : TimeZoneInfo.Utc;
-
-    private void LoadCompanies()
-    {
-        foreach (var company in ReadCompanies(_writer, null))
-        {
-            _companies[company.Id] = (company, TimeZoneNames.TryFind(company.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc);
-        }
     }
 }

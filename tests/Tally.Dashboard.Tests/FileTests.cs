@@ -96,6 +96,27 @@ public sealed partial class FileTests(DashboardServer server)
         answer.Content.Headers.ContentEncoding.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task The_library_s_licences_are_served_beside_it_as_text()
+    {
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var library = ImportMapOf(await client.GetStringAsync(new Uri("/", UriKind.Relative)))["echarts"];
+        var folder = Path.GetDirectoryName(CommittedPath(library))!;
+        var licences = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(file => Path.GetFileName(file) is "NOTICE" || Path.GetFileName(file).StartsWith("LICENSE", StringComparison.Ordinal))
+            .ToList();
+        licences.Select(Path.GetFileName).ShouldContain("LICENSE");
+        licences.Select(Path.GetFileName).ShouldContain("NOTICE");
+        foreach (var licence in licences)
+        {
+            var path = UrlOf(licence);
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, path);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("text/plain", path);
+            (await response.Content.ReadAsByteArrayAsync()).ShouldBe(await File.ReadAllBytesAsync(licence), path);
+        }
+    }
+
     /// <summary>The page's import map, from the one inline script the page has.</summary>
     public static Dictionary<string, string> ImportMapOf(string html) =>
         JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(ImportMapText(html))!["imports"];
@@ -127,10 +148,11 @@ public sealed partial class FileTests(DashboardServer server)
 
     private static string CommittedPath(string path) => Path.Combine(DashboardFolder, path.TrimStart('/'));
 
+    private static string UrlOf(string committedFile) => "/" + Path.GetRelativePath(DashboardFolder, committedFile).Replace('\\', '/');
+
     /// <summary>The page, the modules and styles under src/, and the vendor scripts: what Tally.Server embeds.</summary>
     private static SortedSet<string> CommittedFiles()
     {
-        string UrlOf(string file) => "/" + Path.GetRelativePath(DashboardFolder, file).Replace('\\', '/');
         var files = Directory.EnumerateFiles(Path.Combine(DashboardFolder, "src"), "*", SearchOption.AllDirectories)
             .Where(file => file.EndsWith(".js", StringComparison.Ordinal) || file.EndsWith(".css", StringComparison.Ordinal))
             .Concat(Directory.EnumerateFiles(Path.Combine(DashboardFolder, "vendor"), "*.js", SearchOption.AllDirectories))

@@ -39,6 +39,9 @@ public static partial class DashboardFiles
             dashboard.UseStaticFiles(new StaticFileOptions
             {
                 FileProvider = files,
+                // The licences beside a vendor file have no extension: plain text (only embedded files are served).
+                ServeUnknownFileTypes = true,
+                DefaultContentType = "text/plain; charset=utf-8",
                 OnPrepareResponse = file =>
                 {
                     var headers = file.Context.Response.Headers;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Tally.Tests;
 
 namespace Tally.Dashboard.Tests;
@@ -15,11 +17,13 @@ public sealed class ServingTests(DashboardServer server)
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
         var csp = page.Headers.GetValues("Content-Security-Policy").Single();
+        var html = await page.Content.ReadAsStringAsync();
         csp.ShouldContain("default-src 'none'");
-        csp.ShouldContain("script-src 'self';");
+        // Scripts from this origin, and the one inline script, the import map, by its hash: never 'unsafe-inline'.
+        var importMapHash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(FileTests.ImportMapText(html))));
+        csp.ShouldContain($"script-src 'self' 'sha256-{importMapHash}';");
         csp.ShouldContain("connect-src 'self';");
         csp.ShouldContain("frame-ancestors 'none'");
-        var html = await page.Content.ReadAsStringAsync();
         html.ShouldNotContain("http://");
         html.ShouldNotContain("https://");
 

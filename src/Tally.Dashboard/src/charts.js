@@ -1,12 +1,9 @@
 // The charts: ECharts line and bar charts with hover values (axis tooltip) and legends that toggle series.
 // The legend is HTML buttons rather than ECharts' canvas legend, so it works with a keyboard and a screen reader.
-import { BarChart, LineChart } from 'echarts/charts';
-import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+// 'echarts' is the library's own whole ES module (index.html's import map): every chart type and component is
+// registered already.
+import * as echarts from 'echarts';
 import { answersOf, groundedOf, percent, questionsOf, sessionsOf } from './daily.js';
-
-echarts.use([BarChart, LineChart, AriaComponent, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 // Colours chosen for contrast on white and for telling series apart without relying on hue alone (line styles differ too).
 const palette = ['#1f5fbf', '#c2410c', '#15803d', '#7e22ce', '#b91c1c', '#0e7490', '#a16207', '#4b5563'];

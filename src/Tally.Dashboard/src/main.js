@@ -5,7 +5,6 @@ import { chartDefinitions, renderCharts, resizeCharts } from './charts.js';
 import { download, toCsv } from './csv.js';
 import { dailyColumns, documentTotals, mergeDays, tileNumbers, toolSeries, toolTotals } from './daily.js';
 import { daysBetween, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
-import './styles.css';
 
 const keyStorage = 'tally.apiKey';
 // Weekly and monthly active users count days before the range, so they say nothing about the range itself.

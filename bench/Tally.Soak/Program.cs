@@ -49,6 +49,11 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    cancel.Cancel();
+});
 
 HttpClient NewClient(string? key = null)
 {
@@ -174,6 +179,11 @@ try
     Console.WriteLine();
     Line($"Reproduce: {reproduce}");
     return recorder.ErrorCount == 0 && problems.Count == 0 ? 0 : 1;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("SOAK STOPPED before its end (Ctrl+C or SIGTERM): no figures.");
+    return 1;
 }
 catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException or TimeoutException or JsonException or IOException)
 {

@@ -134,12 +134,15 @@ internal sealed class ServerProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
-    /// <summary>Stops the server as Ctrl+C would and waits for its clean shutdown; its exit code.</summary>
+    /// <summary>
+    /// Stops the server as a service manager would (SIGTERM) and waits for its clean shutdown; its exit code. Not
+    /// SIGINT: a soak started in the background of a shell ignores SIGINT, and so does the server it starts.
+    /// </summary>
     public async Task<int> StopAsync()
     {
         if (!_process.HasExited)
         {
-            using var interrupt = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            using var interrupt = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
             await interrupt.WaitForExitAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await _process.WaitForExitAsync(timeout.Token);

@@ -274,6 +274,19 @@ public sealed partial class DuckDbStore
         }
     }
 
+    /// <summary>
+    /// Brings the aggregates up to <paramref name="commit"/> at least (a batch takes every commit stored when it
+    /// starts). A read waits for this, never for the commits stored after it was called: under steady ingestion a
+    /// batch of those is always ready, and a read chasing them would wait as long as ingestion goes on.
+    /// </summary>
+    private void CatchUpToHoldingAggregationLock(long commit)
+    {
+        while (Interlocked.Read(ref _aggregatedCommit) < commit)
+        {
+            AggregateOneBatchHoldingAggregationLock();
+        }
+    }
+
     /// <summary>Aggregates every commit stored so far, once (commits arriving meanwhile wait for the next batch).</summary>
     private void AggregateOneBatchHoldingAggregationLock()
     {
@@ -318,7 +331,8 @@ public sealed partial class DuckDbStore
     /// <summary>Waits for the aggregates to include every commit stored when it was called (read your writes).</summary>
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Read(ref _aggregatedCommit) >= Interlocked.Read(ref _lastCommit))
+        var acknowledged = Interlocked.Read(ref _lastCommit);
+        if (Interlocked.Read(ref _aggregatedCommit) >= acknowledged)
         {
             return;
         }
@@ -326,7 +340,7 @@ public sealed partial class DuckDbStore
         await _aggregationLock.WaitAsync(cancellationToken);
         try
         {
-            CatchUpHoldingAggregationLock();
+            CatchUpToHoldingAggregationLock(acknowledged);
         }
         finally
         {

@@ -36,7 +36,7 @@ rm -rf "$findings"
 echo "fuzzing '$target' for $seconds s: seeds fuzz/corpus/$target, dictionary fuzz/dictionaries/$target.dict, findings in $findings"
 # dotnet itself is not instrumented (SharpFuzz reports coverage from the instrumented assemblies), and reserves far
 # more address space than it uses: hence the skipped binary check and no memory limit. Hangs are inputs over 5 s.
-AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_AUTORESUME=0 \
+AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_AUTORESUME=0 \
   afl-fuzz -V "$seconds" -t 5000 -m none -i "$here/corpus/$target" -o "$findings" -x "$here/dictionaries/$target.dict" \
   -- dotnet "$build/Tally.Fuzz.dll" "$target" > "$findings.log" 2>&1 || { tail -n 40 "$findings.log" >&2; exit 1; }
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Tally.Testing;
 
 namespace Tally.Soak;
 
@@ -46,14 +45,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server with <paramref name="storeArguments"/> (<c>--data DIR</c> or <c>--store LOCATION</c>) and waits until /health answers.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyList<string> storeArguments, string adminKey, bool serverLogs, CancellationToken cancellationToken)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{TallyExecutable.FreeLoopbackPort()}");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ExecutablePath);
+        start.ArgumentList.Add(TallyExecutable.Path);
         foreach (var argument in (string[])["serve", "--urls", address.ToString().TrimEnd('/'), .. storeArguments])
         {
             start.ArgumentList.Add(argument);
@@ -149,31 +148,6 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         return _process.ExitCode;
-    }
-
-    /// <summary>tally.dll, built beside this program in the same configuration.</summary>
-    private static string ExecutablePath
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tally.slnx")))
-            {
-                root = root.Parent;
-            }
-
-            var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Tally.slnx not found above this program."),
-                "src", "Tally", "bin", configuration, "net10.0", "tally.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build src/Tally first.", path);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)

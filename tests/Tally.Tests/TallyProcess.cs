@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Tally.Testing;
 
 namespace Tally.Tests;
 
@@ -48,7 +47,7 @@ public sealed class TallyProcess : IAsyncDisposable
     /// </summary>
     public static async Task<TallyProcess> ServeAsync(IReadOnlyList<string> storeOptions, string? adminKey, params string[] extraArguments)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{TallyExecutable.FreeLoopbackPort()}");
         var environment = new Dictionary<string, string?> { ["TALLY_ADMIN_KEY"] = adminKey };
         var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), .. storeOptions, .. extraArguments], environment);
         var tally = new TallyProcess(process, address);
@@ -126,7 +125,7 @@ public sealed class TallyProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ExecutablePath);
+        start.ArgumentList.Add(TallyExecutable.Path);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -143,32 +142,6 @@ public sealed class TallyProcess : IAsyncDisposable
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start tally.");
-    }
-
-    /// <summary>tally.dll, built beside this test project in the same configuration.</summary>
-    private static string ExecutablePath
-    {
-        get
-        {
-            var testDirectory = AppContext.BaseDirectory;
-            var configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            var root = new DirectoryInfo(testDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tally.slnx")))
-            {
-                root = root.Parent;
-            }
-
-            var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Tally.slnx not found above the tests."),
-                "src", "Tally", "bin", configuration, "net10.0", "tally.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build src/Tally first.", path);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)

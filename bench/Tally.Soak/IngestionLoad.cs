@@ -116,15 +116,17 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
                         await Task.Delay(due, stop);
                     }
 
-                    await SendNewAsync(client, batch, stop);
+                    // A request sent is seen through, never cancelled: a batch the server commits after its client
+                    // gave up would be stored without being acknowledged, and the final counts could not match.
+                    await SendNewAsync(client, batch);
                 }
                 else if (kind == RequestKind.Duplicate)
                 {
-                    await SendAgainAsync(client, request, stop);
+                    await SendAgainAsync(client, request);
                 }
                 else
                 {
-                    await SendMalformedAsync(client, Interlocked.Increment(ref _malformed) - 1, stop);
+                    await SendMalformedAsync(client, Interlocked.Increment(ref _malformed) - 1);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -160,13 +162,13 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
         }
     }
 
-    private async Task SendNewAsync(HttpClient client, long batch, CancellationToken stop)
+    private async Task SendNewAsync(HttpClient client, long batch)
     {
         var workload = Generate(batch, _runTag);
         var events = workload.Batches[0];
         var gzip = options.GzipEvery > 0 && batch % options.GzipEvery == options.GzipEvery - 1;
         var body = gzip ? Compress(workload.Bodies[0]) : workload.Bodies[0];
-        var (status, text, elapsed) = await PostAsync(client, body, "application/json", gzip ? "gzip" : null, stop);
+        var (status, text, elapsed) = await PostAsync(client, body, "application/json", gzip ? "gzip" : null);
         recorder.Latency(gzip ? "ingest new (gzip)" : "ingest new", elapsed);
         var (accepted, duplicates) = Counts(status, text);
         if (accepted != events.Length || duplicates != 0)
@@ -193,7 +195,7 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
         _firstStored.TrySetResult();
     }
 
-    private async Task SendAgainAsync(HttpClient client, long request, CancellationToken stop)
+    private async Task SendAgainAsync(HttpClient client, long request)
     {
         SentBatch again;
         lock (_recent)
@@ -201,7 +203,7 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
             again = _recent[(int)(request / options.DuplicateEvery % _recent.Count)];
         }
 
-        var (status, text, elapsed) = await PostAsync(client, again.Body, "application/json", again.Gzip ? "gzip" : null, stop);
+        var (status, text, elapsed) = await PostAsync(client, again.Body, "application/json", again.Gzip ? "gzip" : null);
         recorder.Latency("ingest duplicate", elapsed);
         var (accepted, duplicates) = Counts(status, text);
         if (accepted != 0 || duplicates != again.Events)
@@ -213,7 +215,7 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
         Interlocked.Add(ref _duplicatesAcknowledged, duplicates);
     }
 
-    private async Task SendMalformedAsync(HttpClient client, long number, CancellationToken stop)
+    private async Task SendMalformedAsync(HttpClient client, long number)
     {
         var (name, expected) = MalformedKinds[number % MalformedKinds.Length];
         // Events no other request sends: were any of them stored, the final counts would show it.
@@ -226,7 +228,7 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
             "unsupported media type" => (fresh, "text/plain", null),
             _ => (fresh, "application/json", "br"),
         };
-        var (status, text, elapsed) = await PostAsync(client, body, type, encoding, stop);
+        var (status, text, elapsed) = await PostAsync(client, body, type, encoding);
         recorder.Latency("ingest malformed", elapsed);
         if (status != expected || !IsJsonObject(text))
         {
@@ -248,7 +250,7 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
     private Workload Generate(long number, string runTag) =>
         Workload.Generate(1, options.BatchSize, DateTime.UtcNow, chronological: false, seed: (int)(number % int.MaxValue), runTag: runTag, firstSequence: number * options.BatchSize);
 
-    private static async Task<(HttpStatusCode Status, string Body, TimeSpan Elapsed)> PostAsync(HttpClient client, byte[] body, string type, string? encoding, CancellationToken stop)
+    private static async Task<(HttpStatusCode Status, string Body, TimeSpan Elapsed)> PostAsync(HttpClient client, byte[] body, string type, string? encoding)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(type);
@@ -258,8 +260,8 @@ internal sealed class IngestionLoad(Options options, Func<HttpClient> newClient,
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var response = await client.PostAsync(new Uri("/api/v2/events", UriKind.Relative), content, stop);
-        var text = await response.Content.ReadAsStringAsync(stop);
+        using var response = await client.PostAsync(new Uri("/api/v2/events", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text, Stopwatch.GetElapsedTime(started));
     }
 

@@ -124,14 +124,16 @@ internal sealed class Workload
     /// <summary>
     /// Generates <paramref name="batchCount"/> batches of <paramref name="batchSize"/> events. Content is
     /// deterministic for a seed apart from the run tag and the time base ("now"): timestamps lie between
-    /// 366 days and 1 hour before <paramref name="nowUtc"/>.
+    /// 366 days and 1 hour before <paramref name="nowUtc"/>. A caller generating a run piece by piece (the soak) passes
+    /// the run's tag and the number of events generated before, so that ids stay unique over the whole run.
     /// </summary>
-    public static Workload Generate(int batchCount, int batchSize, DateTime nowUtc, bool chronological = true, int seed = 20_250_101)
+    public static Workload Generate(int batchCount, int batchSize, DateTime nowUtc, bool chronological = true, int seed = 20_250_101,
+        string? runTag = null, long firstSequence = 0)
     {
         // The generator's randomness shapes test data only; it need not be unpredictable.
 #pragma warning disable CA5394
         var random = new Random(seed);
-        var runTag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        runTag ??= NewRunTag();
         // Whole seconds, so every generated instant is a whole number of microseconds (what the store keeps).
         var oldest = new DateTime(nowUtc.Ticks - (nowUtc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).AddDays(-366);
         var spanMicroseconds = (long)(TimeSpan.FromDays(366) - TimeSpan.FromHours(1)).TotalMicroseconds;
@@ -140,7 +142,7 @@ internal sealed class Workload
         var batches = new List<BenchEvent[]>(batchCount);
         var bodies = new List<byte[]>(batchCount);
         var buffer = new ArrayBufferWriter<byte>(batchSize * 400);
-        long sequence = 0;
+        var sequence = firstSequence;
         for (var b = 0; b < batchCount; b++)
         {
             var batch = new BenchEvent[batchSize];
@@ -148,7 +150,7 @@ internal sealed class Workload
             {
                 // A platform sends events as they happen (chronological, a few late ones); a random order over the
                 // whole year is the worst case for the aggregates (every event on another user-day).
-                var position = chronological ? (long)(spanMicroseconds * ((double)sequence / ((long)batchCount * batchSize))) : random.NextInt64(spanMicroseconds);
+                var position = chronological ? (long)(spanMicroseconds * ((double)(sequence - firstSequence) / ((long)batchCount * batchSize))) : random.NextInt64(spanMicroseconds);
                 var late = chronological && random.Next(50) == 0 ? random.NextInt64((long)TimeSpan.FromDays(30).TotalMicroseconds) : 0;
                 var jitter = chronological ? random.NextInt64((long)TimeSpan.FromMinutes(10).TotalMicroseconds) : 0;
                 var at = Math.Clamp(position - late + jitter, 0, spanMicroseconds - 1);
@@ -173,6 +175,9 @@ internal sealed class Workload
 
         return new Workload(batches, bodies, runTag);
     }
+
+    /// <summary>A fresh prefix for a run's event ids.</summary>
+    public static string NewRunTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     private static ulong Scramble(ulong value)
     {

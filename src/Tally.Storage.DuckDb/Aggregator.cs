@@ -90,7 +90,8 @@ internal sealed class Aggregator : IAsyncDisposable
     /// <summary>Waits for the aggregates to include every commit stored when it was called (read your writes).</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Read(ref _aggregatedCommit) >= Interlocked.Read(ref _storedCommit))
+        var acknowledged = Interlocked.Read(ref _storedCommit);
+        if (Interlocked.Read(ref _aggregatedCommit) >= acknowledged)
         {
             return;
         }
@@ -98,7 +99,7 @@ internal sealed class Aggregator : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            CatchUpHoldingLock();
+            CatchUpHoldingLock(acknowledged);
         }
         finally
         {
@@ -116,7 +117,8 @@ internal sealed class Aggregator : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            CatchUpHoldingLock();
+            // The caller holds the write lock: no commit is stored meanwhile, so this is every commit.
+            CatchUpHoldingLock(Interlocked.Read(ref _storedCommit));
             return action();
         }
         finally
@@ -153,10 +155,15 @@ internal sealed class Aggregator : IAsyncDisposable
     /// <summary>Drops a company's newest connections (its time zone changed: they fall on other days); the next read loads them again.</summary>
     public void ForgetNewestConnections(long companyId) => _newestConnections.Forget(companyId);
 
-    /// <summary>Brings the aggregates up to the last stored commit. The caller holds the lock.</summary>
-    private void CatchUpHoldingLock()
+    /// <summary>
+    /// Brings the aggregates up to <paramref name="commit"/> at least (a batch takes every commit stored when it
+    /// starts). The caller holds the lock. A read waits for this, never for the commits stored after it was called:
+    /// under steady ingestion a batch of those is always ready, and a read chasing them would wait as long as
+    /// ingestion goes on.
+    /// </summary>
+    private void CatchUpHoldingLock(long commit)
     {
-        while (Interlocked.Read(ref _aggregatedCommit) < Interlocked.Read(ref _storedCommit))
+        while (Interlocked.Read(ref _aggregatedCommit) < commit)
         {
             AggregateOneBatchHoldingLock();
         }

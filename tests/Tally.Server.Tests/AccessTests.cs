@@ -336,6 +336,21 @@ public abstract class AccessTests(StoreKind engine) : IAsyncLifetime
         listed.GetProperty("timezone").GetString().ShouldBe("Europe/Paris");
     }
 
+    [Theory]
+    [InlineData("Europe")]
+    [InlineData("America/Argentina")]
+    public async Task A_folder_of_the_zone_database_is_refused_as_a_time_zone_not_a_500(string folder)
+    {
+        // Found by fuzzing (fuzz/corpus/admin-json): .NET finds the folder and cannot read it as a zone file.
+        using var admin = _server.Client();
+
+        using var response = await admin.PutAsJsonAsync("/api/v2/admin/companies/8", new { timezone = folder });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        Events.Parse(await response.Content.ReadAsStringAsync()).EnumerateObject().Select(p => p.Name).ShouldBe(["timezone"]);
+        Events.Parse(await admin.GetStringAsync("/api/v2/admin/companies")).EnumerateArray().ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task An_event_names_a_company_into_existence_with_defaults()
     {

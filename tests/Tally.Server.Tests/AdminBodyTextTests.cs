@@ -92,6 +92,21 @@ public sealed class AdminBodyTextTests : IAsyncLifetime
         ShouldNameOnly(body, "non_field_errors");
     }
 
+    [Theory]
+    [InlineData("/api/v2/admin/companies/44", """{"name":"ok","na\ud800me":"x"}""")]
+    [InlineData("/api/v2/admin/api-keys", """{"name":"k","\ud800azany":"x","role":"company_admin"}""")]
+    public async Task A_field_name_that_is_not_unicode_beside_fields_looked_for_is_400_not_500(string path, string json)
+    {
+        // Found by fuzzing (fuzz/corpus/admin-json/crash-*): looking a field up by name read every other field's name,
+        // the one that is not text included, and threw.
+        var (status, body) = await SendAsync(path.Contains("companies", StringComparison.Ordinal) ? HttpMethod.Put : HttpMethod.Post, path, Bytes(json));
+
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        ShouldNameOnly(body, "non_field_errors");
+        (await CompaniesAsync()).ShouldNotContain("\"id\":44");
+        (await KeysAsync()).ShouldNotContain("\"name\":\"k\"");
+    }
+
     [Fact]
     public async Task Every_bad_field_is_listed_together()
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Tally.Testing;
 
 namespace Tally.Tests;
 
@@ -52,7 +51,7 @@ public sealed class TallyProcess : IAsyncDisposable
     /// <summary>Starts <c>tally serve</c> with these environment variables (and no other TALLY_ ones); see above.</summary>
     public static async Task<TallyProcess> ServeAsync(IReadOnlyList<string> storeOptions, IReadOnlyDictionary<string, string?> environment, params string[] extraArguments)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{TallyExecutable.FreeLoopbackPort()}");
         var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), .. storeOptions, .. extraArguments], environment);
         var tally = new TallyProcess(process, address);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -129,7 +128,7 @@ public sealed class TallyProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ExecutablePath);
+        start.ArgumentList.Add(TallyExecutable.Path);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -147,42 +146,6 @@ public sealed class TallyProcess : IAsyncDisposable
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start tally.");
-    }
-
-    /// <summary>The build configuration of these tests (Debug or Release), which is also the one tally was built in.</summary>
-    public static string Configuration =>
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-
-    /// <summary>The repository's root folder (where Tally.slnx is).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tally.slnx")))
-            {
-                root = root.Parent;
-            }
-
-            return root?.FullName ?? throw new InvalidOperationException("Tally.slnx not found above the tests.");
-        }
-    }
-
-    /// <summary>tally.dll, built beside this test project in the same configuration.</summary>
-    private static string ExecutablePath
-    {
-        get
-        {
-            var path = Path.Combine(RepositoryRoot, "src", "Tally", "bin", Configuration, "net10.0", "tally.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build src/Tally first.", path);
-        }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using Tally.Testing;
 
 namespace Tally.Tests;
 
@@ -19,7 +20,7 @@ public sealed class ToolPackageTests : IDisposable
         var packages = Path.Combine(_folder, "packages");
         var tools = Path.Combine(_folder, "tools");
         // The build the tests already made, packed as it is: the package is what `dotnet pack src/Tally` makes.
-        var pack = await RunAsync("dotnet", ["pack", Path.Combine(TallyProcess.RepositoryRoot, "src", "Tally"), "-c", TallyProcess.Configuration, "--no-build", "-o", packages]);
+        var pack = await RunAsync("dotnet", ["pack", Path.Combine(TallyExecutable.RepositoryRoot, "src", "Tally"), "-c", TallyExecutable.Configuration, "--no-build", "-o", packages]);
         pack.ExitCode.ShouldBe(0, pack.Output);
         var package = Directory.GetFiles(packages, "Tally.*.nupkg").ShouldHaveSingleItem();
         var version = Path.GetFileNameWithoutExtension(package)["Tally.".Length..];
@@ -32,7 +33,7 @@ public sealed class ToolPackageTests : IDisposable
         versionRun.ExitCode.ShouldBe(0, versionRun.Output);
         versionRun.Output.Trim().ShouldStartWith(version);
 
-        var port = TallyProcess.FreePort();
+        var port = TallyExecutable.FreeLoopbackPort();
         using var server = Process.Start(new ProcessStartInfo(tally, ["serve", "--data", Path.Combine(_folder, "data"), "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,

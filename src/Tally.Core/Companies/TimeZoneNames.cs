@@ -25,7 +25,9 @@ public static class TimeZoneNames
         {
             zone = TimeZoneInfo.FindSystemTimeZoneById(name);
         }
-        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException)
+        // A name of a folder of the zone database (Europe, America/Argentina) is a SecurityException on Linux: .NET
+        // finds the path and cannot read it as a file.
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or System.Security.SecurityException)
         {
             return false;
         }

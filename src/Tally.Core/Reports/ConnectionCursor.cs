@@ -9,7 +9,7 @@ namespace Tally.Reports;
 /// was made for, so that a page never repeats a row when new ones arrive, and a cursor cannot be replayed
 /// against other filters. Opaque to clients (base64url), not a secret.
 /// </summary>
-internal static class ConnectionCursor
+public static class ConnectionCursor
 {
     private const string Version = "c1";
 

@@ -95,22 +95,26 @@ public static class ReportEndpoints
             .Refuses(StatusCodes.Status404NotFound, "An instance admin naming a company that does not exist.");
     }
 
-    private static async Task<IResult> Serve(HttpContext context, ReportKind kind, Func<ReportQuery, Task<IResult>> build)
+    private static async Task<IResult> Serve(HttpContext context, ReportKind kind, Func<ReportQuery, Task<IResult>> build) =>
+        await build(ParseQuery(kind, context.Request.QueryString));
+
+    /// <summary>A report's query string, validated; throws <see cref="ValidationException"/> listing every bad parameter.</summary>
+    public static ReportQuery ParseQuery(ReportKind kind, QueryString queryString)
     {
-        var parameters = Parameters(context.Request)
+        var parameters = Parameters(queryString)
             .GroupBy(pair => pair.Name, StringComparer.Ordinal)
             .ToDictionary(group => group.Key, group => (IReadOnlyList<string?>)group.Select(pair => pair.Value).ToArray(), StringComparer.Ordinal);
-        return await build(ReportQuery.Parse(kind, parameters));
+        return ReportQuery.Parse(kind, parameters);
     }
 
     /// <summary>
     /// The query string's parameters as sent. Names are case-sensitive, as in Paradigm (Django): ASP.NET's own
     /// query collection would merge <c>Start_Date</c>, an unknown parameter, into <c>start_date</c>.
     /// </summary>
-    private static List<(string Name, string Value)> Parameters(HttpRequest request)
+    private static List<(string Name, string Value)> Parameters(QueryString queryString)
     {
         var parameters = new List<(string Name, string Value)>();
-        foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
+        foreach (var pair in new QueryStringEnumerable(queryString.Value))
         {
             parameters.Add((pair.DecodeName().ToString(), pair.DecodeValue().ToString()));
         }
@@ -126,7 +130,7 @@ public static class ReportEndpoints
     /// <summary>This request again with the company named (a cursor needs it) and the next cursor.</summary>
     private static string NextPage(HttpRequest request, long companyId, string cursor)
     {
-        var query = new QueryBuilder(Parameters(request).Where(pair => pair.Name is not ("cursor" or "company_id")).Select(pair => KeyValuePair.Create(pair.Name, pair.Value)))
+        var query = new QueryBuilder(Parameters(request.QueryString).Where(pair => pair.Name is not ("cursor" or "company_id")).Select(pair => KeyValuePair.Create(pair.Name, pair.Value)))
         {
             { "company_id", companyId.ToString(CultureInfo.InvariantCulture) },
             { "cursor", cursor },

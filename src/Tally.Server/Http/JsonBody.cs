@@ -15,6 +15,10 @@ public sealed class JsonBody
 
     private readonly JsonElement _root;
 
+    // The fields whose names are text, by name (the last of a repeated name wins). Fields are looked up here, never
+    // on the element: matching a name compares it with every field's, and reading a name that is not text throws.
+    private readonly Dictionary<string, JsonElement> _fields = new(StringComparer.Ordinal);
+
     private JsonBody(JsonElement root) => _root = root;
 
     public ValidationErrors Errors { get; } = new();
@@ -71,8 +75,11 @@ public sealed class JsonBody
             if (!TryGetName(property, out var name))
             {
                 Errors.Add(NonFieldErrors, "A field name is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+                continue;
             }
-            else if (!IsText(property.Value))
+
+            _fields[name] = property.Value;
+            if (!IsText(property.Value))
             {
                 Errors.Add(name, InvalidText);
             }
@@ -120,7 +127,7 @@ public sealed class JsonBody
     /// <summary>A string field; null when absent or null, recording an error when it is another type.</summary>
     public string? OptionalString(string name)
     {
-        if (Errors.Has(name) || !_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Errors.Has(name) || !_fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -137,7 +144,7 @@ public sealed class JsonBody
     /// <summary>An integer field; null when absent or null, recording an error when it is not a JSON integer.</summary>
     public long? OptionalInteger(string name)
     {
-        if (Errors.Has(name) || !_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Errors.Has(name) || !_fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }

@@ -1,15 +1,48 @@
+using Tally.Storage;
+using Tally.Server.Http;
+
 namespace Tally.Server.Endpoints;
 
-/// <summary><c>GET /health</c>: answers without a key, for load balancers and scripts waiting for start-up.</summary>
+/// <summary>
+/// <c>GET|HEAD /health</c> (liveness) and <c>GET|HEAD /health/ready</c> (readiness): answer without a key, for load
+/// balancers, orchestrators and scripts waiting for start-up.
+/// </summary>
 public static class HealthEndpoints
 {
+    /// <summary>How long readiness waits for the store before calling it unreachable.</summary>
+    public static readonly TimeSpan ReadinessTimeout = TimeSpan.FromSeconds(3);
+
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", () => Results.Json(new HealthResponse("ok")))
-            .WithSummary("Liveness: 200 once the store is open and migrated")
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        routes.MapMethods("/health", methods, () => Results.Json(new HealthResponse("ok")))
+            .WithSummary("Liveness: 200 once the store is open and migrated (HEAD: the same without a body)")
             .WithTags("Health")
             .Produces<HealthResponse>();
+        routes.MapMethods("/health/ready", methods, ReadyAsync)
+            .WithSummary("Readiness: 200 while the store answers a query within 3 seconds, 503 otherwise (HEAD: the same without a body)")
+            .WithTags("Health")
+            .Produces<HealthResponse>()
+            .Refuses(StatusCodes.Status503ServiceUnavailable, "The store is unreachable (a stopped database server) or did not answer in time.");
         return routes;
+    }
+
+    private static async Task<IResult> ReadyAsync(IApiKeyStore store, HttpContext context)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(ReadinessTimeout);
+        try
+        {
+            // The cheapest query every engine has: an indexed existence check.
+            await store.HasActiveInstanceAdminKeyAsync(timeout.Token).WaitAsync(timeout.Token);
+            return Results.Json(new HealthResponse("ready"));
+        }
+#pragma warning disable CA1031 // Any failure of the store means "not ready"; its cause is for the logs, not the prober.
+        catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            return ErrorResponses.Detail(StatusCodes.Status503ServiceUnavailable, "The store is unreachable; the server cannot answer requests now.");
+        }
     }
 
     public sealed record HealthResponse(string Status);

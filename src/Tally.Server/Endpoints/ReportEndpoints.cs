@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.WebUtilities;
 using Tally.Access;
 using Tally.Events;
+using Tally.Observability;
 using Tally.Reports;
 using Tally.Server.Http;
 
@@ -100,8 +101,26 @@ public static class ReportEndpoints
         var parameters = Parameters(context.Request)
             .GroupBy(pair => pair.Name, StringComparer.Ordinal)
             .ToDictionary(group => group.Key, group => (IReadOnlyList<string?>)group.Select(pair => pair.Value).ToArray(), StringComparer.Ordinal);
-        return await build(ReportQuery.Parse(kind, parameters));
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var started = time.GetTimestamp();
+        var result = await build(ReportQuery.Parse(kind, parameters));
+        // Refused queries (a bad parameter, a company out of scope) throw above and are counted as rejections instead.
+        context.RequestServices.GetRequiredService<TallyMetrics>().ReportAnswered(ReportPath(kind), time.GetElapsedTime(started));
+        return result;
     }
+
+    /// <summary>The report's path under /api/v2/reporting/, the <c>report</c> tag of <c>tally.report.duration</c>.</summary>
+    public static string ReportPath(ReportKind kind) => kind switch
+    {
+        ReportKind.ChatSessions => "chat-sessions",
+        ReportKind.ChatsFeedback => "chats-feedback",
+        ReportKind.Tools => "tools",
+        ReportKind.UsedDocuments => "used-documents",
+        ReportKind.Users => "users",
+        ReportKind.UserActivities => "user-activities",
+        ReportKind.Connections => "connections",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
     /// <summary>
     /// The query string's parameters as sent. Names are case-sensitive, as in Paradigm (Django): ASP.NET's own

@@ -134,7 +134,8 @@ public static class TallyApplication
     private static void AddMetricsExport(IServiceCollection services) =>
         services.AddOpenTelemetry().WithMetrics(metrics =>
         {
-            metrics.AddMeter(TallyMetrics.MeterName).AddPrometheusExporter();
+            // Each scrape reads the instruments afresh: a cached answer would hide what the last requests did.
+            metrics.AddMeter(TallyMetrics.MeterName).AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
             if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
             {
                 metrics.AddOtlpExporter();

@@ -14,18 +14,22 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder routes)
     {
-        string[] methods = [HttpMethods.Get, HttpMethods.Head];
-        routes.MapMethods("/health", methods, () => Results.Json(new HealthResponse("ok")))
+        routes.MapGet("/health", Live)
             .WithSummary("Liveness: 200 once the store is open and migrated (HEAD: the same without a body)")
             .WithTags("Health")
             .Produces<HealthResponse>();
-        routes.MapMethods("/health/ready", methods, ReadyAsync)
+        routes.MapGet("/health/ready", ReadyAsync)
             .WithSummary("Readiness: 200 while the store answers a query within 3 seconds, 503 otherwise (HEAD: the same without a body)")
             .WithTags("Health")
             .Produces<HealthResponse>()
             .Refuses(StatusCodes.Status503ServiceUnavailable, "The store is unreachable (a stopped database server) or did not answer in time.");
+        // HEAD answers like GET without a body (the server drops it); the document describes GET, which says so.
+        routes.MapMethods("/health", [HttpMethods.Head], Live).ExcludeFromDescription();
+        routes.MapMethods("/health/ready", [HttpMethods.Head], ReadyAsync).ExcludeFromDescription();
         return routes;
     }
+
+    private static IResult Live() => Results.Json(new HealthResponse("ok"));
 
     private static async Task<IResult> ReadyAsync(IApiKeyStore store, HttpContext context)
     {

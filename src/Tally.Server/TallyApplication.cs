@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Http.Json;
+using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 using Tally.Access;
 using Tally.Companies;
 using Tally.Demo;
 using Tally.Ingestion;
+using Tally.Observability;
 using Tally.Reports;
 using Tally.Server.Endpoints;
 using Tally.Server.Http;
@@ -67,7 +69,19 @@ public static class TallyApplication
         builder.Services.AddSingleton<IApiKeyStore>(store);
         builder.Services.AddSingleton<IReportStore>(store);
         builder.Services.AddSingleton<ReportService>();
-        builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time, services.GetRequiredService<ILogger<GroupCommitWriter>>()));
+        builder.Services.AddSingleton(_ =>
+        {
+            var metrics = new TallyMetrics();
+            if (options.StoreSize is { } storeSize)
+            {
+                metrics.ObserveStoreSize(storeSize);
+            }
+
+            return metrics;
+        });
+        builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time,
+            services.GetRequiredService<ILogger<GroupCommitWriter>>(), metrics: services.GetRequiredService<TallyMetrics>()));
+        AddMetricsExport(builder.Services);
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<CompanyService>();
         builder.Services.AddSingleton(new AccessService(store, options.Time, options.BootstrapAdminKey));
@@ -89,6 +103,7 @@ public static class TallyApplication
 
             return next(context);
         });
+        app.UseMetricsAccess(options);
         app.UseDashboardFiles();
         app.UseRouting();
         app.UseTallyAccess();
@@ -96,10 +111,13 @@ public static class TallyApplication
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", scalar => scalar.WithTitle("Tally API"));
         app.MapHealthEndpoints();
+        app.MapMetricsEndpoint();
         app.MapEventEndpoints();
         app.MapAdminEndpoints();
         app.MapReportEndpoints();
 
+        // Resolved now so its gauges exist before the first scrape, whether or not an event has arrived yet.
+        app.Services.GetRequiredService<GroupCommitWriter>();
         var created = await app.Services.GetRequiredService<AccessService>().EnsureAdminKeyAsync(cancellationToken);
         if (created is not null)
         {
@@ -108,6 +126,21 @@ public static class TallyApplication
 
         return app;
     }
+
+    /// <summary>
+    /// Tally's meter to Prometheus (<c>/metrics</c>) always, and to an OTLP collector when the standard
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable names one (the exporter reads the other OTEL_* variables itself).
+    /// </summary>
+    private static void AddMetricsExport(IServiceCollection services) =>
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            // Each scrape reads the instruments afresh: a cached answer would hide what the last requests did.
+            metrics.AddMeter(TallyMetrics.MeterName).AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+            {
+                metrics.AddOtlpExporter();
+            }
+        });
 
     private static void ConfigureLogging(ILoggingBuilder logging, TallyServerOptions options)
     {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Tally.Events;
+using Tally.Observability;
 using Tally.Storage;
 
 namespace Tally.Ingestion;
@@ -20,18 +21,21 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     private readonly IEventStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TallyMetrics? _metrics;
     private readonly Task _loop;
 
-    public GroupCommitWriter(IEventStore store, TimeProvider time, ILogger<GroupCommitWriter> logger, int queueCapacity = 256)
+    public GroupCommitWriter(IEventStore store, TimeProvider time, ILogger<GroupCommitWriter> logger, int queueCapacity = 256, TallyMetrics? metrics = null)
     {
         _store = store;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _queue = Channel.CreateBounded<PendingWork>(new BoundedChannelOptions(queueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        metrics?.ObserveQueueDepth(() => _queue.Reader.Count);
         _loop = Task.Run(RunAsync);
     }
 
@@ -94,7 +98,14 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
         try
         {
+            var started = _time.GetTimestamp();
             var results = await _store.AppendAsync(new IngestionCommit(batches, rejected, _time.GetUtcNow().UtcDateTime), CancellationToken.None);
+            if (_metrics is not null)
+            {
+                _metrics.Committed(batches.Sum(batch => batch.Count), _time.GetElapsedTime(started));
+                _metrics.EventsStored(results.Sum(result => (long)result.Accepted), results.Sum(result => (long)result.Duplicates));
+            }
+
             var next = 0;
             foreach (var work in group)
             {

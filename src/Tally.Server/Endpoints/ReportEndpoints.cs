@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.WebUtilities;
 using Tally.Access;
 using Tally.Events;
+using Tally.Observability;
 using Tally.Reports;
 using Tally.Server.Http;
 
@@ -95,8 +96,16 @@ public static class ReportEndpoints
             .Refuses(StatusCodes.Status404NotFound, "An instance admin naming a company that does not exist.");
     }
 
-    private static async Task<IResult> Serve(HttpContext context, ReportKind kind, Func<ReportQuery, Task<IResult>> build) =>
-        await build(ParseQuery(kind, context.Request.QueryString));
+    private static async Task<IResult> Serve(HttpContext context, ReportKind kind, Func<ReportQuery, Task<IResult>> build)
+    {
+        var query = ParseQuery(kind, context.Request.QueryString);
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var started = time.GetTimestamp();
+        var result = await build(query);
+        // Refused queries (a bad parameter, a company out of scope) throw above and are counted as rejections instead.
+        context.RequestServices.GetRequiredService<TallyMetrics>().ReportAnswered(ReportPath(kind), time.GetElapsedTime(started));
+        return result;
+    }
 
     /// <summary>A report's query string, validated; throws <see cref="ValidationException"/> listing every bad parameter.</summary>
     public static ReportQuery ParseQuery(ReportKind kind, QueryString queryString)
@@ -106,6 +115,19 @@ public static class ReportEndpoints
             .ToDictionary(group => group.Key, group => (IReadOnlyList<string?>)group.Select(pair => pair.Value).ToArray(), StringComparer.Ordinal);
         return ReportQuery.Parse(kind, parameters);
     }
+
+    /// <summary>The report's path under /api/v2/reporting/, the <c>report</c> tag of <c>tally.report.duration</c>.</summary>
+    public static string ReportPath(ReportKind kind) => kind switch
+    {
+        ReportKind.ChatSessions => "chat-sessions",
+        ReportKind.ChatsFeedback => "chats-feedback",
+        ReportKind.Tools => "tools",
+        ReportKind.UsedDocuments => "used-documents",
+        ReportKind.Users => "users",
+        ReportKind.UserActivities => "user-activities",
+        ReportKind.Connections => "connections",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
     /// <summary>
     /// The query string's parameters as sent. Names are case-sensitive, as in Paradigm (Django): ASP.NET's own

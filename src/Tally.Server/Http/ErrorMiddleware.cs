@@ -1,3 +1,5 @@
+using Tally.Observability;
+
 namespace Tally.Server.Http;
 
 /// <summary>
@@ -10,10 +12,44 @@ namespace Tally.Server.Http;
 /// logged and becomes a 500 with a detail, never a stack trace (once the response has started, the exception is
 /// rethrown and the connection cut). Then an error status set with no body (routing's 404 and 405) gets a detail.
 /// What Kestrel refuses before the application runs (a malformed request line or header block) never reaches it.
+/// Every refusal that leaves here is counted by its reason (<see cref="RejectionReason"/>).
 /// </summary>
-public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
+public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger, TallyMetrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await AnswerAsync(context);
+        }
+        finally
+        {
+            if (context.Response.StatusCode >= StatusCodes.Status400BadRequest && !context.RequestAborted.IsCancellationRequested)
+            {
+                metrics.RequestRejected(RejectionReason(context.Response.StatusCode));
+            }
+        }
+    }
+
+    /// <summary>The <c>reason</c> of <c>tally.requests.rejected</c>: a fixed word per status, so series stay few.</summary>
+    public static string RejectionReason(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "invalid_request",
+        StatusCodes.Status401Unauthorized => "unauthorized",
+        StatusCodes.Status403Forbidden => "forbidden",
+        StatusCodes.Status404NotFound => "not_found",
+        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+        StatusCodes.Status408RequestTimeout => "request_timeout",
+        StatusCodes.Status413PayloadTooLarge => "payload_too_large",
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+        StatusCodes.Status429TooManyRequests => "rate_limited",
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => "headers_too_large",
+        StatusCodes.Status503ServiceUnavailable => "unavailable",
+        >= StatusCodes.Status500InternalServerError => "server_error",
+        _ => "other",
+    };
+
+    private async Task AnswerAsync(HttpContext context)
     {
         try
         {

@@ -23,6 +23,12 @@ public sealed class ToolPackageTests : IDisposable
         var pack = await RunAsync("dotnet", ["pack", Path.Combine(TallyExecutable.RepositoryRoot, "src", "Tally"), "-c", TallyExecutable.Configuration, "--no-build", "-o", packages]);
         pack.ExitCode.ShouldBe(0, pack.Output);
         var package = Directory.GetFiles(packages, "Tally.*.nupkg").ShouldHaveSingleItem();
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(package))
+        {
+            archive.Entries.Select(entry => entry.FullName).ShouldContain("THIRD-PARTY-NOTICES.md", "the licences of what the tool carries (ECharts...) travel with it");
+            archive.Entries.Select(entry => entry.FullName).ShouldContain("LICENSE");
+        }
+
         var version = Path.GetFileNameWithoutExtension(package)["Tally.".Length..];
 
         var install = await RunAsync("dotnet", ["tool", "install", "Tally", "--version", version, "--tool-path", tools, "--add-source", packages]);

@@ -52,10 +52,6 @@ internal sealed class Settings
         return settings;
     }
 
-    /// <summary>True when the setting is given at some level (flag, variable or file), false when it takes its default.</summary>
-    public bool IsSet(Option flag, string? variable, string key) =>
-        _parse.GetResult(flag) is { Implicit: false } || (variable is not null && NonEmpty(Environment.GetEnvironmentVariable(variable)) is not null) || _file.ContainsKey(key);
-
     /// <summary>
     /// The setting as text and where it came from ("--urls", "TALLY_URLS", "tally.json: urls"), or null when it is not
     /// set anywhere. A flag's own value is taken as the command line parsed it.

@@ -10,4 +10,6 @@ public enum ReportKind
     Users,
     UserActivities,
     Connections,
+    Models,
+    Satisfaction,
 }

@@ -18,7 +18,9 @@ public sealed record ReportQuery(
     long? UserId = null,
     int Limit = ReportQuery.DefaultLimit,
     string? Cursor = null,
-    bool UsersTable = false)
+    bool UsersTable = false,
+    Granularity Granularity = Granularity.Day,
+    int? DocumentsLimit = null)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -136,6 +138,33 @@ public sealed record ReportQuery(
             }
         }
 
+        var granularity = Granularity.Day;
+        if (kind is not (ReportKind.Users or ReportKind.Connections) && Single("granularity") is { } granularityText)
+        {
+            Granularity? parsed = granularityText switch
+            {
+                "day" => Granularity.Day,
+                "week" => Granularity.Week,
+                "month" => Granularity.Month,
+                "total" => Granularity.Total,
+                _ => null,
+            };
+            if (parsed is { } valid)
+            {
+                granularity = valid;
+            }
+            else
+            {
+                errors.Add("granularity", $"\"{granularityText}\" is not a valid choice: day, week, month or total.");
+            }
+        }
+
+        int? documentsLimit = null;
+        if (kind == ReportKind.UsedDocuments)
+        {
+            documentsLimit = (int?)Integer("limit", 1, MaxLimit);
+        }
+
         if (start is { } first && end is { } last)
         {
             if (last < first)
@@ -153,6 +182,6 @@ public sealed record ReportQuery(
             throw new ValidationException(errors);
         }
 
-        return new ReportQuery(start!.Value, end, companyId, format, userId, limit, cursor, usersTable);
+        return new ReportQuery(start!.Value, end, companyId, format, userId, limit, cursor, usersTable, granularity, documentsLimit);
     }
 }

@@ -71,6 +71,17 @@ public static class ReportEndpoints
             ApiParameter.Query("company_id", "One company (default: every company the key may see, by id).", identifier, "2"),
             ApiParameter.Query("format", "JSON, or the same numbers as CSV (RFC 4180).", ApiDescription.ChoiceSchema("json", "csv"), "json"),
         ];
+        if (kind is not (ReportKind.Users or ReportKind.Connections))
+        {
+            parameters.Add(ApiParameter.Query("granularity", "The period of each element of dates: a day, an ISO week (Monday to Sunday), a calendar month, or the whole range; periods are clipped to the range.",
+                ApiDescription.ChoiceSchema("day", "week", "month", "total"), "day"));
+        }
+
+        if (kind == ReportKind.UsedDocuments)
+        {
+            parameters.Add(ApiParameter.Query("limit", "The most documents listed per period (documents_count counts them all).", ApiDescription.IntegerSchema(1, ReportQuery.MaxLimit), "50"));
+        }
+
         if (kind is ReportKind.UserActivities or ReportKind.Connections)
         {
             parameters.Add(ApiParameter.Query("user_id", "Only this user.", identifier, "17"));
@@ -126,6 +137,8 @@ public static class ReportEndpoints
         ReportKind.Users => "users",
         ReportKind.UserActivities => "user-activities",
         ReportKind.Connections => "connections",
+        ReportKind.Models => "models",
+        ReportKind.Satisfaction => "satisfaction",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

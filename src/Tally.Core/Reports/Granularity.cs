@@ -1,0 +1,62 @@
+using Tally.Storage;
+
+namespace Tally.Reports;
+
+/// <summary>The period a dated report's elements cover (spec/analytics.md): a day, an ISO week, a calendar month, or the whole range.</summary>
+public enum Granularity
+{
+    Day,
+    Week,
+    Month,
+    Total,
+}
+
+/// <summary>Cuts a range into the periods of a granularity.</summary>
+public static class Periods
+{
+    /// <summary>
+    /// The periods that meet <paramref name="range"/>, in order, each clipped to it: together they cover every day of
+    /// the range once. Empty for an empty range.
+    /// </summary>
+    public static IReadOnlyList<DayRange> Of(DayRange range, Granularity granularity)
+    {
+        if (range.Count == 0)
+        {
+            return [];
+        }
+
+        if (granularity == Granularity.Total)
+        {
+            return [range];
+        }
+
+        var periods = new List<DayRange>(granularity == Granularity.Day ? range.Count : range.Count / 7 + 2);
+        var first = range.First;
+        while (true)
+        {
+            var end = EndOf(first, granularity);
+            if (end >= range.Last)
+            {
+                periods.Add(new DayRange(first, range.Last));
+                return periods;
+            }
+
+            periods.Add(new DayRange(first, end));
+            first = end.AddDays(1);
+        }
+    }
+
+    /// <summary>The last day of the period that holds <paramref name="day"/> (weeks run Monday to Sunday).</summary>
+    private static DateOnly EndOf(DateOnly day, Granularity granularity)
+    {
+        // Counted by day number, so that periods ending past 9999-12-31 stop at the range's end instead of overflowing.
+        var number = granularity switch
+        {
+            Granularity.Day => day.DayNumber,
+            // DayNumber 0 (0001-01-01) is a Monday.
+            Granularity.Week => day.DayNumber + 6 - day.DayNumber % 7,
+            _ => day.DayNumber + DateTime.DaysInMonth(day.Year, day.Month) - day.Day,
+        };
+        return DateOnly.FromDayNumber(Math.Min(number, DateOnly.MaxValue.DayNumber));
+    }
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tally.Storage;
 
 namespace Tally.Reports;
@@ -45,6 +46,15 @@ public static class Periods
             first = end.AddDays(1);
         }
     }
+
+    /// <summary>
+    /// How an element of <c>dates</c> names its period: <c>date</c>, and <c>end_date</c> for every granularity but day
+    /// (null there, so that a day's element keeps Paradigm's keys).
+    /// </summary>
+    public static (string Date, string? EndDate) Label(DayRange period, Granularity granularity) =>
+        (Text(period.First), granularity == Granularity.Day ? null : Text(period.Last));
+
+    public static string Text(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>The last day of the period that holds <paramref name="day"/> (weeks run Monday to Sunday).</summary>
     private static DateOnly EndOf(DateOnly day, Granularity granularity)

@@ -96,4 +96,38 @@ public static class Metrics
         ("user_agent", M("The client software the platform reported, or null.", "text")),
         ("auth_method", M("How the user authenticated, as the platform reported it, or null.", "text")),
         ("next", M("Cursor for the next page (pass it as cursor); null when no row remains.", "cursor")));
+
+    /// <summary>
+    /// A dated report's metadata for a granularity: for every granularity but day, <c>date</c> is the period's first day
+    /// inside the range and an <c>end_date</c> entry follows it (spec/analytics.md); D then stands for the whole period.
+    /// </summary>
+    public static IReadOnlyDictionary<string, MetricDescription> ForGranularity(IReadOnlyDictionary<string, MetricDescription> metadata, Granularity granularity)
+    {
+        if (granularity == Granularity.Day)
+        {
+            return metadata;
+        }
+
+        var period = granularity switch
+        {
+            Granularity.Week => "ISO week (Monday to Sunday)",
+            Granularity.Month => "calendar month",
+            _ => "range",
+        };
+        var entries = new List<(string, MetricDescription)>(metadata.Count + 1);
+        foreach (var (key, description) in metadata)
+        {
+            if (key == "date")
+            {
+                entries.Add(("date", M($"The first day inside the range of the {period} D, in the company's time zone; every period that meets the range is listed, and each number below is its definition applied to all the days of D at once (distinct counts are distinct over D). {DayNote}", "date")));
+                entries.Add(("end_date", M($"The last day inside the range of the {period} D (the company's today for a range without end_date).", "date")));
+            }
+            else
+            {
+                entries.Add((key, description));
+            }
+        }
+
+        return Of([.. entries]);
+    }
 }

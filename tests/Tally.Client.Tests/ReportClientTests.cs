@@ -105,6 +105,29 @@ public sealed class ReportClientTests(DemoServer demo)
         Comparable(inChunks).ShouldBe(Comparable(inOne));
     }
 
+    [Theory]
+    [InlineData(Granularity.Week)]
+    [InlineData(Granularity.Month)]
+    [InlineData(Granularity.Total)]
+    public async Task By_week_month_or_total_chunks_end_with_a_period_and_equal_one_fetch(Granularity granularity)
+    {
+        var request = new ReportRequest(DemoServer.Today.AddDays(-80), DemoServer.Today) { Granularity = granularity };
+        using var client = new TallyClient(demo.Options());
+        using var chunked = new ReportFetcher(client, new FetchOptions { ChunkDays = 10 });
+        using var whole = new ReportFetcher(client, new FetchOptions { ChunkDays = 3660 });
+
+        var plan = chunked.Plan(request);
+        plan.Count.ShouldBe(granularity == Granularity.Total ? 1 : granularity == Granularity.Week ? 7 : 3, string.Join(" ", plan.Select(p => $"{p.StartDate}..{p.EndDate}")));
+        foreach (var chunk in plan.SkipLast(1))
+        {
+            // The day after a chunk starts a new period: a Monday, or the first of a month.
+            var next = chunk.EndDate!.Value.AddDays(1);
+            (granularity == Granularity.Week ? next.DayOfWeek == DayOfWeek.Monday : next.Day == 1).ShouldBeTrue($"{next:yyyy-MM-dd}");
+        }
+
+        Comparable(await chunked.AllAsync(request)).ShouldBe(Comparable(await whole.AllAsync(request)));
+    }
+
     [Fact]
     public void An_open_ended_plan_leaves_the_last_chunk_to_each_companys_today()
     {

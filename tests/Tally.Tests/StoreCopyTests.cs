@@ -25,7 +25,8 @@ public sealed class StoreCopyTests
     {
         await using var original = StoreEngine.DuckDb(Directory.CreateTempSubdirectory("tally-copy-from-").FullName);
         await using var database = await StoreEngine.PostgreSqlAsync("copy-to");
-        await using var back = StoreEngine.DuckDb(Path.Combine(Directory.CreateTempSubdirectory("tally-copy-back-").FullName, "data"));
+        // A folder that does not exist yet, as a copy may create it; removed at the end like the others.
+        await using var back = StoreEngine.DuckDb(Path.Combine(Path.GetTempPath(), $"tally-copy-back-{Guid.NewGuid():N}"));
 
         string secret;
         Dictionary<string, string> expected;

@@ -338,7 +338,8 @@ static void ReportLines(ServeResult serve, string indent)
 {
     foreach (var report in serve.Reports)
     {
-        Line($"{indent}{report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms  store read {ServePhase.Format(report.StoreMedian),7} ms  {report.ResponseBytes / 1024.0,8:N0} KiB");
+        var storeRead = ServePhase.PeriodReports.Contains(report.Report) ? "" : $"  store read {ServePhase.Format(report.StoreMedian),7} ms";
+        Line($"{indent}{report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms{storeRead}  {report.ResponseBytes / 1024.0,8:N0} KiB");
     }
 }
 

@@ -52,6 +52,16 @@ internal static class ServePhase
 
     public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections"];
 
+    /// <summary>
+    /// The dated reports by month (and used-documents cut to its top fifty), timed over HTTP after the reports above;
+    /// their numbers are checked by the reference tests, not against a baseline here. Named "report?parameters".
+    /// </summary>
+    public static readonly string[] PeriodReports =
+    [
+        "chat-sessions?granularity=month", "chats-feedback?granularity=month", "tools?granularity=month",
+        "used-documents?granularity=month&limit=50", "user-activities?granularity=month", "used-documents?granularity=day&limit=50",
+    ];
+
     public static async Task<ServeResult> RunAsync(string dataDirectory, long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken,
         string? database = null, Func<Func<Task>[], Task>? explain = null)
     {
@@ -89,6 +99,8 @@ internal static class ServePhase
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
             var range = F($"company_id={companyId}&start_date={first:yyyy-MM-dd}&end_date={last:yyyy-MM-dd}");
             var uris = Reports.Select(report => new Uri($"/api/v2/reporting/{report}/?{range}", UriKind.Relative)).ToArray();
+            var periodUris = PeriodReports.Select(report => report.Split('?'))
+                .Select(parts => new Uri($"/api/v2/reporting/{parts[0]}/?{range}&{parts[1]}", UriKind.Relative)).ToArray();
 
             var bodies = new byte[Reports.Length][];
             for (var w = 0; w < Math.Max(1, options.Warmup); w++)
@@ -108,6 +120,22 @@ internal static class ServePhase
                 for (var round = 0; round < options.Requests; round++)
                 {
                     (bodies[r], httpMs[r][round]) = await GetAsync(http, uris[r], cancellationToken);
+                }
+            }
+
+            var periodMs = PeriodReports.Select(_ => new double[options.Requests]).ToArray();
+            var periodBodies = new byte[PeriodReports.Length][];
+            for (var r = 0; r < PeriodReports.Length; r++)
+            {
+                for (var w = 0; w < Math.Max(1, options.Warmup); w++)
+                {
+                    (periodBodies[r], _) = await GetAsync(http, periodUris[r], cancellationToken);
+                }
+
+                CollectEverything();
+                for (var round = 0; round < options.Requests; round++)
+                {
+                    (periodBodies[r], periodMs[r][round]) = await GetAsync(http, periodUris[r], cancellationToken);
                 }
             }
 
@@ -154,7 +182,9 @@ internal static class ServePhase
             var heap = GC.GetTotalMemory(forceFullCollection: false);
             var gc = GC.GetGCMemoryInfo();
             var (duckDbMemory, memoryLimit, byTag) = database is null ? DuckDbMemory(dataDirectory) : (null, null, "n/a (PostgreSQL)");
-            var timings = Reports.Select((report, r) => new ReportTiming(report, httpMs[r], storeMs[r], bodies[r].LongLength, bodies[r])).ToList();
+            var timings = Reports.Select((report, r) => new ReportTiming(report, httpMs[r], storeMs[r], bodies[r].LongLength, bodies[r]))
+                .Concat(PeriodReports.Select((report, r) => new ReportTiming(report, periodMs[r], [0], periodBodies[r].LongLength, [])))
+                .ToList();
             var lastBodies = bodies.Sum(b => b.LongLength);
             CollectEverything();
             var rssAfterGc = ProcStatus("VmRSS");

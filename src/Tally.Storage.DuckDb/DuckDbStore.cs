@@ -18,7 +18,7 @@ namespace Tally.Storage.DuckDb;
 /// A write that needs the aggregates caught up takes the write lock, then the aggregation lock, in
 /// <see cref="EventWriter.WriteCaughtUpAsync{T}"/> only.
 /// </summary>
-public sealed class DuckDbStore : ITallyStore
+public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
 {
     public const string FileName = "tally.duckdb";
 
@@ -173,6 +173,44 @@ public sealed class DuckDbStore : ITallyStore
 
             transaction.Commit();
         }, cancellationToken);
+
+    // Backups
+
+    /// <summary>
+    /// The store copied as it was between two commits: the copy's transaction starts with the write and aggregation
+    /// locks held (the aggregates caught up, no commit half-way), then DuckDB copies that snapshot on a connection of
+    /// its own while ingestion goes on. See <see cref="StoreSnapshot"/>.
+    /// </summary>
+    public async Task<Stream> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        var snapshot = StoreSnapshot.Attach(connection, _file);
+        try
+        {
+            await _writer.WriteCaughtUpAsync(_ => snapshot.Pin(), cancellationToken);
+        }
+        catch
+        {
+            snapshot.Abandon();
+            throw;
+        }
+
+        return await Task.Run(snapshot.Write, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A snapshot of the store in <paramref name="dataDirectory"/> while no process serves it: the file is opened (which
+    /// takes DuckDB's lock, so that no server starts on it meanwhile; one that holds it is refused with
+    /// <see cref="StoreUnavailableException"/>), never migrated nor written.
+    /// </summary>
+    public static Stream OpenSnapshotOfUnservedStore(string dataDirectory)
+    {
+        var file = new StoreFile(Path.Combine(Path.GetFullPath(dataDirectory), FileName));
+        using var connection = file.OpenFirst(EventKey.Of);
+        var snapshot = StoreSnapshot.Attach(connection, file);
+        snapshot.Pin();
+        return snapshot.Write();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -9,6 +9,8 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     AdminCommands.Companies(),
     RebuildCommand.Create(),
     StoreCopyCommand.Create(),
+    BackupCommands.Backup(),
+    BackupCommands.Restore(),
     ReportCommands.Report(),
     ReportCommands.Plot(),
 };

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tally.Access;
 using Tally.Companies;
+using Tally.Events;
 using Tally.Ingestion;
 using static Tally.Storage.DuckDb.Sql;
 
@@ -82,6 +83,24 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
 
     public Task<IReadOnlyList<IngestionStats>> GetIngestionStatsAsync(long? companyId, CancellationToken cancellationToken) =>
         _reports.ReadIngestionStatsAsync(companyId, cancellationToken);
+
+    public async Task<IReadOnlyList<PlatformEvent>> ReadEventsAsync(long companyId, DayRange days, EventPosition? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        var position = after is null ? "" : "AND (ts > $4 OR (ts = $4 AND event_id > $5))";
+        object?[] parameters = after is null ? [companyId, days.First, days.Last] : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
+        // The page of events first, then their documents: a limit on the joined rows would cut an event's documents.
+        using var command = Command(connection, $"""
+            SELECT {StoredCommits.Columns}
+            FROM (
+                SELECT * FROM events WHERE company_id = $1 AND day BETWEEN $2 AND $3 {position}
+                ORDER BY ts, event_id LIMIT {Literal(limit)}
+            ) e LEFT JOIN event_documents d ON d.company_id = e.company_id AND d.event_id = e.event_id
+            ORDER BY e.ts, e.event_id, d.position
+            """, parameters);
+        using var reader = command.ExecuteReader();
+        return await StoredCommits.ReadEventsAsync(reader, cancellationToken);
+    }
 
     // Reports
 

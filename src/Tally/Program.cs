@@ -11,6 +11,7 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     StoreCopyCommand.Create(),
     BackupCommands.Backup(),
     BackupCommands.Restore(),
+    EventsExportCommand.Create(),
     ReportCommands.Report(),
     ReportCommands.Plot(),
 };

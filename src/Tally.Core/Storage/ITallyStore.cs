@@ -1,5 +1,6 @@
 using Tally.Access;
 using Tally.Companies;
+using Tally.Events;
 using Tally.Ingestion;
 
 namespace Tally.Storage;
@@ -30,7 +31,16 @@ public interface IEventStore
 
     /// <summary>Per company (all, or the one given): stored events by type, duplicates, rejections, last accepted request.</summary>
     Task<IReadOnlyList<IngestionStats>> GetIngestionStatsAsync(long? companyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A page of a company's stored events on its local <paramref name="days"/>, as they were validated, ordered by
+    /// timestamp then id (ordinal), starting after <paramref name="after"/>; at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<PlatformEvent>> ReadEventsAsync(long companyId, DayRange days, EventPosition? after, int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>Where a page of events ended: the last event's timestamp and id.</summary>
+public sealed record EventPosition(DateTime Timestamp, string EventId);
 
 public interface ICompanyStore
 {

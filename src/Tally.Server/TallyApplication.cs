@@ -72,11 +72,7 @@ public static class TallyApplication
         builder.Services.AddSingleton(_ =>
         {
             var metrics = new TallyMetrics();
-            if (options.StoreSize is { } storeSize)
-            {
-                metrics.ObserveStoreSize(storeSize);
-            }
-
+            metrics.ObserveStore(store);
             return metrics;
         });
         builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time,

@@ -193,6 +193,13 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
             transaction.Commit();
         }, cancellationToken);
 
+    // Gauges
+
+    public long AggregationLag => _aggregator.Lag;
+
+    /// <summary>The file's length (its write-ahead log, at most the checkpoint threshold, is not counted).</summary>
+    public long? MeasureSize() => new FileInfo(_file.Path) is { Exists: true } file ? file.Length : null;
+
     // Backups
 
     /// <summary>

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 
 namespace Tally.Client;
 
-/// <summary>Calls the instance administrator's endpoints of a running Tally server: companies and API keys.</summary>
+/// <summary>Calls the instance administrator's endpoints of a running Tally server: companies, API keys, backups.</summary>
 public sealed class TallyAdminClient : IDisposable
 {
     private readonly ApiHttp _http;
@@ -43,6 +43,27 @@ public sealed class TallyAdminClient : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Delete, $"admin/api-keys/{id}");
         using var response = await _http.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks the server for a consistent copy of its embedded store (one DuckDB file) and writes it to
+    /// <paramref name="destination"/>; returns the bytes written. A PostgreSQL-backed server refuses (409).
+    /// </summary>
+    public async Task<long> BackupAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "admin/backup");
+        using var response = await _http.SendAsync(request, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var start = destination.CanSeek ? destination.Position : 0;
+        await body.CopyToAsync(destination, cancellationToken);
+        var written = destination.CanSeek ? destination.Position - start : response.Content.Headers.ContentLength ?? -1;
+        if (response.Content.Headers.ContentLength is { } expected && written != expected)
+        {
+            throw new IOException($"The backup ended after {written:N0} of {expected:N0} bytes.");
+        }
+
+        return written;
     }
 
     /// <inheritdoc />

@@ -72,11 +72,7 @@ public static class TallyApplication
         builder.Services.AddSingleton(_ =>
         {
             var metrics = new TallyMetrics();
-            if (options.StoreSize is { } storeSize)
-            {
-                metrics.ObserveStoreSize(storeSize);
-            }
-
+            metrics.ObserveStore(store);
             return metrics;
         });
         builder.Services.AddSingleton<GroupCommitWriter>(services => new GroupCommitWriter(store, options.Time,
@@ -109,7 +105,17 @@ public static class TallyApplication
         app.UseTallyAccess();
 
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs", scalar => scalar.WithTitle("Tally API"));
+        // The reference must work in a closed network and call nowhere: its script is the package's own (served from
+        // here), and Scalar's web fonts, AI agent, MCP, telemetry, hosted client and developer toolbar (deploy, SDK
+        // generation, sharing: services of scalar.com) are off. The dashboard tests check it in Chromium.
+        app.MapScalarApiReference("/docs", scalar => scalar
+            .WithTitle("Tally API")
+            .DisableDefaultFonts()
+            .DisableAgent()
+            .DisableMcp()
+            .DisableTelemetry()
+            .HideClientButton()
+            .HideDeveloperTools());
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint();
         app.MapEventEndpoints();

@@ -40,9 +40,6 @@ public sealed record TallyServerOptions
     /// <summary>The least severe log entries written; <see cref="LogLevel.Debug"/> adds one line per request.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
-    /// <summary>The store's size in bytes for the <c>tally.store.size</c> gauge (for DuckDB, its file's length); null: not measured.</summary>
-    public Func<long?>? StoreSize { get; init; }
-
     /// <summary>Whether <c>/metrics</c> answers clients other than loopback ones (it never needs a key).</summary>
     public bool MetricsFromAnyAddress { get; init; }
 

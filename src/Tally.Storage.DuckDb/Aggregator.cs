@@ -41,6 +41,9 @@ internal sealed class Aggregator : IAsyncDisposable
         _connection = file.Open();
     }
 
+    /// <summary>Commits stored but not yet aggregated (a report read or a batch brings it to 0).</summary>
+    public long Lag => Math.Max(0, Interlocked.Read(ref _storedCommit) - Interlocked.Read(ref _aggregatedCommit));
+
     /// <summary>
     /// Takes up from the watermark, once the schema is current, and aggregates the commits stored but not yet
     /// aggregated when the process last stopped (or was killed).

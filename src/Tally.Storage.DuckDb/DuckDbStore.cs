@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tally.Access;
 using Tally.Companies;
+using Tally.Events;
 using Tally.Ingestion;
 using static Tally.Storage.DuckDb.Sql;
 
@@ -18,7 +19,7 @@ namespace Tally.Storage.DuckDb;
 /// A write that needs the aggregates caught up takes the write lock, then the aggregation lock, in
 /// <see cref="EventWriter.WriteCaughtUpAsync{T}"/> only.
 /// </summary>
-public sealed class DuckDbStore : ITallyStore
+public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
 {
     public const string FileName = "tally.duckdb";
 
@@ -84,6 +85,24 @@ public sealed class DuckDbStore : ITallyStore
 
     public Task<IReadOnlyList<IngestionStats>> GetIngestionStatsAsync(long? companyId, CancellationToken cancellationToken) =>
         _reports.ReadIngestionStatsAsync(companyId, cancellationToken);
+
+    public async Task<IReadOnlyList<PlatformEvent>> ReadEventsAsync(long companyId, DayRange days, EventPosition? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        var position = after is null ? "" : "AND (ts > $4 OR (ts = $4 AND event_id > $5))";
+        object?[] parameters = after is null ? [companyId, days.First, days.Last] : [companyId, days.First, days.Last, after.Timestamp, after.EventId];
+        // The page of events first, then their documents: a limit on the joined rows would cut an event's documents.
+        using var command = Command(connection, $"""
+            SELECT {StoredCommits.Columns}
+            FROM (
+                SELECT * FROM events WHERE company_id = $1 AND day BETWEEN $2 AND $3 {position}
+                ORDER BY ts, event_id LIMIT {Literal(limit)}
+            ) e LEFT JOIN event_documents d ON d.company_id = e.company_id AND d.event_id = e.event_id
+            ORDER BY e.ts, e.event_id, d.position
+            """, parameters);
+        using var reader = command.ExecuteReader();
+        return await StoredCommits.ReadEventsAsync(reader, cancellationToken);
+    }
 
     // Reports
 
@@ -184,6 +203,51 @@ public sealed class DuckDbStore : ITallyStore
 
             transaction.Commit();
         }, cancellationToken);
+
+    // Gauges
+
+    public long AggregationLag => _aggregator.Lag;
+
+    /// <summary>The file's length (its write-ahead log, at most the checkpoint threshold, is not counted).</summary>
+    public long? MeasureSize() => new FileInfo(_file.Path) is { Exists: true } file ? file.Length : null;
+
+    // Backups
+
+    /// <summary>
+    /// The store copied as it was between two commits: the copy's transaction starts with the write and aggregation
+    /// locks held (the aggregates caught up, no commit half-way), then DuckDB copies that snapshot on a connection of
+    /// its own while ingestion goes on. See <see cref="StoreSnapshot"/>.
+    /// </summary>
+    public async Task<Stream> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        var snapshot = StoreSnapshot.Attach(connection, _file);
+        try
+        {
+            await _writer.WriteCaughtUpAsync(_ => snapshot.Pin(), cancellationToken);
+        }
+        catch
+        {
+            snapshot.Abandon();
+            throw;
+        }
+
+        return await Task.Run(snapshot.Write, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A snapshot of the store in <paramref name="dataDirectory"/> while no process serves it: the file is opened (which
+    /// takes DuckDB's lock, so that no server starts on it meanwhile; one that holds it is refused with
+    /// <see cref="StoreUnavailableException"/>), never migrated nor written.
+    /// </summary>
+    public static Stream OpenSnapshotOfUnservedStore(string dataDirectory)
+    {
+        var file = new StoreFile(Path.Combine(Path.GetFullPath(dataDirectory), FileName));
+        using var connection = file.OpenFirst(EventKey.Of);
+        var snapshot = StoreSnapshot.Attach(connection, file);
+        snapshot.Pin();
+        return snapshot.Write();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,12 +1,33 @@
 using System.Runtime.CompilerServices;
 using Tally.Access;
+using Tally.Events;
 using Tally.Ingestion;
 
 namespace Tally.Storage.Postgres;
 
-/// <summary>Reading the whole store back and importing what ingestion cannot reproduce, for <see cref="StoreCopier"/>.</summary>
+/// <summary>
+/// Reading stored events back (a company's, page by page, for an export; the whole store, for <see cref="StoreCopier"/>)
+/// and importing what ingestion cannot reproduce.
+/// </summary>
 public sealed partial class PostgresStore
 {
+    public async Task<IReadOnlyList<PlatformEvent>> ReadEventsAsync(long companyId, DayRange days, EventPosition? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        // The page of events first, then their documents: a limit on the joined rows would cut an event's documents.
+        await using var command = Command(connection, $"""
+            SELECT {StoredCommits.Columns}
+            FROM (
+                SELECT * FROM events WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                    AND ($4::timestamptz IS NULL OR (ts, event_id) > ($4, $5::text COLLATE "C"))
+                ORDER BY ts, event_id COLLATE "C" LIMIT $6
+            ) e LEFT JOIN event_documents d ON d.company_id = e.company_id AND d.event_id = e.event_id AND d.ts = e.ts
+            ORDER BY e.ts, e.event_id COLLATE "C", d.position
+            """, companyId, days.First, days.Last, after is null ? null : Utc(after.Timestamp), after?.EventId, limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await StoredCommits.ReadEventsAsync(reader, cancellationToken);
+    }
+
     public async Task<bool> IsEmptyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);

@@ -133,6 +133,27 @@ public sealed partial class PostgresStore : ITallyStore
         return command;
     }
 
+    /// <summary>Aggregates are written in each commit's transaction: none ever waits.</summary>
+    public long AggregationLag => 0;
+
+    /// <summary>
+    /// The database's size (<c>pg_database_size</c>: every table, index and partition of it), asked at each scrape
+    /// with a 2-second limit; null when the server does not answer in time.
+    /// </summary>
+    public long? MeasureSize()
+    {
+        try
+        {
+            using var connection = _dataSource.OpenConnection();
+            using var command = new NpgsqlCommand("SELECT pg_database_size(current_database())", connection) { CommandTimeout = 2 };
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or SocketException or TimeoutException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Takes the advisory locks of these companies for the transaction, in ascending order (no deadlocks between writers).</summary>
     private static Task LockCompaniesAsync(NpgsqlConnection connection, IEnumerable<long> companies, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(id) FROM (SELECT DISTINCT id FROM unnest($1::bigint[]) id ORDER BY id) ordered",

@@ -9,6 +9,9 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     AdminCommands.Companies(),
     RebuildCommand.Create(),
     StoreCopyCommand.Create(),
+    BackupCommands.Backup(),
+    BackupCommands.Restore(),
+    EventsExportCommand.Create(),
     ReportCommands.Report(),
     ReportCommands.Plot(),
 };

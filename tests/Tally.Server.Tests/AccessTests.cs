@@ -24,6 +24,7 @@ public abstract class AccessTests(StoreKind engine) : IAsyncLifetime
         { "POST", "/api/v2/admin/api-keys" },
         { "DELETE", "/api/v2/admin/api-keys/1" },
         { "GET", "/api/v2/admin/ingestion-stats/" },
+        { "POST", "/api/v2/admin/backup" },
     };
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? authorization)

@@ -50,6 +50,10 @@ public sealed class MetricsTests : IAsyncLifetime
 
         var after = await ScrapeAsync();
         Moved(before, after, "tally_events_accepted_total").ShouldBe(15);
+        // 12 events of three types in turn, then 3 new of the same three types.
+        Moved(before, after, "tally_events_accepted_total", "type=\"user_query\"").ShouldBe(5);
+        Moved(before, after, "tally_events_accepted_total", "type=\"model_response\"").ShouldBe(5);
+        Moved(before, after, "tally_events_accepted_total", "type=\"connection\"").ShouldBe(5);
         Moved(before, after, "tally_events_duplicates_total").ShouldBe(5);
         Moved(before, after, "tally_requests_rejected_total", "reason=\"invalid_request\"").ShouldBe(2);
         Moved(before, after, "tally_requests_rejected_total", "reason=\"unauthorized\"").ShouldBe(1);
@@ -60,6 +64,22 @@ public sealed class MetricsTests : IAsyncLifetime
         Moved(before, after, "tally_report_duration_seconds_count", "report=\"tools\"").ShouldBe(3);
         Moved(before, after, "tally_report_duration_seconds_count", "report=\"users\"").ShouldBe(1);
         after.Keys.ShouldContain(line => line.StartsWith("tally_ingest_queue_depth", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Aggregation_lag_counts_the_commits_no_report_has_read_yet_and_store_size_is_the_files()
+    {
+        using var admin = _server.Client();
+        Current(await ScrapeAsync(), "tally_aggregation_lag").ShouldBe(0);
+
+        (await admin.PostAsync("/api/v2/events", TestServer.Json(Events.Batch("a", 3).ToJsonString()))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.PostAsync("/api/v2/events", TestServer.Json(Events.Batch("b", 3).ToJsonString()))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        Current(await ScrapeAsync(), "tally_aggregation_lag").ShouldBe(2, "two commits, one request each, not aggregated yet");
+
+        (await admin.GetAsync("/api/v2/reporting/tools?start_date=2025-03-01&end_date=2025-03-02")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var scraped = await ScrapeAsync();
+        Current(scraped, "tally_aggregation_lag").ShouldBe(0, "a report reads every acknowledged commit");
+        Current(scraped, "tally_store_size_bytes").ShouldBe(new FileInfo(Path.Combine(_server.Storage.Location, Tally.Storage.DuckDb.DuckDbStore.FileName)).Length);
     }
 
     [Fact]
@@ -92,6 +112,16 @@ public sealed class MetricsTests : IAsyncLifetime
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(20) };
             (await client.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
+            // The database's size, as PostgreSQL counts it; it moves only with autovacuum's bookkeeping meanwhile.
+            var size = Current(await ScrapeAsync(client), "tally_store_size_bytes");
+            await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
+            {
+                await connection.OpenAsync();
+                await using var query = new Npgsql.NpgsqlCommand("SELECT pg_database_size(current_database())", connection);
+                size.ShouldBe(Convert.ToDouble(await query.ExecuteScalarAsync(), CultureInfo.InvariantCulture), tolerance: 1024 * 1024);
+            }
+
+            Current(await ScrapeAsync(client), "tally_aggregation_lag").ShouldBe(0);
             await cluster.DisposeAsync();
 
             var started = TimeProvider.System.GetTimestamp();
@@ -112,6 +142,11 @@ public sealed class MetricsTests : IAsyncLifetime
     private async Task<Dictionary<string, double>> ScrapeAsync()
     {
         using var client = _server.Client(key: null);
+        return await ScrapeAsync(client);
+    }
+
+    private static async Task<Dictionary<string, double>> ScrapeAsync(HttpClient client)
+    {
         var text = await client.GetStringAsync("/metrics");
         var series = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n'))
@@ -129,6 +164,10 @@ public sealed class MetricsTests : IAsyncLifetime
 
         return series;
     }
+
+    /// <summary>A series' value now, summed over its labels.</summary>
+    private static double Current(Dictionary<string, double> series, string name) =>
+        series.Where(pair => pair.Key == name || pair.Key.StartsWith(name + "{", StringComparison.Ordinal)).Sum(pair => pair.Value);
 
     private static double Moved(Dictionary<string, double> before, Dictionary<string, double> after, string name, string? label = null)
     {

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using Tally.Testing;
 
 namespace Tally.Tests;
@@ -43,7 +41,7 @@ public abstract class CrashSafetyTests(StoreKind engine) : IAsyncLifetime
                 {
                     try
                     {
-                        using var response = await http.PostAsync("/api/v2/events", Json(batches[client][batch]));
+                        using var response = await http.PostAsync("/api/v2/events", EventsHttp.Json(batches[client][batch]));
                         if (response.StatusCode == HttpStatusCode.OK)
                         {
                             acknowledged.Add((client, batch));
@@ -77,13 +75,13 @@ public abstract class CrashSafetyTests(StoreKind engine) : IAsyncLifetime
 
         await using var restarted = await TallyProcess.ServeAsync(_storage!.CommandLineOptions, AdminKey);
         using var http = Client(restarted.Address);
-        var storedAfterCrash = await StoredEventsAsync(http);
+        var storedAfterCrash = await EventsHttp.StoredEventsAsync(http);
         storedAfterCrash.ShouldBeGreaterThanOrEqualTo(acknowledged.Count * EventsPerBatch);
 
         // Every acknowledged batch, sent again, is recognised event by event as already stored.
         foreach (var (client, batch) in acknowledged)
         {
-            var result = await PostAsync(http, batches[client][batch]);
+            var result = await EventsHttp.PostAsync(http, batches[client][batch]);
             result.ShouldBe((0, EventsPerBatch), $"batch {batch} of client {client} was acknowledged before the kill");
         }
 
@@ -91,39 +89,17 @@ public abstract class CrashSafetyTests(StoreKind engine) : IAsyncLifetime
         var accepted = 0;
         foreach (var batch in batches.SelectMany(b => b))
         {
-            var (newlyAccepted, duplicates) = await PostAsync(http, batch);
+            var (newlyAccepted, duplicates) = await EventsHttp.PostAsync(http, batch);
             (newlyAccepted + duplicates).ShouldBe(EventsPerBatch);
             accepted += newlyAccepted;
         }
 
         var total = Clients * BatchesPerClient * EventsPerBatch;
         (storedAfterCrash + accepted).ShouldBe(total);
-        (await StoredEventsAsync(http)).ShouldBe(total);
+        (await EventsHttp.StoredEventsAsync(http)).ShouldBe(total);
     }
 
-    private static HttpClient Client(Uri address)
-    {
-        var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        return client;
-    }
-
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
-
-    private static async Task<(int Accepted, int Duplicates)> PostAsync(HttpClient http, string batch)
-    {
-        using var response = await http.PostAsync("/api/v2/events", Json(batch));
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
-        using var body = JsonDocument.Parse(text);
-        return (body.RootElement.GetProperty("accepted").GetInt32(), body.RootElement.GetProperty("duplicates").GetInt32());
-    }
-
-    private static async Task<long> StoredEventsAsync(HttpClient http)
-    {
-        using var stats = JsonDocument.Parse(await http.GetStringAsync("/api/v2/admin/ingestion-stats/"));
-        return stats.RootElement.EnumerateArray().Sum(company => company.GetProperty("stored_events").GetInt64());
-    }
+    private static HttpClient Client(Uri address) => EventsHttp.Client(address, AdminKey);
 
     private static string BatchJson(int client, int batch)
     {

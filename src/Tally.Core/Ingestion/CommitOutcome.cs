@@ -1,3 +1,5 @@
+using Tally.Events;
+
 namespace Tally.Ingestion;
 
 /// <summary>One company's operational counters from a commit: duplicates received, requests rejected, last accepted request.</summary>
@@ -19,6 +21,7 @@ public static class CommitOutcome
         foreach (var batch in commit.Batches)
         {
             var accepted = 0;
+            var byType = new Dictionary<EventType, int>();
             foreach (var e in batch)
             {
                 var company = counters.GetValueOrDefault(e.CompanyId);
@@ -27,6 +30,7 @@ public static class CommitOutcome
                 if (stored.Remove((e.CompanyId, e.Id)))
                 {
                     accepted++;
+                    byType[e.Type] = byType.GetValueOrDefault(e.Type) + 1;
                 }
                 else
                 {
@@ -36,7 +40,7 @@ public static class CommitOutcome
                 counters[e.CompanyId] = company;
             }
 
-            results.Add(new AppendResult(accepted, batch.Count - accepted));
+            results.Add(new AppendResult(accepted, batch.Count - accepted) { AcceptedByType = byType });
         }
 
         foreach (var (company, requests) in commit.RejectedRequests)

@@ -103,7 +103,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             if (_metrics is not null)
             {
                 _metrics.Committed(batches.Sum(batch => batch.Count), _time.GetElapsedTime(started));
-                _metrics.EventsStored(results.Sum(result => (long)result.Accepted), results.Sum(result => (long)result.Duplicates));
+                _metrics.EventsStored(results);
             }
 
             var next = 0;

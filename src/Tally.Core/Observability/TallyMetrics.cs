@@ -1,4 +1,7 @@
 using System.Diagnostics.Metrics;
+using Tally.Events;
+using Tally.Ingestion;
+using Tally.Storage;
 
 namespace Tally.Observability;
 
@@ -21,7 +24,7 @@ public sealed class TallyMetrics : IDisposable
 
     public TallyMetrics()
     {
-        _accepted = _meter.CreateCounter<long>("tally.events.accepted", "{event}", "Events stored (first copies).");
+        _accepted = _meter.CreateCounter<long>("tally.events.accepted", "{event}", "Events stored (first copies), by event type.");
         _duplicates = _meter.CreateCounter<long>("tally.events.duplicates", "{event}", "Events received again and ignored (same company and id).");
         _rejected = _meter.CreateCounter<long>("tally.requests.rejected", "{request}", "Requests refused, by reason.");
         _commitSize = _meter.CreateHistogram<long>("tally.commit.size", "{event}", "Events per group commit.");
@@ -29,10 +32,25 @@ public sealed class TallyMetrics : IDisposable
         _reportDuration = _meter.CreateHistogram<double>("tally.report.duration", "s", "Time to answer a report, by report.");
     }
 
-    public void EventsStored(long accepted, long duplicates)
+    /// <summary>A commit's outcome: accepted events by type, duplicates.</summary>
+    public void EventsStored(IReadOnlyList<AppendResult> results)
     {
-        _accepted.Add(accepted);
-        _duplicates.Add(duplicates);
+        ArgumentNullException.ThrowIfNull(results);
+        var byType = new Dictionary<EventType, long>();
+        foreach (var result in results)
+        {
+            foreach (var (type, count) in result.AcceptedByType)
+            {
+                byType[type] = byType.GetValueOrDefault(type) + count;
+            }
+
+            _duplicates.Add(result.Duplicates);
+        }
+
+        foreach (var (type, count) in byType)
+        {
+            _accepted.Add(count, new KeyValuePair<string, object?>("type", WireNames.Of(type)));
+        }
     }
 
     public void RequestRejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
@@ -50,10 +68,15 @@ public sealed class TallyMetrics : IDisposable
     public void ObserveQueueDepth(Func<int> depth) =>
         _meter.CreateObservableGauge("tally.ingest.queue_depth", depth, "{request}", "Requests queued for the next group commit.");
 
-    /// <summary>The store's size in bytes, read at each collection; null (not measured) reports nothing.</summary>
-    public void ObserveStoreSize(Func<long?> bytes) =>
-        _meter.CreateObservableGauge("tally.store.size", () => bytes() is { } size ? [new Measurement<long>(size)] : Array.Empty<Measurement<long>>(),
-            "By", "Bytes the store occupies on disk.");
+    /// <summary>The store's gauges, read at each collection: its size (nothing when it cannot tell) and its aggregation lag.</summary>
+    public void ObserveStore(IStoreGauges store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _meter.CreateObservableGauge("tally.store.size", () => store.MeasureSize() is { } size ? [new Measurement<long>(size)] : Array.Empty<Measurement<long>>(),
+            "By", "Bytes the store occupies on disk (the DuckDB file, or the PostgreSQL database).");
+        _meter.CreateObservableGauge("tally.aggregation.lag", () => store.AggregationLag, "{commit}",
+            "Commits stored but not yet in the report aggregates (the next report read brings them in).");
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -1,5 +1,6 @@
 using Tally.Access;
 using Tally.Companies;
+using Tally.Events;
 using Tally.Ingestion;
 
 namespace Tally.Storage;
@@ -9,7 +10,7 @@ namespace Tally.Storage;
 /// implements it whole and passes the one contract suite in tests/Tally.Storage.Tests. Engines own their
 /// durability and their way of making appends idempotent; callers never see SQL.
 /// </summary>
-public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKeyStore, IStoreTransfer, IAsyncDisposable
+public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKeyStore, IStoreTransfer, IStoreGauges, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to this version of Tally. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
@@ -30,7 +31,16 @@ public interface IEventStore
 
     /// <summary>Per company (all, or the one given): stored events by type, duplicates, rejections, last accepted request.</summary>
     Task<IReadOnlyList<IngestionStats>> GetIngestionStatsAsync(long? companyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A page of a company's stored events on its local <paramref name="days"/>, as they were validated, ordered by
+    /// timestamp then id (ordinal), starting after <paramref name="after"/>; at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<PlatformEvent>> ReadEventsAsync(long companyId, DayRange days, EventPosition? after, int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>Where a page of events ended: the last event's timestamp and id.</summary>
+public sealed record EventPosition(DateTime Timestamp, string EventId);
 
 public interface ICompanyStore
 {

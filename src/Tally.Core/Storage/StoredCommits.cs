@@ -81,6 +81,18 @@ public static class StoredCommits
         }
     }
 
+    /// <summary>The events of <see cref="ReadAsync"/>'s rows, in their order, without their commits.</summary>
+    public static async Task<IReadOnlyList<PlatformEvent>> ReadEventsAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var events = new List<PlatformEvent>();
+        await foreach (var commit in ReadAsync(reader, cancellationToken))
+        {
+            events.AddRange(commit.Batches.SelectMany(batch => batch));
+        }
+
+        return events;
+    }
+
     private static IngestionCommit Commit(List<PlatformEvent> events, DateTime receivedAt) => new([events], new Dictionary<long, int>(), receivedAt);
 
     private static PlatformEvent Event(DbDataReader reader) => new()

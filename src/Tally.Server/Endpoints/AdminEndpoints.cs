@@ -4,10 +4,11 @@ using Tally.Companies;
 using Tally.Events;
 using Tally.Ingestion;
 using Tally.Server.Http;
+using Tally.Storage;
 
 namespace Tally.Server.Endpoints;
 
-/// <summary>The instance administrator's endpoints: companies, API keys, ingestion health.</summary>
+/// <summary>The instance administrator's endpoints: companies, API keys, ingestion health, backups.</summary>
 public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder routes)
@@ -58,6 +59,14 @@ public static class AdminEndpoints
             .Produces<IReadOnlyList<IngestionStatsResponse>>()
             .Refuses(StatusCodes.Status400BadRequest, "company_id is not an integer of at least 1, or is given twice.", ErrorBody.Fields)
             .Refuses(StatusCodes.Status404NotFound, "No company has this company_id.");
+
+        admin.MapPost("/backup", BackupAsync)
+            .WithSummary("A consistent copy of the embedded store, as one DuckDB file")
+            .WithDescription("Taken between two group commits: every event acknowledged before the request is in it, no commit in part. Ingestion waits while the store's files are copied on the server's disk (requests queue, none is refused), then the copy is made one file and streamed. Restore it with tally restore. The server needs free space for one copy beside the store.")
+            .Produces(StatusCodes.Status200OK)
+            .AlsoAnswers(StatusCodes.Status200OK, BackupMediaType, ApiDescription.TextSchema("binary"))
+            .WithResponseHeader(StatusCodes.Status200OK, "Content-Disposition", "attachment; filename=\"tally-<UTC time>.duckdb\"")
+            .Refuses(StatusCodes.Status409Conflict, "The store is a PostgreSQL database: back it up with pg_dump.");
         return routes;
     }
 
@@ -136,6 +145,21 @@ public static class AdminEndpoints
         return stats is null
             ? ErrorResponses.Detail(StatusCodes.Status404NotFound, ErrorResponses.NotFound)
             : Results.Json(stats.Select(IngestionStatsResponse.From), ErrorResponses.Json);
+    }
+
+    private const string BackupMediaType = "application/octet-stream";
+
+    private static async Task<IResult> BackupAsync(ITallyStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (store is not IStoreSnapshots snapshots)
+        {
+            return ErrorResponses.Detail(StatusCodes.Status409Conflict, "This server's store is a PostgreSQL database: back it up with pg_dump.");
+        }
+
+        var taken = time.GetUtcNow();
+        var snapshot = await snapshots.OpenSnapshotAsync(cancellationToken);
+        // The result disposes the stream once sent, which deletes the copy.
+        return Results.File(snapshot, BackupMediaType, $"tally-{taken:yyyyMMdd'T'HHmmss'Z'}.duckdb");
     }
 
     // The request bodies, for the OpenAPI document only: the endpoints read the bytes themselves (JsonBody).

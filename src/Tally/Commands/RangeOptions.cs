@@ -109,7 +109,7 @@ internal sealed class RangeOptions
         return granularity;
     }
 
-    private static DateOnly? ParseDate(ArgumentResult result, string option)
+    public static DateOnly? ParseDate(ArgumentResult result, string option)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))

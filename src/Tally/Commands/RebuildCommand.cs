@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Tally.Cli.Configuration;
-using Tally.Storage.DuckDb;
 
 namespace Tally.Cli.Commands;
 
@@ -16,22 +15,8 @@ internal static class RebuildCommand
         var command = new Command("rebuild", "Recompute the report aggregates from the raw events. Stop the server first (every server sharing a PostgreSQL database).") { data, store, company, config };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = Settings.Load(parse, config, ServeCommand.Keys);
-            var location = StoreOptions.Resolve(parse, settings, store, data, out var problem);
-            foreach (var message in settings.Problems.Prepend(problem).OfType<string>())
+            if (await StoreOptions.ResolveExistingAsync(parse, config, store, data) is not { } location)
             {
-                await Console.Error.WriteLineAsync(message);
-            }
-
-            if (location is null || settings.Problems.Count > 0)
-            {
-                return 2;
-            }
-
-            // Opening an empty folder would create a store there: a mistyped folder must not pass for an empty store.
-            if (location is StoreLocation.Embedded embedded && !File.Exists(Path.Combine(embedded.Folder, DuckDbStore.FileName)))
-            {
-                await Console.Error.WriteLineAsync($"No Tally store in {embedded.Folder} (expected {DuckDbStore.FileName}).");
                 return 2;
             }
 

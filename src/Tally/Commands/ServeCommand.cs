@@ -92,10 +92,6 @@ internal static class ServeCommand
             var options = new TallyServerOptions
             {
                 OpenStore = location.Open,
-                // DuckDB's size is its file's; PostgreSQL's is the database server's to report.
-                StoreSize = location is StoreLocation.Embedded embedded
-                    ? () => new FileInfo(Path.Combine(embedded.Folder, Tally.Storage.DuckDb.DuckDbStore.FileName)) is { Exists: true } file ? file.Length : null
-                    : null,
                 Urls = listenOn,
                 BootstrapAdminKey = adminKey,
                 OnAdminKeyCreated = created => announce(

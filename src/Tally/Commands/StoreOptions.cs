@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tally.Cli.Configuration;
+using Tally.Storage.DuckDb;
 
 namespace Tally.Cli.Commands;
 
@@ -64,6 +65,34 @@ internal static class StoreOptions
         }
 
         return new StoreLocation.Embedded(Path.GetFullPath(DefaultFolder));
+    }
+
+    /// <summary>
+    /// For the commands that work on an existing store (<c>rebuild</c>, <c>events export</c>): where it is, from the
+    /// configuration file too; null when a setting is bad or the data folder holds no store, each problem told in one
+    /// line (exit code 2). An empty folder must not pass for an empty store: opening it would create one.
+    /// </summary>
+    public static async Task<StoreLocation?> ResolveExistingAsync(ParseResult parse, Option<FileInfo?> config, Option<string?> store, Option<string?> data)
+    {
+        var settings = Settings.Load(parse, config, ServeCommand.Keys);
+        var location = Resolve(parse, settings, store, data, out var problem);
+        foreach (var message in settings.Problems.Prepend(problem).OfType<string>())
+        {
+            await Console.Error.WriteLineAsync(message);
+        }
+
+        if (location is null || settings.Problems.Count > 0)
+        {
+            return null;
+        }
+
+        if (location is StoreLocation.Embedded embedded && !File.Exists(Path.Combine(embedded.Folder, DuckDbStore.FileName)))
+        {
+            await Console.Error.WriteLineAsync($"No Tally store in {embedded.Folder} (expected {DuckDbStore.FileName}).");
+            return null;
+        }
+
+        return location;
     }
 
     private static string? Variable(string name) =>

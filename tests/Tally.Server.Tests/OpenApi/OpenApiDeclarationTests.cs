@@ -12,7 +12,7 @@ namespace Tally.Server.Tests.OpenApi;
 /// another company; with every parameter invalid, with unknown ids, without its required parameters; with a body of
 /// another type, over the size limit or malformed; then with its own examples (and each other value of its
 /// enumerated parameters). Every status seen must be declared for that operation, with a body that matches the
-/// declared schema of its content type; every declared status but 500 and 503 (a failing store; MetricsTests stops one) must be seen; and each declares a 2xx.
+/// declared schema of its content type; every declared status but 500 and 503 (a failing store; MetricsTests stops one) and the backup's 409 (a PostgreSQL store) must be seen; and each declares a 2xx.
 /// </summary>
 public sealed class OpenApiDeclarationTests : IAsyncLifetime
 {
@@ -87,7 +87,9 @@ public sealed class OpenApiDeclarationTests : IAsyncLifetime
                 problems.AddRange(BodyProblems(answer, response, document).Select(problem => $"{operation}, {answer.Probe}, {answer.Status}: {problem}"));
             }
 
-            foreach (var status in declared.Where(status => status is not (500 or 503) && seen.All(answer => answer.Status != status)))
+            // The backup's 409 is a PostgreSQL store's answer; this server is on DuckDB (BackupEndpointTests gets it).
+            var unprobed = operation.Path == "/api/v2/admin/backup" ? 409 : 0;
+            foreach (var status in declared.Where(status => status is not (500 or 503) && status != unprobed && seen.All(answer => answer.Status != status)))
             {
                 problems.Add($"{operation} declares {status}, which no probe got (declared but never answered, or a probe is missing); " +
                     $"the probes got {string.Join("; ", seen.Select(answer => $"{answer.Probe} {answer.Status}"))}");

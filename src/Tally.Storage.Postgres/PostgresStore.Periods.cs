@@ -2,17 +2,14 @@ namespace Tally.Storage.Postgres;
 
 /// <summary>
 /// The distinct counts over periods of several days (weeks, months, a whole range): each joins a day-keyed set table
-/// with the periods, passed as two arrays of first and last days, and counts once over each period.
+/// with the period of every day of the range, passed as two arrays (days, period indexes), and counts once over each
+/// period. An equality join on the day lets the planner hash it.
 /// </summary>
 public sealed partial class PostgresStore
 {
-    // $2 and $3 are the periods' first and last days; a period's index is its position in them, from 0; $4 and $5
-    // bound the days scanned, so that the day index serves the join.
-    private const string PeriodsTable = """
-        periods AS (
-            SELECT (position - 1)::integer AS period, first_day, last_day
-            FROM unnest($2::date[], $3::date[]) WITH ORDINALITY AS p(first_day, last_day, position))
-        """;
+    // $2 and $3 are every day of the range and the index of its period; $4 and $5 bound the days scanned, so that the
+    // day index serves the join.
+    private const string PeriodsTable = "periods AS (SELECT day, period FROM unnest($2::date[], $3::integer[]) AS p(day, period))";
 
     public async Task<IReadOnlyList<ModeDistincts>> ReadModeDistinctsAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken)
     {
@@ -23,14 +20,14 @@ public sealed partial class PostgresStore
                 SELECT p.period,
                     count(DISTINCT m.model) FILTER (WHERE m.mode = 'chat') AS chat,
                     count(DISTINCT m.model) FILTER (WHERE m.mode = 'agent') AS agent
-                FROM daily_models m JOIN periods p ON m.day BETWEEN p.first_day AND p.last_day
+                FROM daily_models m JOIN periods p ON m.day = p.day
                 WHERE m.company_id = $1 AND m.day BETWEEN $4 AND $5
                 GROUP BY p.period),
             sessions AS (
                 SELECT p.period,
                     count(DISTINCT s.session_id) FILTER (WHERE s.mode = 'chat') AS chat,
                     count(DISTINCT s.session_id) FILTER (WHERE s.mode = 'agent') AS agent
-                FROM daily_query_sessions s JOIN periods p ON s.day BETWEEN p.first_day AND p.last_day
+                FROM daily_query_sessions s JOIN periods p ON s.day = p.day
                 WHERE s.company_id = $1 AND s.day BETWEEN $4 AND $5
                 GROUP BY p.period)
             SELECT period, coalesce(m.chat, 0), coalesce(m.agent, 0), coalesce(s.chat, 0), coalesce(s.agent, 0)
@@ -52,7 +49,7 @@ public sealed partial class PostgresStore
         await using var command = Command(connection, $"""
             WITH {PeriodsTable}
             SELECT p.period, u.tool_name, u.tool_type, count(DISTINCT u.user_id)
-            FROM daily_tool_users u JOIN periods p ON u.day BETWEEN p.first_day AND p.last_day
+            FROM daily_tool_users u JOIN periods p ON u.day = p.day
             WHERE u.company_id = $1 AND u.day BETWEEN $4 AND $5
             GROUP BY p.period, u.tool_name, u.tool_type
             """, PeriodParameters(companyId, periods));
@@ -73,7 +70,7 @@ public sealed partial class PostgresStore
             WITH {PeriodsTable},
             sums AS (
                 SELECT p.period, d.document_id, sum(d.usage)::bigint AS usage
-                FROM daily_documents d JOIN periods p ON d.day BETWEEN p.first_day AND p.last_day
+                FROM daily_documents d JOIN periods p ON d.day = p.day
                 WHERE d.company_id = $1 AND d.day BETWEEN $4 AND $5
                 GROUP BY p.period, d.document_id),
             ranked AS (
@@ -96,6 +93,10 @@ public sealed partial class PostgresStore
         return rows;
     }
 
-    private static object?[] PeriodParameters(long companyId, IReadOnlyList<DayRange> periods) =>
-        [companyId, periods.Select(p => p.First).ToArray(), periods.Select(p => p.Last).ToArray(), periods[0].First, periods[^1].Last];
+    private static object?[] PeriodParameters(long companyId, IReadOnlyList<DayRange> periods)
+    {
+        var days = periods.SelectMany(period => Enumerable.Range(period.First.DayNumber, period.Count).Select(DateOnly.FromDayNumber)).ToArray();
+        var indexes = periods.SelectMany((period, index) => Enumerable.Repeat(index, period.Count)).ToArray();
+        return [companyId, days, indexes, periods[0].First, periods[^1].Last];
+    }
 }

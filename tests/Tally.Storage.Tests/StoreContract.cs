@@ -9,7 +9,7 @@ namespace Tally.Storage.Tests;
 /// What every storage engine must do, whatever it is built on. Each engine's test class derives from this
 /// and says only how to open its store; every test here then runs against it.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract partial class StoreContract : IAsyncLifetime
 {
     private static readonly DateTime Now = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
 
@@ -303,6 +303,7 @@ public abstract class StoreContract : IAsyncLifetime
             Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Days,
             Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Users.OrderBy(u => u.UserId),
             await Store.ReadConnectionsAsync(company, days, null, null, 50, none),
+            string.Join('\n', RatingRows(await Store.ReadRatingDaysAsync(company, days, none))),
         };
         return System.Text.Json.JsonSerializer.Serialize(parts.Select(p => p is System.Collections.IEnumerable list
             ? (object)list.Cast<object>().OrderBy(row => row.ToString(), StringComparer.Ordinal).Select(row => row.ToString()).ToList()

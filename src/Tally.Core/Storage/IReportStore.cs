@@ -15,6 +15,9 @@ public interface IReportStore
     /// <summary>Each document's uses per day, and the names of the documents (at least of those used in the range).</summary>
     Task<DocumentUsage> ReadDocumentUsageAsync(long companyId, DayRange days, CancellationToken cancellationToken);
 
+    /// <summary>The current ratings per day by model, tool and document of the rated answer, and those documents' names.</summary>
+    Task<RatingDays> ReadRatingDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken);
+
     /// <summary>
     /// The members' latest events, and the last events of their days up to <paramref name="asOf"/> for those whose latest
     /// falls later (see <see cref="MemberHistory"/>).

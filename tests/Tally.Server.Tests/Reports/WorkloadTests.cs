@@ -63,6 +63,9 @@ public abstract class WorkloadTests(StoreKind engine)
             var check = new ReportChecker(reference, now);
             await check.AllAsync(admin, workload.First, workload.Last);
             await check.CsvAsync(admin, workload.First, workload.Last);
+            var satisfaction = new SatisfactionChecker(reference, now);
+            await satisfaction.AllAsync(admin, workload.First, workload.Last);
+            await satisfaction.AllAsync(admin, workload.First.AddDays(20), null);
             await check.AllAsync(admin, workload.First.AddDays(20), workload.First.AddDays(34));
             await check.AllAsync(admin, workload.Last.AddDays(-9), null);
             await check.AllAsync(admin, workload.Last.AddDays(-3), workload.Last.AddDays(4));
@@ -86,6 +89,7 @@ public abstract class WorkloadTests(StoreKind engine)
             await ReportApi.PutCompanyAsync(admin, 3, "Renamed 3", "Asia/Kolkata");
             reference.Put(3, "Renamed 3", "Asia/Kolkata");
             await check.AllAsync(admin, workload.First.AddDays(5), workload.Last);
+            await satisfaction.AllAsync(admin, workload.First.AddDays(5), workload.Last);
         }
         finally
         {

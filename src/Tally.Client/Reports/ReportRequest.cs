@@ -18,6 +18,9 @@ public sealed record ReportRequest(DateOnly StartDate, DateOnly? EndDate = null,
     /// <summary>The <c>next</c> value of the previous page (connections).</summary>
     public string? Cursor { get; init; }
 
+    /// <summary>The period of each element of <c>dates</c>: <c>day</c> (the server's default), <c>week</c>, <c>month</c> or <c>total</c>.</summary>
+    public string? Granularity { get; init; }
+
     /// <summary>The relative path and query string of <paramref name="report"/> for these parameters.</summary>
     public string PathFor(string report, string? format = null)
     {
@@ -27,6 +30,7 @@ public sealed record ReportRequest(DateOnly StartDate, DateOnly? EndDate = null,
         Append(query, "user_id", UserId?.ToString(CultureInfo.InvariantCulture));
         Append(query, "limit", Limit?.ToString(CultureInfo.InvariantCulture));
         Append(query, "cursor", Cursor);
+        Append(query, "granularity", Granularity);
         Append(query, "format", format);
         return query.ToString();
     }

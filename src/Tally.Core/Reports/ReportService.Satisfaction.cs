@@ -32,7 +32,7 @@ public sealed partial class ReportService
                 var likes = models[index].Values.Sum(n => n.Likes);
                 var dislikes = models[index].Values.Sum(n => n.Dislikes);
                 var (date, endDate) = Periods.Label(period, query.Granularity);
-                return new SatisfactionPeriod(date, endDate, likes, dislikes, likes + dislikes == 0 ? null : Rate(likes, dislikes),
+                return new SatisfactionPeriod(date, likes, dislikes, likes + dislikes == 0 ? null : Rate(likes, dislikes),
                     Rated(models[index])
                         // "" stands for the answers not stored, listed last.
                         .ThenBy(m => m.Key.Length == 0).ThenBy(m => m.Key, CodePointComparer.Instance)
@@ -49,7 +49,7 @@ public sealed partial class ReportService
                             var name = ratings.DocumentNames[d.Key];
                             return new DocumentSatisfaction(d.Key, name.Filename, name.Title, d.Value.Likes, d.Value.Dislikes, Rate(d.Value.Likes, d.Value.Dislikes));
                         })
-                        .ToList());
+                        .ToList()) { EndDate = endDate };
             }).ToList()));
         }
 

@@ -10,14 +10,22 @@ public sealed record SatisfactionReport(
     DateTime GeneratedAt);
 
 public sealed record SatisfactionPeriod(
-    string Date,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate,
+    [property: JsonPropertyOrder(-2)] string Date,
     long LikesCount,
     long DislikesCount,
     decimal? SatisfactionRate,
     IReadOnlyList<ModelSatisfaction> ByModel,
     IReadOnlyList<ToolSatisfaction> ByTool,
-    IReadOnlyList<DocumentSatisfaction> ByDocument);
+    IReadOnlyList<DocumentSatisfaction> ByDocument)
+{
+    /// <summary>
+    /// The period's last day, for every granularity but day: right after <c>date</c>, and left out for a day. Not a
+    /// constructor parameter, so that the API description does not make it required.
+    /// </summary>
+    [JsonPropertyOrder(-1)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? EndDate { get; init; }
+}
 
 /// <summary>The ratings of answers by one model; <see cref="Model"/> is null for answers not stored.</summary>
 public sealed record ModelSatisfaction(string? Model, long LikesCount, long DislikesCount, decimal SatisfactionRate);

@@ -19,29 +19,33 @@ public sealed class ReportClientTests(DemoServer demo)
     [MemberData(nameof(Reports))]
     public async Task Typed_reports_carry_every_value_the_server_sent(string report)
     {
-        using var client = new TallyClient(demo.Options());
-        using var raw = demo.Server.Client();
-        var expected = JsonLeaves.Of(await raw.GetStringAsync("/api/v2/" + LastMonth.PathFor(report)));
-        object typed = report switch
+        // By day, and by week (elements with an end_date, cut to the range).
+        foreach (var request in new[] { LastMonth, LastMonth with { Granularity = Granularity.Week } })
         {
-            Names.ChatSessions => await client.GetChatSessionsAsync(LastMonth),
-            Names.ChatsFeedback => await client.GetChatsFeedbackAsync(LastMonth),
-            Names.Tools => await client.GetToolsAsync(LastMonth),
-            Names.UsedDocuments => await client.GetUsedDocumentsAsync(LastMonth),
-            Names.Users => await client.GetUsersAsync(LastMonth),
-            Names.UserActivities => await client.GetUserActivitiesAsync(LastMonth),
-            _ => await client.GetConnectionsAsync(LastMonth),
-        };
-        var actual = JsonLeaves.Of(JsonSerializer.Serialize(typed, typed.GetType(), SnakeCase));
+            using var client = new TallyClient(demo.Options());
+            using var raw = demo.Server.Client();
+            var expected = JsonLeaves.Of(await raw.GetStringAsync("/api/v2/" + request.PathFor(report)));
+            object typed = report switch
+            {
+                Names.ChatSessions => await client.GetChatSessionsAsync(request),
+                Names.ChatsFeedback => await client.GetChatsFeedbackAsync(request),
+                Names.Tools => await client.GetToolsAsync(request),
+                Names.UsedDocuments => await client.GetUsedDocumentsAsync(request),
+                Names.Users => await client.GetUsersAsync(request),
+                Names.UserActivities => await client.GetUserActivitiesAsync(request),
+                _ => await client.GetConnectionsAsync(request),
+            };
+            var actual = JsonLeaves.Of(JsonSerializer.Serialize(typed, typed.GetType(), SnakeCase));
 
-        expected.Count.ShouldBeGreaterThan(20);
-        foreach (var (path, value) in expected)
-        {
-            actual.ShouldContainKey(path);
-            actual[path].ShouldBe(value, path);
+            expected.Count.ShouldBeGreaterThan(20);
+            foreach (var (path, value) in expected)
+            {
+                actual.ShouldContainKey(path);
+                actual[path].ShouldBe(value, path);
+            }
+
+            actual.Keys.Except(expected.Keys).ShouldBeEmpty();
         }
-
-        actual.Keys.Except(expected.Keys).ShouldBeEmpty();
     }
 
     [Theory]
@@ -52,7 +56,7 @@ public sealed class ReportClientTests(DemoServer demo)
     {
         using var client = new TallyClient(demo.Options());
         using var raw = demo.Server.Client();
-        var request = LastMonth with { Granularity = granularity };
+        var request = LastMonth with { Granularity = Enum.Parse<Granularity>(granularity, ignoreCase: true) };
         var expected = JsonLeaves.Of(await raw.GetStringAsync("/api/v2/" + request.PathFor(Names.Satisfaction)));
         var actual = JsonLeaves.Of(JsonSerializer.Serialize(await client.GetSatisfactionAsync(request), SnakeCase));
 
@@ -122,6 +126,29 @@ public sealed class ReportClientTests(DemoServer demo)
         inChunks.ChatSessions!.Reporting[0].Dates.Count.ShouldBe(400);
         inChunks.UserActivities!.Reporting.Sum(entry => entry.Users!.Count).ShouldBeGreaterThan(100);
         Comparable(inChunks).ShouldBe(Comparable(inOne));
+    }
+
+    [Theory]
+    [InlineData(Granularity.Week)]
+    [InlineData(Granularity.Month)]
+    [InlineData(Granularity.Total)]
+    public async Task By_week_month_or_total_chunks_end_with_a_period_and_equal_one_fetch(Granularity granularity)
+    {
+        var request = new ReportRequest(DemoServer.Today.AddDays(-80), DemoServer.Today) { Granularity = granularity };
+        using var client = new TallyClient(demo.Options());
+        using var chunked = new ReportFetcher(client, new FetchOptions { ChunkDays = 10 });
+        using var whole = new ReportFetcher(client, new FetchOptions { ChunkDays = 3660 });
+
+        var plan = chunked.Plan(request);
+        plan.Count.ShouldBe(granularity == Granularity.Total ? 1 : granularity == Granularity.Week ? 7 : 3, string.Join(" ", plan.Select(p => $"{p.StartDate}..{p.EndDate}")));
+        foreach (var chunk in plan.SkipLast(1))
+        {
+            // The day after a chunk starts a new period: a Monday, or the first of a month.
+            var next = chunk.EndDate!.Value.AddDays(1);
+            (granularity == Granularity.Week ? next.DayOfWeek == DayOfWeek.Monday : next.Day == 1).ShouldBeTrue($"{next:yyyy-MM-dd}");
+        }
+
+        Comparable(await chunked.AllAsync(request)).ShouldBe(Comparable(await whole.AllAsync(request)));
     }
 
     [Fact]

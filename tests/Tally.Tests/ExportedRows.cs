@@ -129,36 +129,39 @@ public static class ExportedRows
                 : [];
             foreach (var day in entry.GetProperty("dates").EnumerateArray())
             {
-                var date = ("date", day.GetProperty("date"));
+                // By week, month or total, an element is a period and its end_date follows its date.
+                (string, JsonElement)[] date = day.TryGetProperty("end_date", out var end)
+                    ? [("date", day.GetProperty("date")), ("end_date", end)]
+                    : [("date", day.GetProperty("date"))];
                 switch (report)
                 {
                     case "chat-sessions":
                         var other = agentDays[day.GetProperty("date").GetString()!];
-                        rows.Add(Row([date,
+                        rows.Add(Row([.. date,
                             .. Fields(day.GetProperty("sessions"), "sessions_count", "unique_models_count", "average_session_length"),
                             .. Fields(day.GetProperty("chats"), "user_queries_count", "model_responses_with_docs_count", "model_responses_count", "last_model_response_date"),
                             .. Fields(other.GetProperty("threads"), "threads_count", "unique_models_count", "average_thread_length").Select(cell => ("agent_" + cell.Column, cell.Value)),
                             .. Fields(other.GetProperty("chats"), "user_queries_count", "model_responses_with_docs_count", "model_responses_count", "last_model_response_date").Select(cell => ("agent_" + cell.Column, cell.Value))]));
                         break;
                     case "chats-feedback":
-                        rows.Add(Row([date, ("model_responses_count", day.GetProperty("model_responses_count")),
+                        rows.Add(Row([.. date, ("model_responses_count", day.GetProperty("model_responses_count")),
                             .. Fields(day.GetProperty("feedbacks"), "likes_count", "dislikes_count", "copies_count", "flags_count")]));
                         break;
                     case "tools":
                         var tools = day.GetProperty("tools").EnumerateArray().ToList();
                         rows.AddRange(tools.Count == 0
-                            ? [Row(date, ("tool_calls_count", day.GetProperty("tool_calls_count")))]
-                            : tools.Select(tool => Row([date, ("tool_calls_count", day.GetProperty("tool_calls_count")),
+                            ? [Row([.. date, ("tool_calls_count", day.GetProperty("tool_calls_count"))])]
+                            : tools.Select(tool => Row([.. date, ("tool_calls_count", day.GetProperty("tool_calls_count")),
                                 .. Fields(tool, "tool_name", "tool_type", "usage_count", "users_count", "errors_count")])));
                         break;
                     case "used-documents":
                         var documents = day.GetProperty("documents").EnumerateArray().ToList();
                         rows.AddRange(documents.Count == 0
-                            ? [Row(date)]
-                            : documents.Select(document => Row([date, .. Fields(document, "document_id", "document_filename", "document_title", "usage_count")])));
+                            ? [Row([.. date, ("documents_count", day.GetProperty("documents_count"))])]
+                            : documents.Select(document => Row([.. date, ("documents_count", day.GetProperty("documents_count")), .. Fields(document, "document_id", "document_filename", "document_title", "usage_count")])));
                         break;
                     case "user-activities":
-                        rows.Add(Row([date, .. Fields(day, "active_users_count", "new_active_users_count", "weekly_active_users_count", "monthly_active_users_count", "connections_count")]));
+                        rows.Add(Row([.. date, .. Fields(day, "active_users_count", "new_active_users_count", "weekly_active_users_count", "monthly_active_users_count", "connections_count")]));
                         break;
                     default:
                         throw new ArgumentException($"Unknown report {report}.", nameof(report));

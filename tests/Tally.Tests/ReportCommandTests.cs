@@ -58,6 +58,10 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
 
         data.Add("tools", "csv", "--company 3");
         data.Add("user-activities", "json", "--company 1 --user 5");
+        data.Add("chat-sessions", "parquet", "--granularity week");
+        data.Add("used-documents", "csv", "--granularity month");
+        data.Add("user-activities", "xlsx", "--granularity total");
+        data.Add("tools", "json", "--granularity week --company 2");
         return data;
     }
 
@@ -70,7 +74,7 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         var run = await demo.TallyAsync(["report", words[0], .. words.Skip(1), "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}",
             "-o", file, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         var query = string.Concat(extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Chunk(2)
-            .Select(pair => $"&{(pair[0] == "--company" ? "company_id" : "user_id")}={pair[1]}"));
+            .Select(pair => $"&{pair[0] switch { "--company" => "company_id", "--granularity" => "granularity", _ => "user_id" }}={pair[1]}"));
         var expected = ExportedRows.FromApi(words[0], await demo.ApiAsync(words[0], query), perUser: words.Length > 1);
 
         run.ExitCode.ShouldBe(0, run.StandardError);
@@ -240,6 +244,7 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         var backwards = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--end", "2026-03-01", "-o", file);
         var noFolder = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "-o", Path.Combine(demo.Output, "missing", "x.csv"));
         var parquetToTerminal = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--format", "parquet");
+        var badGranularity = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--granularity", "year", "-o", file);
         var serverRefuses = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--company", "99", "-o", file);
 
         badDate.ExitCode.ShouldBe(1, badDate.StandardError);
@@ -250,6 +255,8 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         noFolder.StandardError.ShouldContain("does not exist");
         parquetToTerminal.ExitCode.ShouldBe(1, parquetToTerminal.StandardError);
         parquetToTerminal.StandardError.ShouldContain("-o");
+        badGranularity.ExitCode.ShouldBe(1, badGranularity.StandardError);
+        badGranularity.StandardError.ShouldContain("--granularity 'year' is not one of day, week, month, total.");
         serverRefuses.ExitCode.ShouldBe(1, serverRefuses.StandardError);
         serverRefuses.StandardError.ShouldStartWith("Company 99 does not exist. (404 from ");
         File.Exists(file).ShouldBeFalse();

@@ -51,24 +51,39 @@ public sealed class ReportFetcher : IDisposable
     /// The requests a range is fetched with. With an explicit end, consecutive chunks up to it. Without, the
     /// last chunk is left open-ended so that each company's range still ends on its own today, as the server
     /// decides; it starts at least a day before today in UTC, so that it is never after any company's today.
+    /// By week or month, a chunk ends with a period, so that no period is cut in two (its distinct counts would
+    /// not add up); the whole range is one request.
     /// </summary>
     public IReadOnlyList<ReportRequest> Plan(ReportRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        // Chunks of ChunkDays up to the end, or up to yesterday in UTC for an open range; the last one keeps the
-        // request's own end (or its absence).
+        if (request.Granularity == Granularity.Total)
+        {
+            return [request];
+        }
+
+        // Chunks of at least ChunkDays up to the end, or up to yesterday in UTC for an open range; the last one keeps
+        // the request's own end (or its absence).
         var splitBefore = request.EndDate ?? DateOnly.FromDateTime(_options.Time.GetUtcNow().UtcDateTime).AddDays(-1);
         var chunks = new List<ReportRequest>();
         var start = request.StartDate;
-        while (start.AddDays(_options.ChunkDays - 1) < splitBefore)
+        while (PeriodEnd(start.AddDays(_options.ChunkDays - 1), request.Granularity) is var end && end < splitBefore)
         {
-            chunks.Add(request with { StartDate = start, EndDate = start.AddDays(_options.ChunkDays - 1) });
-            start = start.AddDays(_options.ChunkDays);
+            chunks.Add(request with { StartDate = start, EndDate = end });
+            start = end.AddDays(1);
         }
 
         chunks.Add(request with { StartDate = start });
         return chunks;
     }
+
+    /// <summary>The last day of the week (Monday to Sunday) or month that holds <paramref name="day"/>; the day itself by day.</summary>
+    private static DateOnly PeriodEnd(DateOnly day, Granularity? granularity) => granularity switch
+    {
+        Granularity.Week => day.AddDays((7 - (int)day.DayOfWeek) % 7),
+        Granularity.Month => new DateOnly(day.Year, day.Month, DateTime.DaysInMonth(day.Year, day.Month)),
+        _ => day,
+    };
 
     /// <summary><c>chat-sessions</c> over the whole range.</summary>
     public async Task<ChatSessionsReport> ChatSessionsAsync(ReportRequest request, CancellationToken cancellationToken = default)

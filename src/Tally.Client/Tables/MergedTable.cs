@@ -19,7 +19,7 @@ public static class MergedTable
     /// <summary>The derived columns, last in every merged table.</summary>
     public static readonly IReadOnlyList<string> RatioColumns = ["satisfaction_rate", "grounding_rate", "queries_per_active_user", "tool_calls_per_query", "tool_error_rate"];
 
-    /// <summary>Joins the reports of one range into one row per company and day.</summary>
+    /// <summary>Joins the reports of one range into one row per company and day (or period, with an end_date).</summary>
     public static Table Build(UsageReports reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
@@ -33,7 +33,11 @@ public static class MergedTable
 
         var companies = reports.Companies().ToDictionary(company => company.Id, company => company.Name);
 
-        var columns = new List<Column> { new("company_id", WholeNumber), new("company_name", Text), new("date", Date) };
+        // By week, month or total, each row is a period: its end comes from whichever report has it.
+        DateOnly? EndOf((long Company, DateOnly Date) key) => sessions.GetValueOrDefault(key)?.EndDate ?? feedback.GetValueOrDefault(key)?.EndDate
+            ?? tools.GetValueOrDefault(key)?.EndDate ?? documents.GetValueOrDefault(key)?.EndDate ?? activity.GetValueOrDefault(key)?.EndDate;
+
+        var columns = new List<Column> { new("company_id", WholeNumber), new("company_name", Text), new("date", Date), new("end_date", Date) };
         var parts = new List<Func<(long Company, DateOnly Date), IEnumerable<object?>>>();
         if (reports.ChatSessions is not null)
         {
@@ -99,7 +103,7 @@ public static class MergedTable
             .Distinct().OrderBy(key => key.Company).ThenBy(key => key.Date);
         foreach (var key in keys)
         {
-            var values = new List<object?> { key.Company, companies.GetValueOrDefault(key.Company), key.Date };
+            var values = new List<object?> { key.Company, companies.GetValueOrDefault(key.Company), key.Date, EndOf(key) };
             foreach (var part in parts)
             {
                 values.AddRange(part(key));
@@ -109,7 +113,7 @@ public static class MergedTable
             table.Add([.. values]);
         }
 
-        return table;
+        return table.WithoutEmptyColumn("end_date");
     }
 
     /// <summary>

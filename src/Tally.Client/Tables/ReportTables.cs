@@ -5,8 +5,8 @@ namespace Tally.Client.Tables;
 
 /// <summary>
 /// Flattens each report into one row per company and day (per company, day and item for tools and documents),
-/// with the columns of the server's own CSV (shared/spec/reports.md), so a file exported here reads like the
-/// server's <c>format=csv</c>.
+/// with the columns of the server's own CSV (docs/reports.md), so a file exported here reads like the server's
+/// <c>format=csv</c>: by week, month or total, an <c>end_date</c> column follows <c>date</c>.
 /// </summary>
 public static class ReportTables
 {
@@ -28,7 +28,7 @@ public static class ReportTables
             {
                 var agent = agentDays.GetValueOrDefault((entry.Company.Id, day.Date));
                 table.Add(
-                    entry.Company.Id, entry.Company.Name, day.Date,
+                    entry.Company.Id, entry.Company.Name, day.Date, day.EndDate,
                     day.Sessions?.SessionsCount, day.Sessions?.UniqueModelsCount, day.Sessions?.AverageSessionLength,
                     day.Chats?.UserQueriesCount, day.Chats?.ModelResponsesWithDocsCount, day.Chats?.ModelResponsesCount, day.Chats?.LastModelResponseDate,
                     agent?.Threads?.ThreadsCount, agent?.Threads?.UniqueModelsCount, agent?.Threads?.AverageThreadLength,
@@ -36,7 +36,7 @@ public static class ReportTables
             }
         }
 
-        return table;
+        return table.WithoutEmptyColumn("end_date");
     }
 
     /// <summary><c>chats-feedback</c>: one row per company and day.</summary>
@@ -49,12 +49,12 @@ public static class ReportTables
         {
             foreach (var day in entry.Dates)
             {
-                table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.ModelResponsesCount,
+                table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.EndDate, day.ModelResponsesCount,
                     day.Feedbacks?.LikesCount, day.Feedbacks?.DislikesCount, day.Feedbacks?.CopiesCount, day.Feedbacks?.FlagsCount);
             }
         }
 
-        return table;
+        return table.WithoutEmptyColumn("end_date");
     }
 
     /// <summary><c>tools</c>: one row per company, day and tool; a day without calls is one row with empty tool cells.</summary>
@@ -69,18 +69,18 @@ public static class ReportTables
             {
                 if (day.Tools is not { Count: > 0 } tools)
                 {
-                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.ToolCallsCount, null, null, null, null, null);
+                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.EndDate, day.ToolCallsCount, null, null, null, null, null);
                     continue;
                 }
 
                 foreach (var tool in tools)
                 {
-                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.ToolCallsCount, tool.ToolName, tool.ToolType, tool.UsageCount, tool.UsersCount, tool.ErrorsCount);
+                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.EndDate, day.ToolCallsCount, tool.ToolName, tool.ToolType, tool.UsageCount, tool.UsersCount, tool.ErrorsCount);
                 }
             }
         }
 
-        return table;
+        return table.WithoutEmptyColumn("end_date");
     }
 
     /// <summary><c>used-documents</c>: one row per company, day and document; a day without documents is one row with empty document cells.</summary>
@@ -88,25 +88,25 @@ public static class ReportTables
     {
         ArgumentNullException.ThrowIfNull(report);
         var table = new Table(TallyClient.ReportNames.UsedDocuments, Columns(
-            ("document_id", WholeNumber), ("document_filename", Text), ("document_title", Text), ("usage_count", WholeNumber)));
+            ("documents_count", WholeNumber), ("document_id", WholeNumber), ("document_filename", Text), ("document_title", Text), ("usage_count", WholeNumber)));
         foreach (var entry in report.Reporting)
         {
             foreach (var day in entry.Dates)
             {
                 if (day.Documents is not { Count: > 0 } documents)
                 {
-                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, null, null, null, null);
+                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.EndDate, day.DocumentsCount, null, null, null, null);
                     continue;
                 }
 
                 foreach (var document in documents)
                 {
-                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, document.DocumentId, document.DocumentFilename, document.DocumentTitle, document.UsageCount);
+                    table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.EndDate, day.DocumentsCount, document.DocumentId, document.DocumentFilename, document.DocumentTitle, document.UsageCount);
                 }
             }
         }
 
-        return table;
+        return table.WithoutEmptyColumn("end_date");
     }
 
     /// <summary><c>users</c>: one row per company (members are not dated).</summary>
@@ -135,12 +135,12 @@ public static class ReportTables
         {
             foreach (var day in entry.Dates)
             {
-                table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.ActiveUsersCount, day.NewActiveUsersCount,
+                table.Add(entry.Company.Id, entry.Company.Name, day.Date, day.EndDate, day.ActiveUsersCount, day.NewActiveUsersCount,
                     day.WeeklyActiveUsersCount, day.MonthlyActiveUsersCount, day.ConnectionsCount);
             }
         }
 
-        return table;
+        return table.WithoutEmptyColumn("end_date");
     }
 
     /// <summary>The per-user table of <c>user-activities</c>: one row per company and user.</summary>
@@ -189,7 +189,7 @@ public static class ReportTables
             .SelectMany(entry => entry.Dates.Select(day => (Key: (entry.Company.Id, day.Date), Day: day)))
             .ToDictionary(pair => pair.Key, pair => pair.Day);
 
-    /// <summary>company_id, company_name and date, then these columns.</summary>
+    /// <summary>company_id, company_name, date and end_date (dropped when every row is a day), then these columns.</summary>
     private static List<Column> Columns(params (string Name, ColumnType Type)[] columns) =>
-        [new("company_id", WholeNumber), new("company_name", Text), new("date", Date), .. columns.Select(column => new Column(column.Name, column.Type))];
+        [new("company_id", WholeNumber), new("company_name", Text), new("date", Date), new("end_date", Date), .. columns.Select(column => new Column(column.Name, column.Type))];
 }

@@ -66,6 +66,27 @@ public sealed class Table
         _rows.Add(values);
     }
 
+    /// <summary>
+    /// This table without the column called <paramref name="name"/> when it holds no value in any row (a day's
+    /// <c>end_date</c>), else this table.
+    /// </summary>
+    public Table WithoutEmptyColumn(string name)
+    {
+        var index = IndexOf(name);
+        if (index < 0 || _rows.Any(row => row[index] is not null))
+        {
+            return this;
+        }
+
+        var table = new Table(Name, [.. Columns.Where((_, i) => i != index)]);
+        foreach (var row in _rows)
+        {
+            table._rows.Add([.. row.Where((_, i) => i != index)]);
+        }
+
+        return table;
+    }
+
     /// <summary>The index of the column called <paramref name="name"/>, or -1.</summary>
     public int IndexOf(string name)
     {

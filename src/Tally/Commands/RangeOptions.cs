@@ -26,6 +26,12 @@ internal sealed class RangeOptions
         Description = "Only this company id (default: every company the key may see).",
     };
 
+    public Option<Granularity?> Granularity { get; } = new("--granularity")
+    {
+        Description = "day (default), week (ISO, Monday to Sunday), month, or total: one row per period of the dated reports, cut to the range.",
+        CustomParser = ParseGranularity,
+    };
+
     public Option<int> ChunkDays { get; } = new("--chunk-days")
     {
         Description = "Longer ranges are fetched in chunks of this many days, concurrently.",
@@ -38,7 +44,7 @@ internal sealed class RangeOptions
         DefaultValueFactory = _ => 4,
     };
 
-    public IEnumerable<Option> All => [Start, End, Company, ChunkDays, Concurrency];
+    public IEnumerable<Option> All => [Start, End, Company, Granularity, ChunkDays, Concurrency];
 
     /// <summary>Adds the options and their cross-checks to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -64,7 +70,7 @@ internal sealed class RangeOptions
     /// <summary>What a 404 to these reports means: the company asked for does not exist (no other 404 is expected of a report).</summary>
     public string? NotFound(ParseResult parse) => parse.GetValue(Company) is { } company ? $"Company {company} does not exist." : null;
 
-    public ReportRequest Request(ParseResult parse) => new(parse.GetValue(Start), parse.GetValue(End), parse.GetValue(Company));
+    public ReportRequest Request(ParseResult parse) => new(parse.GetValue(Start), parse.GetValue(End), parse.GetValue(Company)) { Granularity = parse.GetValue(Granularity) };
 
     public FetchOptions Fetch(ParseResult parse, IProgress<FetchProgress>? progress) => new()
     {
@@ -83,6 +89,25 @@ internal sealed class RangeOptions
                 result.AddError(message);
             }
         });
+
+    private static Granularity? ParseGranularity(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        Granularity? granularity = text switch
+        {
+            "day" => Client.Reports.Granularity.Day,
+            "week" => Client.Reports.Granularity.Week,
+            "month" => Client.Reports.Granularity.Month,
+            "total" => Client.Reports.Granularity.Total,
+            _ => null,
+        };
+        if (granularity is null)
+        {
+            result.AddError($"--granularity '{text}' is not one of day, week, month, total.");
+        }
+
+        return granularity;
+    }
 
     private static DateOnly? ParseDate(ArgumentResult result, string option)
     {

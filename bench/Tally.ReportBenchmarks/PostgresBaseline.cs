@@ -127,6 +127,31 @@ internal static class PostgresBaseline
                 FROM counted c FULL JOIN rated r ON c.d = r.d ORDER BY 1
                 """);
 
+            yield return ("satisfaction", "ratings by first answer's model, tools, documents", $"""
+                WITH rated AS (
+                    SELECT * FROM (
+                        SELECT DISTINCT ON (user_id, response_id) response_id, kind, {Day()} AS d
+                        FROM events WHERE company_id = {_company} AND type = 'feedback' AND kind IN ('like', 'dislike', 'none')
+                        ORDER BY user_id, response_id, ts DESC, event_id DESC
+                    ) latest WHERE kind <> 'none' AND d {DaysInRange}
+                ), firsts AS (
+                    SELECT DISTINCT ON (response_id) response_id, model, event_id
+                    FROM events WHERE company_id = {_company} AND type = 'model_response' ORDER BY response_id, ts, event_id
+                ), tools AS (
+                    SELECT DISTINCT response_id, tool_name, tool_type FROM events WHERE company_id = {_company} AND type = 'tool_call' AND response_id IS NOT NULL
+                ), documents AS (
+                    SELECT DISTINCT f.response_id, l.document_id FROM firsts f JOIN event_documents l ON l.company_id = {_company} AND l.event_id = f.event_id
+                )
+                SELECT r.d, 'model', coalesce(f.model, ''), '', count(*) FILTER (WHERE kind = 'like'), count(*) FILTER (WHERE kind = 'dislike')
+                FROM rated r LEFT JOIN firsts f USING (response_id) GROUP BY 1, 2, 3, 4
+                UNION ALL
+                SELECT r.d, 'tool', t.tool_name, t.tool_type, count(*) FILTER (WHERE kind = 'like'), count(*) FILTER (WHERE kind = 'dislike')
+                FROM rated r JOIN tools t USING (response_id) GROUP BY 1, 2, 3, 4
+                UNION ALL
+                SELECT r.d, 'document', x.document_id::text, '', count(*) FILTER (WHERE kind = 'like'), count(*) FILTER (WHERE kind = 'dislike')
+                FROM rated r JOIN documents x USING (response_id) GROUP BY 1, 2, 3, 4
+                """);
+
             yield return ("tools", "all numbers", $"""
                 SELECT {Day()} AS d, tool_name, tool_type, count(*) AS usage, count(DISTINCT user_id) AS users, count(*) FILTER (WHERE status = 'error') AS errors
                 FROM events WHERE company_id = {_company} AND {InRange()} AND type = 'tool_call'

@@ -50,7 +50,7 @@ internal static class ServePhase
 {
     private static readonly string[] GenerationNames = ["gen0", "gen1", "gen2", "LOH", "POH"];
 
-    public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections"];
+    public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections", "satisfaction"];
 
     /// <summary>
     /// The dated reports by month (and used-documents cut to its top fifty), timed over HTTP after the reports above;
@@ -151,6 +151,7 @@ internal static class ServePhase
                 () => store.ReadMemberHistoryAsync(companyId, last, cancellationToken),
                 () => store.ReadActivityHistoryAsync(companyId, days, null, cancellationToken),
                 () => store.ReadConnectionsAsync(companyId, days, null, null, 101, cancellationToken),
+                () => store.ReadRatingDaysAsync(companyId, days, cancellationToken),
             };
             var storeMs = Reports.Select(_ => new double[Math.Max(5, options.Requests / 3)]).ToArray();
             for (var r = 0; r < Reports.Length; r++)

@@ -145,6 +145,25 @@ internal static class Verification
                 }
 
                 break;
+            case "satisfaction":
+                foreach (var day in company.GetProperty("dates").EnumerateArray())
+                {
+                    var d = day.GetProperty("date").GetString();
+                    foreach (var (list, dimension, first, second) in new[]
+                    {
+                        ("by_model", "model", "model", ""), ("by_tool", "tool", "tool_name", "tool_type"), ("by_document", "document", "document_id", ""),
+                    })
+                    {
+                        foreach (var entry in day.GetProperty(list).EnumerateArray())
+                        {
+                            var key = $"{d}|{dimension}|{Number(entry.GetProperty(first))}|{(second.Length == 0 ? "" : entry.GetProperty(second).GetString())}";
+                            Set($"{key}|likes", Number(entry.GetProperty("likes_count")));
+                            Set($"{key}|dislikes", Number(entry.GetProperty("dislikes_count")));
+                        }
+                    }
+                }
+
+                break;
             case "connections":
                 var row = 0;
                 foreach (var connection in company.GetProperty("connections").EnumerateArray())
@@ -266,6 +285,15 @@ internal static class Verification
                     Set($"{key}|first", Text(r[7]));
                     Set($"{key}|last", Text(r[8]));
                     Set($"{key}|last connection", r[9] is DateTime connected ? connected.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null);
+                }
+
+                break;
+            case "satisfaction":
+                foreach (var r in rows)
+                {
+                    var key = $"{Text(r[0])}|{Text(r[1])}|{Text(r[2])}|{Text(r[3])}";
+                    Set($"{key}|likes", Text(r[4]));
+                    Set($"{key}|dislikes", Text(r[5]));
                 }
 
                 break;

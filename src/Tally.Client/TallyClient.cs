@@ -31,6 +31,9 @@ public sealed class TallyClient : IDisposable
 
         /// <summary>Latest logins, newest first, paged.</summary>
         public const string Connections = "connections";
+
+        /// <summary>Likes and dislikes by the model, tools and documents of the rated answer, per period.</summary>
+        public const string Satisfaction = "satisfaction";
     }
 
     private readonly ApiHttp _http;
@@ -65,6 +68,10 @@ public sealed class TallyClient : IDisposable
     /// <summary>One page of <c>connections</c>; pass its <c>next</c> as <see cref="ReportRequest.Cursor"/> for the following one.</summary>
     public Task<ConnectionsReport> GetConnectionsAsync(ReportRequest request, CancellationToken cancellationToken = default) =>
         GetAsync<ConnectionsReport>(ReportNames.Connections, request, cancellationToken);
+
+    /// <summary><c>satisfaction</c>, per <see cref="ReportRequest.Granularity"/>.</summary>
+    public Task<SatisfactionReport> GetSatisfactionAsync(ReportRequest request, CancellationToken cancellationToken = default) =>
+        GetAsync<SatisfactionReport>(ReportNames.Satisfaction, request, cancellationToken);
 
     /// <summary>A report as the server's own CSV (<c>format=csv</c>).</summary>
     public Task<string> GetCsvAsync(string report, ReportRequest request, CancellationToken cancellationToken = default)

@@ -29,6 +29,7 @@ internal static class AggregateStatements
     public static List<LoggedConnection> Aggregate(DuckDBConnection connection, string events, string documents)
     {
         var source = $"(SELECT * FROM {events})";
+        RatingAggregates.Withdraw(connection, source);
         Execute(connection, $"""
             INSERT INTO daily_totals
             SELECT company_id, day,
@@ -255,6 +256,7 @@ internal static class AggregateStatements
             }
         }
 
+        RatingAggregates.Restore(connection, source, documents);
         return connections;
     }
 
@@ -292,7 +294,7 @@ internal static class AggregateStatements
     public static void Rebuild(DuckDBConnection connection, long companyId, TimeZoneInfo zone)
     {
         var company = companyId.ToString(CultureInfo.InvariantCulture);
-        foreach (var table in AggregateTables)
+        foreach (var table in AggregateTables.Concat(RatingAggregates.Tables))
         {
             Execute(connection, $"DELETE FROM {table} WHERE company_id = {company}");
         }

@@ -14,7 +14,7 @@ namespace Tally.Storage.DuckDb;
 /// <item><see cref="EventWriter"/>: the write connection and its lock, the stored event keys, the commit sequence; every write.</item>
 /// <item><see cref="Aggregator"/>: the aggregation connection and its lock, the watermark, the counters and newest connections that batches write.</item>
 /// <item><see cref="CompanyDirectory"/> and <see cref="ApiKeyDirectory"/>: the companies and the found keys, in memory.</item>
-/// <item><see cref="ReportReader"/>, <see cref="ActivityReader"/>, <see cref="ConnectionReader"/>: the report reads, each on a connection of its own.</item>
+/// <item><see cref="ReportReader"/>, <see cref="ActivityReader"/>, <see cref="ConnectionReader"/>, <see cref="RatingReader"/>: the report reads, each on a connection of its own.</item>
 /// </list>
 /// A write that needs the aggregates caught up takes the write lock, then the aggregation lock, in
 /// <see cref="EventWriter.WriteCaughtUpAsync{T}"/> only.
@@ -32,6 +32,7 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
     private readonly PeriodReader _periods;
     private readonly ActivityReader _activity;
     private readonly ConnectionReader _connections;
+    private readonly RatingReader _ratings;
 
     private DuckDbStore(StoreFile file, Func<long, string, long> eventKey, int connectionsKept)
     {
@@ -44,6 +45,7 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
         _periods = new PeriodReader(_aggregator);
         _activity = new ActivityReader(_aggregator);
         _connections = new ConnectionReader(file, _aggregator);
+        _ratings = new RatingReader(_aggregator);
     }
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
@@ -123,6 +125,9 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
 
     public Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken) =>
         _periods.ReadDocumentPeriodsAsync(companyId, periods, limit, cancellationToken);
+
+    public Task<RatingDays> ReadRatingDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
+        _ratings.ReadRatingDaysAsync(companyId, days, cancellationToken);
 
     public Task<MemberHistory> ReadMemberHistoryAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
         _reports.ReadMemberHistoryAsync(companyId, asOf, cancellationToken);

@@ -237,6 +237,56 @@ internal static class Migrations
         (7, "no index of the event keys: the writer keeps the stored keys in memory, and DuckDB rewrote the whole index at every checkpoint", """
             DROP INDEX events_by_key;
             """),
+        (8, "where the ratings go: per-day likes and dislikes by the rated answer's model, tools and documents", """
+            -- Per answer id: its first model_response (the rated response), that response's distinct documents, and the
+            -- distinct tools of its tool calls.
+            CREATE TABLE first_responses (
+                company_id BIGINT, response_id VARCHAR, model VARCHAR NOT NULL, first_at TIMESTAMP NOT NULL, first_event_id VARCHAR NOT NULL,
+                PRIMARY KEY (company_id, response_id)
+            );
+            CREATE TABLE first_response_documents (company_id BIGINT NOT NULL, response_id VARCHAR NOT NULL, document_id BIGINT NOT NULL);
+            CREATE TABLE response_tools (
+                company_id BIGINT, response_id VARCHAR, tool_name VARCHAR, tool_type VARCHAR,
+                PRIMARY KEY (company_id, response_id, tool_name, tool_type)
+            );
+
+            -- The current ratings counted on each day, by model ('' for answers not stored), tool and document.
+            CREATE TABLE daily_model_ratings (
+                company_id BIGINT, day DATE, model VARCHAR, likes BIGINT NOT NULL, dislikes BIGINT NOT NULL, PRIMARY KEY (company_id, day, model)
+            );
+            CREATE TABLE daily_tool_ratings (
+                company_id BIGINT, day DATE, tool_name VARCHAR, tool_type VARCHAR, likes BIGINT NOT NULL, dislikes BIGINT NOT NULL,
+                PRIMARY KEY (company_id, day, tool_name, tool_type)
+            );
+            CREATE TABLE daily_document_ratings (
+                company_id BIGINT, day DATE, document_id BIGINT, likes BIGINT NOT NULL, dislikes BIGINT NOT NULL, PRIMARY KEY (company_id, day, document_id)
+            );
+
+            -- Filled from the events the aggregates already include (those past the watermark are aggregated after
+            -- startup, as usual), so that they agree with the ratings table.
+            INSERT INTO first_responses
+            SELECT company_id, response_id, model, ts, event_id FROM events
+            WHERE type = 'model_response' AND seq <= (SELECT watermark FROM aggregation_state)
+            QUALIFY row_number() OVER (PARTITION BY company_id, response_id ORDER BY ts, event_id) = 1;
+            INSERT INTO first_response_documents
+            SELECT DISTINCT f.company_id, f.response_id, d.document_id
+            FROM first_responses f JOIN event_documents d ON d.company_id = f.company_id AND d.event_id = f.first_event_id;
+            INSERT INTO response_tools
+            SELECT DISTINCT company_id, response_id, tool_name, tool_type FROM events
+            WHERE type = 'tool_call' AND response_id IS NOT NULL AND seq <= (SELECT watermark FROM aggregation_state);
+            INSERT INTO daily_model_ratings
+            SELECT r.company_id, r.day, coalesce(f.model, ''), count(*) FILTER (WHERE r.kind = 'like'), count(*) FILTER (WHERE r.kind = 'dislike')
+            FROM ratings r LEFT JOIN first_responses f ON f.company_id = r.company_id AND f.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike') GROUP BY ALL;
+            INSERT INTO daily_tool_ratings
+            SELECT r.company_id, r.day, t.tool_name, t.tool_type, count(*) FILTER (WHERE r.kind = 'like'), count(*) FILTER (WHERE r.kind = 'dislike')
+            FROM ratings r JOIN response_tools t ON t.company_id = r.company_id AND t.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike') GROUP BY ALL;
+            INSERT INTO daily_document_ratings
+            SELECT r.company_id, r.day, d.document_id, count(*) FILTER (WHERE r.kind = 'like'), count(*) FILTER (WHERE r.kind = 'dislike')
+            FROM ratings r JOIN first_response_documents d ON d.company_id = r.company_id AND d.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike') GROUP BY ALL;
+            """),
     ];
 
     /// <summary>

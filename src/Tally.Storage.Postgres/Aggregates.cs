@@ -21,12 +21,18 @@ internal static class Aggregates
             company_id bigint, user_id bigint, day date, active boolean,
             sessions bigint, queries bigint, feedbacks bigint, tool_calls bigint, connections bigint, last_connection timestamptz,
             last_event_at timestamptz, last_event_id text COLLATE "C", last_event_is_member_left boolean
-        ) ON COMMIT DELETE ROWS
+        ) ON COMMIT DELETE ROWS;
+        {RatingAggregates.CreateWorkTables}
         """;
 
     /// <summary>The statements, in order, over <paramref name="events"/> and their listed <paramref name="documents"/>.</summary>
     public static IEnumerable<string> Statements(string events, string documents)
     {
+        foreach (var statement in RatingAggregates.Withdraw(events))
+        {
+            yield return statement;
+        }
+
         yield return $"""
             INSERT INTO daily_totals AS t
             SELECT company_id, day,
@@ -234,5 +240,10 @@ internal static class Aggregates
             INSERT INTO connection_log
             SELECT company_id, day, ts, event_id, user_id, ip, user_agent, auth_method FROM {events} e WHERE type = 'connection'
             """;
+
+        foreach (var statement in RatingAggregates.Restore(events, documents))
+        {
+            yield return statement;
+        }
     }
 }

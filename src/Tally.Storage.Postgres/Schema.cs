@@ -192,6 +192,58 @@ internal static class Schema
             );
             CREATE INDEX connection_log_newest ON connection_log (company_id, connected_at DESC, event_id DESC);
             """),
+        (2, "where the ratings go: per-day likes and dislikes by the rated answer's model, tools and documents", """
+            -- Per answer id: its first model_response (the rated response), that response's distinct documents, and the
+            -- distinct tools of its tool calls; the ratings of an answer id, found by index.
+            CREATE TABLE first_responses (
+                company_id bigint, response_id text COLLATE "C", model text COLLATE "C" NOT NULL,
+                first_at timestamptz NOT NULL, first_event_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (company_id, response_id)
+            );
+            CREATE TABLE first_response_documents (
+                company_id bigint, response_id text COLLATE "C", document_id bigint, PRIMARY KEY (company_id, response_id, document_id)
+            );
+            CREATE TABLE response_tools (
+                company_id bigint, response_id text COLLATE "C", tool_name text COLLATE "C", tool_type text,
+                PRIMARY KEY (company_id, response_id, tool_name, tool_type)
+            );
+            CREATE INDEX ratings_by_response ON ratings (company_id, response_id);
+
+            -- The current ratings counted on each day, by model ('' for answers not stored), tool and document.
+            CREATE TABLE daily_model_ratings (
+                company_id bigint, day date, model text COLLATE "C", likes bigint NOT NULL, dislikes bigint NOT NULL,
+                PRIMARY KEY (company_id, day, model)
+            );
+            CREATE TABLE daily_tool_ratings (
+                company_id bigint, day date, tool_name text COLLATE "C", tool_type text, likes bigint NOT NULL, dislikes bigint NOT NULL,
+                PRIMARY KEY (company_id, day, tool_name, tool_type)
+            );
+            CREATE TABLE daily_document_ratings (
+                company_id bigint, day date, document_id bigint, likes bigint NOT NULL, dislikes bigint NOT NULL,
+                PRIMARY KEY (company_id, day, document_id)
+            );
+
+            INSERT INTO first_responses
+            SELECT DISTINCT ON (company_id, response_id) company_id, response_id, model, ts, event_id FROM events WHERE type = 'model_response'
+            ORDER BY company_id, response_id, ts, event_id;
+            INSERT INTO first_response_documents
+            SELECT DISTINCT f.company_id, f.response_id, d.document_id
+            FROM first_responses f JOIN event_documents d ON d.company_id = f.company_id AND d.event_id = f.first_event_id;
+            INSERT INTO response_tools
+            SELECT DISTINCT company_id, response_id, tool_name, tool_type FROM events WHERE type = 'tool_call' AND response_id IS NOT NULL;
+            INSERT INTO daily_model_ratings
+            SELECT r.company_id, r.day, coalesce(f.model, ''), count(*) FILTER (WHERE r.kind = 'like'), count(*) FILTER (WHERE r.kind = 'dislike')
+            FROM ratings r LEFT JOIN first_responses f ON f.company_id = r.company_id AND f.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike') GROUP BY 1, 2, 3;
+            INSERT INTO daily_tool_ratings
+            SELECT r.company_id, r.day, t.tool_name, t.tool_type, count(*) FILTER (WHERE r.kind = 'like'), count(*) FILTER (WHERE r.kind = 'dislike')
+            FROM ratings r JOIN response_tools t ON t.company_id = r.company_id AND t.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike') GROUP BY 1, 2, 3, 4;
+            INSERT INTO daily_document_ratings
+            SELECT r.company_id, r.day, d.document_id, count(*) FILTER (WHERE r.kind = 'like'), count(*) FILTER (WHERE r.kind = 'dislike')
+            FROM ratings r JOIN first_response_documents d ON d.company_id = r.company_id AND d.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike') GROUP BY 1, 2, 3;
+            """),
     ];
 
     /// <summary>The tables of one company's aggregates, emptied before it is rebuilt.</summary>
@@ -199,5 +251,6 @@ internal static class Schema
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
+        .. RatingAggregates.Tables,
     ];
 }

@@ -48,6 +48,29 @@ public sealed class ReportClientTests(DemoServer demo)
         }
     }
 
+    [Theory]
+    [InlineData("week")]
+    [InlineData("month")]
+    [InlineData("total")]
+    public async Task The_typed_satisfaction_report_carries_every_value_the_server_sent(string granularity)
+    {
+        using var client = new TallyClient(demo.Options());
+        using var raw = demo.Server.Client();
+        var request = LastMonth with { Granularity = Enum.Parse<Granularity>(granularity, ignoreCase: true) };
+        var expected = JsonLeaves.Of(await raw.GetStringAsync("/api/v2/" + request.PathFor(Names.Satisfaction)));
+        var actual = JsonLeaves.Of(JsonSerializer.Serialize(await client.GetSatisfactionAsync(request), SnakeCase));
+
+        expected.Keys.ShouldContain(key => key.Contains("by_document", StringComparison.Ordinal));
+        expected.Keys.ShouldContain(key => key.Contains("end_date", StringComparison.Ordinal));
+        foreach (var (path, value) in expected)
+        {
+            actual.ShouldContainKey(path);
+            actual[path].ShouldBe(value, path);
+        }
+
+        actual.Keys.Except(expected.Keys).ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task Error_answers_become_exceptions_with_the_servers_message()
     {

@@ -303,6 +303,7 @@ public abstract partial class StoreContract : IAsyncLifetime
             Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Days,
             Tally.Reports.ActivityWindows.Build(days, await Store.ReadActivityHistoryAsync(company, days, null, none)).Users.OrderBy(u => u.UserId),
             await Store.ReadConnectionsAsync(company, days, null, null, 50, none),
+            string.Join('\n', RatingRows(await Store.ReadRatingDaysAsync(company, days, none))),
         };
         return System.Text.Json.JsonSerializer.Serialize(parts.Select(p => p is System.Collections.IEnumerable list
             ? (object)list.Cast<object>().OrderBy(row => row.ToString(), StringComparer.Ordinal).Select(row => row.ToString()).ToList()

@@ -31,6 +31,9 @@ public interface IReportStore
     /// </summary>
     Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken);
 
+    /// <summary>The current ratings per day by model, tool and document of the rated answer, and those documents' names.</summary>
+    Task<RatingDays> ReadRatingDaysAsync(long companyId, DayRange days, CancellationToken cancellationToken);
+
     /// <summary>
     /// The members' latest events, and the last events of their days up to <paramref name="asOf"/> for those whose latest
     /// falls later (see <see cref="MemberHistory"/>).

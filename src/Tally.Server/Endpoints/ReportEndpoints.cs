@@ -33,6 +33,11 @@ public static class ReportEndpoints
             async query => Respond(query, await reports.UsedDocumentsAsync(context.Caller(), query, context.RequestAborted), report => ReportCsv.UsedDocuments(report, query.Granularity))))
             .WithSummary("Documents used by answers, per day")
             .Describe<UsedDocumentsReport>(ReportKind.UsedDocuments);
+        reporting.MapGet("/satisfaction", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Satisfaction,
+            async query => Respond(query, await reports.SatisfactionAsync(context.Caller(), query, context.RequestAborted),
+                report => ReportCsv.Satisfaction(report, query.Granularity))))
+            .WithSummary("Where the ratings go: likes, dislikes and satisfaction rate per period, by model, tool and document of the rated answer")
+            .Describe<SatisfactionReport>(ReportKind.Satisfaction);
         reporting.MapGet("/users", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Users,
             async query => Respond(query, await reports.UsersAsync(context.Caller(), query, context.RequestAborted), ReportCsv.Users)))
             .WithSummary("Company members: historical and currently active, as of end_date")

@@ -9,7 +9,7 @@ namespace Tally.Server.Tests.Reports;
 /// report written out in full. Times are UTC; Paris is UTC+1 until 2025-03-30T01:00Z, UTC+2 after.
 /// On every engine: the subclasses below choose it, through the fixture.
 /// </summary>
-public abstract class HandWrittenTests(HandWrittenTests.Acme acme)
+public abstract partial class HandWrittenTests(HandWrittenTests.Acme acme)
 {
     /// <summary>The company and its events, stored once per engine and read by every test of the class.</summary>
     public abstract class Acme(StoreKind engine) : IAsyncLifetime

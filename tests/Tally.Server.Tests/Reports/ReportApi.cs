@@ -9,7 +9,7 @@ namespace Tally.Server.Tests.Reports;
 /// <summary>Calls the reporting and admin endpoints of a test server.</summary>
 public static class ReportApi
 {
-    public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections"];
+    public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections", "satisfaction"];
 
     /// <summary>A server whose clock is <paramref name="time"/>, on a new folder or on <paramref name="dataDirectory"/>.</summary>
     public static Task<TestServer> StartAsync(TimeProvider time, string? dataDirectory = null) =>

@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
@@ -84,6 +85,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
@@ -105,6 +107,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
         Downgrade(directory, ToStep4);
@@ -128,6 +131,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
 
@@ -149,6 +153,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -166,6 +171,37 @@ public sealed class UpgradeTests
         command.CommandText = "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'events_by_key'";
         command.ExecuteScalar().ShouldBe(0L);
     }
+
+    [Fact]
+    public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
+    {
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep7);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        var satisfaction = new SatisfactionChecker(reference, now);
+        await satisfaction.AllAsync(client, workload.First, workload.Last);
+
+        // Ratings, answers and tool calls after the upgrade move the filled numbers as usual.
+        foreach (var request in Workload.Generate(12, workload.Last.AddDays(-5), 3).Requests.Select(r => r.Select(e => e with { Id = "later-" + e.Id }).ToList()))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe(reference.Store(request));
+        }
+
+        await satisfaction.AllAsync(client, workload.First, workload.Last);
+    }
+
+    // Schema step 8 undone: nothing kept of where the ratings go.
+    private const string ToStep7 = """
+        DROP TABLE first_responses;
+        DROP TABLE first_response_documents;
+        DROP TABLE response_tools;
+        DROP TABLE daily_model_ratings;
+        DROP TABLE daily_tool_ratings;
+        DROP TABLE daily_document_ratings;
+        DELETE FROM schema_migrations WHERE version = 8;
+        """;
 
     // Schema step 7 undone: the events table indexed on its keys.
     private const string ToStep6 = """

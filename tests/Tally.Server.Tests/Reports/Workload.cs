@@ -4,7 +4,8 @@ namespace Tally.Server.Tests.Reports;
 /// A seeded, reproducible workload: several companies in different time zones over a fixed window of days
 /// that spans daylight-saving changes, every event type in both modes, with the awkward cases the reports must
 /// get right (events around local midnight, ratings that change and arrive out of order, documents listed twice
-/// or renamed, members who leave and come back, late events, duplicates resent with other fields, ties on
+/// or renamed, members who leave and come back, late events, duplicates resent with other fields, answers sharing a
+/// response id, ratings of answers never stored, ties on
 /// timestamp broken by ids whose code-point and UTF-16 orders differ). The events are cut into shuffled requests.
 /// </summary>
 public sealed class Workload
@@ -238,6 +239,17 @@ public sealed class Workload
                             });
                         }
 
+                        if (Chance(0.05))
+                        {
+                            // Another answer with the same response id, ordered before the first (it becomes the rated
+                            // response, with its model and documents) or after it (it changes nothing).
+                            Add(answer with
+                            {
+                                Id = NewId("r"), Time = Clamp(answer.Time.AddSeconds(_random.Next(-30, 30))), Model = Pick(ChatModels),
+                                Documents = Documents(), Style = Style(),
+                            });
+                        }
+
                         Feedback(company, answer, Clamp);
                     }
                 }
@@ -314,6 +326,9 @@ public sealed class Workload
         // A like and a dislike on one instant: the dislike (U+1F600) is the latest rating.
         Add(new Ev { Id = "tie-f-" + Bmp, Type = "feedback", Time = t, Company = c, User = 9, ResponseId = "tie-response", Kind = "like", Style = 0 });
         Add(new Ev { Id = "tie-f-" + Astral, Type = "feedback", Time = t, Company = c, User = 9, ResponseId = "tie-response", Kind = "dislike", Style = 0 });
+
+        // A tool called for that answer, which is never stored: the rating counts for the tool and for model null.
+        Add(new Ev { Id = NewId("t"), Type = "tool_call", Time = t, Company = c, User = 9, Session = "tie", ToolName = "web_search", ResponseId = "tie-response", Style = 0 });
 
         // Two answers on one instant listing document 999: the U+1F600 answer names it.
         Add(new Ev { Id = "tie-d-" + Bmp, Type = "model_response", Time = t, Company = c, User = 9, Session = "tie", ResponseId = "tie-d-1", Model = "alfred-4", Documents = [new Doc(999, "bmp.pdf", "BMP")], Style = 0 });

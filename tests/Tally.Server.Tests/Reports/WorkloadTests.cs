@@ -63,6 +63,9 @@ public abstract class WorkloadTests(StoreKind engine)
             var check = new ReportChecker(reference, now);
             await check.AllAsync(admin, workload.First, workload.Last);
             await check.CsvAsync(admin, workload.First, workload.Last);
+            var satisfaction = new SatisfactionChecker(reference, now);
+            await satisfaction.AllAsync(admin, workload.First, workload.Last);
+            await satisfaction.AllAsync(admin, workload.First.AddDays(20), null);
             await check.AllAsync(admin, workload.First.AddDays(20), workload.First.AddDays(34));
             await check.AllAsync(admin, workload.Last.AddDays(-9), null);
             await check.AllAsync(admin, workload.Last.AddDays(-3), workload.Last.AddDays(4));
@@ -100,6 +103,7 @@ public abstract class WorkloadTests(StoreKind engine)
             await check.AllAsync(admin, workload.First.AddDays(5), workload.Last);
             await check.CompanyAsync(admin, null, null, workload.First.AddDays(5), workload.Last, "week");
             await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month");
+            await satisfaction.AllAsync(admin, workload.First.AddDays(5), workload.Last);
         }
         finally
         {

@@ -1,0 +1,112 @@
+using DuckDB.NET.Data;
+using static Tally.Storage.DuckDb.Sql;
+
+namespace Tally.Storage.DuckDb;
+
+/// <summary>
+/// Keeps where the current ratings go (the satisfaction report): per day, likes and dislikes by the model, the tools
+/// and the documents of the rated answer. A rating's contribution depends on state that later events change (its own
+/// latest kind and day, the answer's first model_response, the answer's tools), so a batch recomputes the contribution
+/// of every response id it touches: <see cref="Withdraw"/> subtracts it from the state before the batch, and
+/// <see cref="Restore"/>, once the batch is in the state, adds it back. Cost follows the batch's response ids and
+/// their ratings, never the events stored. A rebuild runs the same over all of a company's events (nothing to withdraw).
+/// </summary>
+internal static class RatingAggregates
+{
+    /// <summary>The tables to empty for a company before it is rebuilt.</summary>
+    public static readonly string[] Tables =
+    [
+        "first_responses", "first_response_documents", "response_tools", "daily_model_ratings", "daily_tool_ratings", "daily_document_ratings",
+    ];
+
+    /// <summary>The answer ids of the batch's responses, tool calls and ratings, and their contributions withdrawn. Runs before the ratings change.</summary>
+    public static void Withdraw(DuckDBConnection connection, string events)
+    {
+        Execute(connection, """
+            CREATE TEMP TABLE IF NOT EXISTS rating_touched (company_id BIGINT, response_id VARCHAR);
+            CREATE TEMP TABLE IF NOT EXISTS rating_changes (
+                company_id BIGINT, day DATE, kind VARCHAR, dimension VARCHAR,
+                model VARCHAR, tool_name VARCHAR, tool_type VARCHAR, document_id BIGINT, amount BIGINT);
+            DELETE FROM rating_touched;
+            DELETE FROM rating_changes;
+            """);
+        Execute(connection, $"""
+            INSERT INTO rating_touched
+            SELECT DISTINCT company_id, response_id FROM {events} e
+            WHERE response_id IS NOT NULL AND (type IN ('model_response', 'tool_call') OR (type = 'feedback' AND kind IN ('like', 'dislike', 'none')))
+            """);
+        Execute(connection, Contributions(-1));
+    }
+
+    /// <summary>Brings the answers' state up to the batch, adds the touched answers' contributions back and applies the differences.</summary>
+    public static void Restore(DuckDBConnection connection, string events, string documents)
+    {
+        // The rated response is the first model_response of the answer id: an earlier one replaces it, with its documents.
+        Execute(connection, $"""
+            INSERT INTO first_responses
+            SELECT company_id, response_id, model, ts, event_id FROM {events} e WHERE type = 'model_response'
+            QUALIFY row_number() OVER (PARTITION BY company_id, response_id ORDER BY ts, event_id) = 1
+            ON CONFLICT DO UPDATE SET model = excluded.model, first_at = excluded.first_at, first_event_id = excluded.first_event_id
+            WHERE (excluded.first_at, excluded.first_event_id) < (first_at, first_event_id)
+            """);
+        var firstInBatch = $"""
+            (SELECT e.company_id, e.response_id, e.event_id FROM {events} e
+             JOIN first_responses f ON f.company_id = e.company_id AND f.response_id = e.response_id AND f.first_event_id = e.event_id
+             WHERE e.type = 'model_response')
+            """;
+        Execute(connection, $"""
+            DELETE FROM first_response_documents USING {firstInBatch} n
+            WHERE first_response_documents.company_id = n.company_id AND first_response_documents.response_id = n.response_id
+            """);
+        Execute(connection, $"""
+            INSERT INTO first_response_documents
+            SELECT DISTINCT n.company_id, n.response_id, d.document_id
+            FROM {documents} d JOIN {firstInBatch} n ON n.company_id = d.company_id AND n.event_id = d.event_id
+            """);
+        Execute(connection, $"""
+            INSERT INTO response_tools
+            SELECT DISTINCT company_id, response_id, tool_name, tool_type FROM {events} e WHERE type = 'tool_call' AND response_id IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """);
+
+        Execute(connection, Contributions(1));
+        foreach (var (table, dimension, keys) in new[]
+        {
+            ("daily_model_ratings", "model", "model"),
+            ("daily_tool_ratings", "tool", "tool_name, tool_type"),
+            ("daily_document_ratings", "document", "document_id"),
+        })
+        {
+            Execute(connection, $"""
+                INSERT INTO {table}
+                SELECT * FROM (
+                    SELECT company_id, day, {keys},
+                        coalesce(sum(amount) FILTER (WHERE kind = 'like'), 0) AS likes, coalesce(sum(amount) FILTER (WHERE kind = 'dislike'), 0) AS dislikes
+                    FROM rating_changes WHERE dimension = '{dimension}' GROUP BY company_id, day, {keys}
+                ) WHERE likes <> 0 OR dislikes <> 0
+                ON CONFLICT DO UPDATE SET likes = likes + excluded.likes, dislikes = dislikes + excluded.dislikes
+                """);
+        }
+    }
+
+    /// <summary>
+    /// The touched answers' current likes and dislikes, times <paramref name="sign"/>, on their days: once for the
+    /// answer's model ('' when no response is stored), once per distinct tool, once per distinct listed document.
+    /// </summary>
+    private static string Contributions(int sign) => $"""
+        INSERT INTO rating_changes
+        WITH rated AS (
+            SELECT r.company_id, r.response_id, r.day, r.kind
+            FROM ratings r JOIN rating_touched t ON t.company_id = r.company_id AND t.response_id = r.response_id
+            WHERE r.kind IN ('like', 'dislike')
+        )
+        SELECT r.company_id, r.day, r.kind, 'model', coalesce(f.model, ''), NULL, NULL, NULL, {sign}
+        FROM rated r LEFT JOIN first_responses f ON f.company_id = r.company_id AND f.response_id = r.response_id
+        UNION ALL
+        SELECT r.company_id, r.day, r.kind, 'tool', NULL, t.tool_name, t.tool_type, NULL, {sign}
+        FROM rated r JOIN response_tools t ON t.company_id = r.company_id AND t.response_id = r.response_id
+        UNION ALL
+        SELECT r.company_id, r.day, r.kind, 'document', NULL, NULL, NULL, d.document_id, {sign}
+        FROM rated r JOIN first_response_documents d ON d.company_id = r.company_id AND d.response_id = r.response_id
+        """;
+}

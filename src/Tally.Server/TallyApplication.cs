@@ -6,6 +6,7 @@ using Tally.Companies;
 using Tally.Demo;
 using Tally.Ingestion;
 using Tally.Observability;
+using Tally.Prices;
 using Tally.Reports;
 using Tally.Server.Endpoints;
 using Tally.Server.Http;
@@ -84,6 +85,7 @@ public static class TallyApplication
         AddMetricsExport(builder.Services);
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<CompanyService>();
+        builder.Services.AddSingleton(new PriceService(store));
         builder.Services.AddSingleton(new AccessService(store, options.Time, options.BootstrapAdminKey));
         builder.Services.AddHostedService<StoreLifetime>();
         builder.Services.AddTallyAccess(options);
@@ -114,6 +116,7 @@ public static class TallyApplication
         app.MapMetricsEndpoint();
         app.MapEventEndpoints();
         app.MapAdminEndpoints();
+        app.MapModelPriceEndpoints();
         app.MapReportEndpoints();
 
         // Resolved now so its gauges exist before the first scrape, whether or not an event has arrived yet.

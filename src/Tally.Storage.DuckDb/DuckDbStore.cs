@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Tally.Access;
 using Tally.Companies;
 using Tally.Ingestion;
+using Tally.Prices;
 using static Tally.Storage.DuckDb.Sql;
 
 namespace Tally.Storage.DuckDb;
@@ -30,6 +31,7 @@ public sealed class DuckDbStore : ITallyStore
     private readonly ReportReader _reports;
     private readonly ActivityReader _activity;
     private readonly ConnectionReader _connections;
+    private readonly PriceTable _prices;
 
     private DuckDbStore(StoreFile file, Func<long, string, long> eventKey, int connectionsKept)
     {
@@ -41,6 +43,7 @@ public sealed class DuckDbStore : ITallyStore
         _reports = new ReportReader(_aggregator);
         _activity = new ActivityReader(_aggregator);
         _connections = new ConnectionReader(file, _aggregator);
+        _prices = new PriceTable(file, _writer);
     }
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
@@ -127,11 +130,21 @@ public sealed class DuckDbStore : ITallyStore
 
     public Task<bool> HasActiveInstanceAdminKeyAsync(CancellationToken cancellationToken) => _keys.HasActiveInstanceAdminAsync(cancellationToken);
 
+    // Model prices
+
+    public Task<IReadOnlyList<ModelPrice>> ReadPricesAsync(CancellationToken cancellationToken) => _prices.ReadAsync(cancellationToken);
+
+    public Task<bool> UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken) => _prices.UpsertAsync(price, cancellationToken);
+
+    public Task<bool> DeletePriceAsync(string model, DateOnly effectiveFrom, CancellationToken cancellationToken) =>
+        _prices.DeleteAsync(model, effectiveFrom, cancellationToken);
+
     // Moving a whole store onto another engine (StoreCopier)
 
     public Task<bool> IsEmptyAsync(CancellationToken cancellationToken) =>
         _file.ReadAsync(connection => Scalar(connection, """
             SELECT 1 WHERE EXISTS (SELECT 1 FROM companies) OR EXISTS (SELECT 1 FROM api_keys) OR EXISTS (SELECT 1 FROM events)
+                OR EXISTS (SELECT 1 FROM model_prices)
             """) is null, cancellationToken);
 
     public async IAsyncEnumerable<IngestionCommit> ReadCommitsAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -237,6 +237,17 @@ internal static class Migrations
         (7, "no index of the event keys: the writer keeps the stored keys in memory, and DuckDB rewrote the whole index at every checkpoint", """
             DROP INDEX events_by_key;
             """),
+        (8, "model prices with effective dates", """
+            -- Prices per million tokens, exact: at most 1,000,000 with 6 decimals.
+            CREATE TABLE model_prices (
+                model VARCHAR NOT NULL,
+                effective_from DATE NOT NULL,
+                currency VARCHAR NOT NULL,
+                input_per_million DECIMAL(13, 6) NOT NULL,
+                output_per_million DECIMAL(13, 6) NOT NULL,
+                PRIMARY KEY (model, effective_from)
+            );
+            """),
     ];
 
     /// <summary>

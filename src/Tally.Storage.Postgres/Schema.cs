@@ -192,6 +192,17 @@ internal static class Schema
             );
             CREATE INDEX connection_log_newest ON connection_log (company_id, connected_at DESC, event_id DESC);
             """),
+        (2, "model prices with effective dates", """
+            -- Prices per million tokens, exact: at most 1,000,000 with 6 decimals.
+            CREATE TABLE model_prices (
+                model text COLLATE "C" NOT NULL,
+                effective_from date NOT NULL,
+                currency text NOT NULL,
+                input_per_million numeric(13, 6) NOT NULL,
+                output_per_million numeric(13, 6) NOT NULL,
+                PRIMARY KEY (model, effective_from)
+            );
+            """),
     ];
 
     /// <summary>The tables of one company's aggregates, emptied before it is rebuilt.</summary>

@@ -9,7 +9,7 @@ namespace Tally.Storage.Tests;
 /// What every storage engine must do, whatever it is built on. Each engine's test class derives from this
 /// and says only how to open its store; every test here then runs against it.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract partial class StoreContract : IAsyncLifetime
 {
     private static readonly DateTime Now = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
 

@@ -19,6 +19,7 @@ internal static class AggregateStatements
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
+        .. ModelAggregates.TableNames,
     ];
 
     /// <summary>
@@ -29,6 +30,7 @@ internal static class AggregateStatements
     public static List<LoggedConnection> Aggregate(DuckDBConnection connection, string events, string documents)
     {
         var source = $"(SELECT * FROM {events})";
+        ModelAggregates.Aggregate(connection, source);
         Execute(connection, $"""
             INSERT INTO daily_totals
             SELECT company_id, day,

@@ -32,6 +32,7 @@ public sealed class DuckDbStore : ITallyStore
     private readonly ActivityReader _activity;
     private readonly ConnectionReader _connections;
     private readonly PriceTable _prices;
+    private readonly ModelReader _models;
 
     private DuckDbStore(StoreFile file, Func<long, string, long> eventKey, int connectionsKept)
     {
@@ -44,6 +45,7 @@ public sealed class DuckDbStore : ITallyStore
         _activity = new ActivityReader(_aggregator);
         _connections = new ConnectionReader(file, _aggregator);
         _prices = new PriceTable(file, _writer);
+        _models = new ModelReader(_aggregator);
     }
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
@@ -129,6 +131,12 @@ public sealed class DuckDbStore : ITallyStore
     public Task RecordApiKeyUseAsync(IReadOnlyDictionary<long, DateTime> lastUsed, CancellationToken cancellationToken) => _keys.RecordUseAsync(lastUsed, cancellationToken);
 
     public Task<bool> HasActiveInstanceAdminKeyAsync(CancellationToken cancellationToken) => _keys.HasActiveInstanceAdminAsync(cancellationToken);
+
+    public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
+        _models.ReadModelUsageAsync(companyId, periods, cancellationToken);
+
+    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+        _models.ReadUserModelTokensAsync(companyId, days, userId, cancellationToken);
 
     // Model prices
 

@@ -248,6 +248,10 @@ internal static class Migrations
                 PRIMARY KEY (model, effective_from)
             );
             """),
+        (9, "per-day aggregates of the model responses: counts and tokens per model, users with their tokens, latency histograms", $"""
+            {ModelAggregates.Tables}
+            {ModelAggregates.Statements("events", "AND day IS NOT NULL")}
+            """),
     ];
 
     /// <summary>

@@ -27,6 +27,11 @@ internal static class Aggregates
     /// <summary>The statements, in order, over <paramref name="events"/> and their listed <paramref name="documents"/>.</summary>
     public static IEnumerable<string> Statements(string events, string documents)
     {
+        foreach (var statement in ModelAggregates.Statements(events))
+        {
+            yield return statement;
+        }
+
         yield return $"""
             INSERT INTO daily_totals AS t
             SELECT company_id, day,

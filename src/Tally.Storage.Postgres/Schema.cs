@@ -203,6 +203,8 @@ internal static class Schema
                 PRIMARY KEY (model, effective_from)
             );
             """),
+        (3, "per-day aggregates of the model responses: counts and tokens per model, users with their tokens, latency histograms",
+            ModelAggregates.Tables + ";\n" + string.Join(";\n", ModelAggregates.Statements("events"))),
     ];
 
     /// <summary>The tables of one company's aggregates, emptied before it is rebuilt.</summary>
@@ -210,5 +212,6 @@ internal static class Schema
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
+        .. ModelAggregates.TableNames,
     ];
 }

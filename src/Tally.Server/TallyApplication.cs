@@ -70,6 +70,7 @@ public static class TallyApplication
         builder.Services.AddSingleton<IApiKeyStore>(store);
         builder.Services.AddSingleton<IReportStore>(store);
         builder.Services.AddSingleton<ReportService>();
+        builder.Services.AddSingleton(services => new ModelsReportService(services.GetRequiredService<ReportService>(), store, store));
         builder.Services.AddSingleton(_ =>
         {
             var metrics = new TallyMetrics();

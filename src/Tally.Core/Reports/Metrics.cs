@@ -4,7 +4,7 @@ namespace Tally.Reports;
 /// The <c>metadata</c> of every report: one entry per key that carries a value, stating its definition
 /// (spec/reports.md) in one sentence and its unit. D is a calendar day in the company's time zone.
 /// </summary>
-public static class Metrics
+public static partial class Metrics
 {
     private const string DayNote = "Today is partial and days after today are zero.";
 

@@ -7,7 +7,7 @@ namespace Tally.Reports;
 /// The CSV form of each report (spec/reports.md): RFC 4180 quoting, CRLF, a header row, null as an empty cell,
 /// rows by company id, then date, then the JSON order of items.
 /// </summary>
-public static class ReportCsv
+public static partial class ReportCsv
 {
     public static string ChatSessions(ChatSessionsReport report)
     {

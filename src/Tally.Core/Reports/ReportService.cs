@@ -10,7 +10,7 @@ namespace Tally.Reports;
 /// Builds every report of spec/reports.md from the store's per-day aggregates: decides which companies the
 /// caller sees and over which days, makes the days dense, computes averages exactly, orders items.
 /// </summary>
-public sealed class ReportService(IReportStore store, ICompanyStore companies, TimeProvider time)
+public sealed partial class ReportService(IReportStore store, ICompanyStore companies, TimeProvider time)
 {
     /// <summary>A company in scope of a request and its days (empty when its today is before the start).</summary>
     private sealed record Scope(Company Company, DayRange Days)

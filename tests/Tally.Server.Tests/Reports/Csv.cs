@@ -88,4 +88,25 @@ public static class Csv
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(report)),
     };
+
+    /// <summary>The rows (header first) of the models CSV, from the reference's JSON; end_date for every granularity but day.</summary>
+    public static List<List<string>> ExpectedModels(JsonArray reporting, bool periods)
+    {
+        string[] numbers = ["responses_count", "responses_with_docs_count", "users_count", "input_tokens", "output_tokens",
+            "responses_with_usage_count", "latency_ms_p50", "latency_ms_p95", "cost"];
+        List<List<string>> rows = [["company_id", "company_name", "date", .. periods ? ["end_date"] : Array.Empty<string>(), "model", .. numbers]];
+        foreach (var (company, day) in Days(reporting))
+        {
+            JsonNode?[] dated = periods ? [day["date"], day["end_date"]] : [day["date"]];
+            var models = day["models"]!.AsArray();
+            if (models.Count == 0)
+            {
+                rows.Add(Row(company, [.. dated, null, .. numbers.Select(_ => (JsonNode?)null)]));
+            }
+
+            rows.AddRange(models.Select(m => Row(company, [.. dated, m!["model"], .. numbers.Select(n => m[n])])));
+        }
+
+        return rows;
+    }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Tally.Server.Tests.Reports;
 
 /// <summary>Compares the server's reports with the reference's.</summary>
-public sealed class ReportChecker(ReferenceReports reference, DateTime now)
+public sealed partial class ReportChecker(ReferenceReports reference, DateTime now)
 {
     public async Task AllAsync(HttpClient client, DateOnly start, DateOnly? end)
     {
@@ -40,6 +40,7 @@ public sealed class ReportChecker(ReferenceReports reference, DateTime now)
         (await ReportApi.GetJsonAsync(client, PathOf("used-documents")))["reporting"].ShouldMatch(reference.UsedDocuments(scopes), PathOf("used-documents"));
         (await ReportApi.GetJsonAsync(client, PathOf("users")))["reporting"].ShouldMatch(reference.Users(scopes), PathOf("users"));
         (await ReportApi.GetJsonAsync(client, PathOf("user-activities")))["reporting"].ShouldMatch(reference.UserActivities(scopes), PathOf("user-activities"));
+        await ModelsAsync(client, companyId, scopes, start, end);
 
         if (companyId is { } id)
         {

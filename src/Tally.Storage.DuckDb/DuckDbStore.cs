@@ -29,6 +29,7 @@ public sealed class DuckDbStore : ITallyStore
     private readonly EventWriter _writer;
     private readonly ApiKeyDirectory _keys;
     private readonly ReportReader _reports;
+    private readonly PeriodReader _periods;
     private readonly ActivityReader _activity;
     private readonly ConnectionReader _connections;
     private readonly PriceTable _prices;
@@ -42,6 +43,7 @@ public sealed class DuckDbStore : ITallyStore
         _writer = new EventWriter(writer, eventKey, _companies, _aggregator);
         _keys = new ApiKeyDirectory(file, _writer, _companies);
         _reports = new ReportReader(_aggregator);
+        _periods = new PeriodReader(_aggregator);
         _activity = new ActivityReader(_aggregator);
         _connections = new ConnectionReader(file, _aggregator);
         _prices = new PriceTable(file, _writer);
@@ -98,6 +100,15 @@ public sealed class DuckDbStore : ITallyStore
 
     public Task<DocumentUsage> ReadDocumentUsageAsync(long companyId, DayRange days, CancellationToken cancellationToken) =>
         _reports.ReadDocumentUsageAsync(companyId, days, cancellationToken);
+
+    public Task<IReadOnlyList<ModeDistincts>> ReadModeDistinctsAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
+        _periods.ReadModeDistinctsAsync(companyId, periods, cancellationToken);
+
+    public Task<IReadOnlyList<ToolUsers>> ReadToolUsersAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
+        _periods.ReadToolUsersAsync(companyId, periods, cancellationToken);
+
+    public Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken) =>
+        _periods.ReadDocumentPeriodsAsync(companyId, periods, limit, cancellationToken);
 
     public Task<MemberHistory> ReadMemberHistoryAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken) =>
         _reports.ReadMemberHistoryAsync(companyId, asOf, cancellationToken);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Tally.Client.Reports;
 
 // Records that mirror the JSON of shared/spec/reports.md, key for key (snake_case on the wire). Every value a
@@ -24,11 +26,21 @@ public sealed record ChatSessionsReport(
     IReadOnlyList<CompanyDays<AgentThreadsDay>>? ReportingAgent)
     : Report<CompanyDays<ChatSessionsDay>>(Metadata, Reporting, GeneratedAt);
 
-/// <summary>A chat-mode day.</summary>
-public sealed record ChatSessionsDay(DateOnly Date, SessionCounts? Sessions, ChatCounts? Chats);
+/// <summary>A chat-mode day (or period).</summary>
+public sealed record ChatSessionsDay(DateOnly Date, SessionCounts? Sessions, ChatCounts? Chats)
+{
+    /// <summary>The period's last day inside the range, for every granularity but day (null for a day).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? EndDate { get; init; }
+}
 
 /// <summary>An agent-mode day.</summary>
-public sealed record AgentThreadsDay(DateOnly Date, ThreadCounts? Threads, ChatCounts? Chats);
+public sealed record AgentThreadsDay(DateOnly Date, ThreadCounts? Threads, ChatCounts? Chats)
+{
+    /// <summary>The period's last day inside the range, for every granularity but day (null for a day).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? EndDate { get; init; }
+}
 
 /// <summary>Sessions of a chat-mode day.</summary>
 public sealed record SessionCounts(long? SessionsCount, long? UniqueModelsCount, decimal? AverageSessionLength);
@@ -44,7 +56,12 @@ public sealed record FeedbackReport(IReadOnlyDictionary<string, MetricDescriptio
     : Report<CompanyDays<FeedbackDay>>(Metadata, Reporting, GeneratedAt);
 
 /// <summary>A day of feedback.</summary>
-public sealed record FeedbackDay(DateOnly Date, long? ModelResponsesCount, FeedbackCounts? Feedbacks);
+public sealed record FeedbackDay(DateOnly Date, long? ModelResponsesCount, FeedbackCounts? Feedbacks)
+{
+    /// <summary>The period's last day inside the range, for every granularity but day (null for a day).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? EndDate { get; init; }
+}
 
 /// <summary>Ratings (latest per rater and answer), copies and flags of a day.</summary>
 public sealed record FeedbackCounts(long? LikesCount, long? DislikesCount, long? CopiesCount, long? FlagsCount);
@@ -54,7 +71,12 @@ public sealed record ToolsReport(IReadOnlyDictionary<string, MetricDescription>?
     : Report<CompanyDays<ToolsDay>>(Metadata, Reporting, GeneratedAt);
 
 /// <summary>A day of tool calls.</summary>
-public sealed record ToolsDay(DateOnly Date, long? ToolCallsCount, IReadOnlyList<ToolUsage>? Tools);
+public sealed record ToolsDay(DateOnly Date, long? ToolCallsCount, IReadOnlyList<ToolUsage>? Tools)
+{
+    /// <summary>The period's last day inside the range, for every granularity but day (null for a day).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? EndDate { get; init; }
+}
 
 /// <summary>One tool on one day.</summary>
 public sealed record ToolUsage(string ToolName, string? ToolType, long? UsageCount, long? UsersCount, long? ErrorsCount);
@@ -64,7 +86,15 @@ public sealed record DocumentsReport(IReadOnlyDictionary<string, MetricDescripti
     : Report<CompanyDays<DocumentsDay>>(Metadata, Reporting, GeneratedAt);
 
 /// <summary>A day of documents used in answers.</summary>
-public sealed record DocumentsDay(DateOnly Date, IReadOnlyList<DocumentUsage>? Documents);
+public sealed record DocumentsDay(DateOnly Date, IReadOnlyList<DocumentUsage>? Documents)
+{
+    /// <summary>The period's last day inside the range, for every granularity but day (null for a day).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? EndDate { get; init; }
+
+    /// <summary>The distinct documents used in the day or period, counted before a limit cuts the list.</summary>
+    public long? DocumentsCount { get; init; }
+}
 
 /// <summary>One document on one day.</summary>
 public sealed record DocumentUsage(long? DocumentId, string? DocumentFilename, string? DocumentTitle, long? UsageCount);
@@ -84,7 +114,12 @@ public sealed record UserActivitiesReport(IReadOnlyDictionary<string, MetricDesc
 public sealed record CompanyActivity(ReportCompany Company, IReadOnlyList<ActivityDay> Dates, IReadOnlyList<UserActivity>? Users);
 
 /// <summary>Active users of a day.</summary>
-public sealed record ActivityDay(DateOnly Date, long? ActiveUsersCount, long? NewActiveUsersCount, long? WeeklyActiveUsersCount, long? MonthlyActiveUsersCount, long? ConnectionsCount);
+public sealed record ActivityDay(DateOnly Date, long? ActiveUsersCount, long? NewActiveUsersCount, long? WeeklyActiveUsersCount, long? MonthlyActiveUsersCount, long? ConnectionsCount)
+{
+    /// <summary>The period's last day inside the range, for every granularity but day (null for a day).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? EndDate { get; init; }
+}
 
 /// <summary>One user's activity within the range.</summary>
 public sealed record UserActivity(

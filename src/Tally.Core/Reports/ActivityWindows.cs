@@ -89,4 +89,34 @@ public static class ActivityWindows
 
         return new UserActivities(rows, users);
     }
+
+    /// <summary>
+    /// Per period of <paramref name="days"/>, the distinct users with an activity event on one of its days: a user counts
+    /// once per period, however many of its days they were active (spec/analytics.md).
+    /// </summary>
+    public static long[] ActiveInPeriods(DayRange days, ActivityHistory history, IReadOnlyList<DayRange> periods)
+    {
+        var periodOfDay = Periods.IndexByDay(days, periods);
+        var origin = UserHistory.OriginOf(days).DayNumber;
+        var active = new long[periods.Count];
+        foreach (var user in history.Users)
+        {
+            // Days come in ascending order, so a user's days of one period are consecutive here.
+            var counted = -1;
+            for (var word = 0; word < user.ActiveDays.Length; word++)
+            {
+                for (var remaining = user.ActiveDays[word]; remaining != 0; remaining &= remaining - 1)
+                {
+                    var day = origin + (word * 64) + BitOperations.TrailingZeroCount(remaining);
+                    if (day >= days.First.DayNumber && periodOfDay[day - days.First.DayNumber] is var period && period != counted)
+                    {
+                        active[period]++;
+                        counted = period;
+                    }
+                }
+            }
+        }
+
+        return active;
+    }
 }

@@ -47,6 +47,18 @@ public static class Periods
         }
     }
 
+    /// <summary>For each day of <paramref name="range"/> (by offset from its first), the index of its period among <paramref name="periods"/>.</summary>
+    public static int[] IndexByDay(DayRange range, IReadOnlyList<DayRange> periods)
+    {
+        var index = new int[range.Count];
+        for (var period = 0; period < periods.Count; period++)
+        {
+            index.AsSpan(periods[period].First.DayNumber - range.First.DayNumber, periods[period].Count).Fill(period);
+        }
+
+        return index;
+    }
+
     /// <summary>
     /// How an element of <c>dates</c> names its period: <c>date</c>, and <c>end_date</c> for every granularity but day
     /// (null there, so that a day's element keeps Paradigm's keys).

@@ -61,6 +61,7 @@ public static partial class Metrics
 
     public static readonly IReadOnlyDictionary<string, MetricDescription> UsedDocuments = Of(
         Date,
+        ("documents_count", M("Number of distinct documents listed by model_response events on D, counted before limit cuts the list.", "documents")),
         ("document_id", M("The document's id on the platform.", "id")),
         ("document_filename", M("The filename in the latest answer (by timestamp, then id) of all stored that listed the document.", "name")),
         ("document_title", M("The title in that same latest listing; null when it had none.", "name")),

@@ -9,9 +9,9 @@ namespace Tally.Reports;
 /// </summary>
 public static partial class ReportCsv
 {
-    public static string ChatSessions(ChatSessionsReport report)
+    public static string ChatSessions(ChatSessionsReport report, Granularity granularity)
     {
-        var csv = new Writer("company_id", "company_name", "date", "sessions_count", "unique_models_count", "average_session_length",
+        var csv = new Writer(granularity, "company_id", "company_name", "date", "end_date", "sessions_count", "unique_models_count", "average_session_length",
             "user_queries_count", "model_responses_with_docs_count", "model_responses_count", "last_model_response_date",
             "agent_threads_count", "agent_unique_models_count", "agent_average_thread_length", "agent_user_queries_count",
             "agent_model_responses_with_docs_count", "agent_model_responses_count", "agent_last_model_response_date");
@@ -19,7 +19,7 @@ public static partial class ReportCsv
         {
             foreach (var (c, a) in chat.Dates.Zip(agent.Dates))
             {
-                csv.Row(chat.Company.Id, chat.Company.Name, c.Date, c.Sessions.SessionsCount, c.Sessions.UniqueModelsCount, c.Sessions.AverageSessionLength,
+                csv.Row(chat.Company.Id, chat.Company.Name, c.Date, c.EndDate, c.Sessions.SessionsCount, c.Sessions.UniqueModelsCount, c.Sessions.AverageSessionLength,
                     c.Chats.UserQueriesCount, c.Chats.ModelResponsesWithDocsCount, c.Chats.ModelResponsesCount, c.Chats.LastModelResponseDate,
                     a.Threads.ThreadsCount, a.Threads.UniqueModelsCount, a.Threads.AverageThreadLength, a.Chats.UserQueriesCount,
                     a.Chats.ModelResponsesWithDocsCount, a.Chats.ModelResponsesCount, a.Chats.LastModelResponseDate);
@@ -29,14 +29,14 @@ public static partial class ReportCsv
         return csv.ToString();
     }
 
-    public static string ChatsFeedback(ChatsFeedbackReport report)
+    public static string ChatsFeedback(ChatsFeedbackReport report, Granularity granularity)
     {
-        var csv = new Writer("company_id", "company_name", "date", "model_responses_count", "likes_count", "dislikes_count", "copies_count", "flags_count");
+        var csv = new Writer(granularity, "company_id", "company_name", "date", "end_date", "model_responses_count", "likes_count", "dislikes_count", "copies_count", "flags_count");
         foreach (var company in report.Reporting)
         {
             foreach (var d in company.Dates)
             {
-                csv.Row(company.Company.Id, company.Company.Name, d.Date, d.ModelResponsesCount,
+                csv.Row(company.Company.Id, company.Company.Name, d.Date, d.EndDate, d.ModelResponsesCount,
                     d.Feedbacks.LikesCount, d.Feedbacks.DislikesCount, d.Feedbacks.CopiesCount, d.Feedbacks.FlagsCount);
             }
         }
@@ -44,21 +44,21 @@ public static partial class ReportCsv
         return csv.ToString();
     }
 
-    public static string Tools(ToolsReport report)
+    public static string Tools(ToolsReport report, Granularity granularity)
     {
-        var csv = new Writer("company_id", "company_name", "date", "tool_calls_count", "tool_name", "tool_type", "usage_count", "users_count", "errors_count");
+        var csv = new Writer(granularity, "company_id", "company_name", "date", "end_date", "tool_calls_count", "tool_name", "tool_type", "usage_count", "users_count", "errors_count");
         foreach (var company in report.Reporting)
         {
             foreach (var d in company.Dates)
             {
                 if (d.Tools.Count == 0)
                 {
-                    csv.Row(company.Company.Id, company.Company.Name, d.Date, d.ToolCallsCount, null, null, null, null, null);
+                    csv.Row(company.Company.Id, company.Company.Name, d.Date, d.EndDate, d.ToolCallsCount, null, null, null, null, null);
                 }
 
                 foreach (var t in d.Tools)
                 {
-                    csv.Row(company.Company.Id, company.Company.Name, d.Date, d.ToolCallsCount, t.ToolName, t.ToolType, t.UsageCount, t.UsersCount, t.ErrorsCount);
+                    csv.Row(company.Company.Id, company.Company.Name, d.Date, d.EndDate, d.ToolCallsCount, t.ToolName, t.ToolType, t.UsageCount, t.UsersCount, t.ErrorsCount);
                 }
             }
         }
@@ -66,21 +66,21 @@ public static partial class ReportCsv
         return csv.ToString();
     }
 
-    public static string UsedDocuments(UsedDocumentsReport report)
+    public static string UsedDocuments(UsedDocumentsReport report, Granularity granularity)
     {
-        var csv = new Writer("company_id", "company_name", "date", "document_id", "document_filename", "document_title", "usage_count");
+        var csv = new Writer(granularity, "company_id", "company_name", "date", "end_date", "documents_count", "document_id", "document_filename", "document_title", "usage_count");
         foreach (var company in report.Reporting)
         {
             foreach (var d in company.Dates)
             {
                 if (d.Documents.Count == 0)
                 {
-                    csv.Row(company.Company.Id, company.Company.Name, d.Date, null, null, null, null);
+                    csv.Row(company.Company.Id, company.Company.Name, d.Date, d.EndDate, d.DocumentsCount, null, null, null, null);
                 }
 
                 foreach (var document in d.Documents)
                 {
-                    csv.Row(company.Company.Id, company.Company.Name, d.Date, document.DocumentId, document.DocumentFilename, document.DocumentTitle, document.UsageCount);
+                    csv.Row(company.Company.Id, company.Company.Name, d.Date, d.EndDate, d.DocumentsCount, document.DocumentId, document.DocumentFilename, document.DocumentTitle, document.UsageCount);
                 }
             }
         }
@@ -99,7 +99,7 @@ public static partial class ReportCsv
         return csv.ToString();
     }
 
-    public static string UserActivities(UserActivitiesReport report, bool usersTable)
+    public static string UserActivities(UserActivitiesReport report, bool usersTable, Granularity granularity)
     {
         if (usersTable)
         {
@@ -117,13 +117,13 @@ public static partial class ReportCsv
             return users.ToString();
         }
 
-        var csv = new Writer("company_id", "company_name", "date", "active_users_count", "new_active_users_count",
+        var csv = new Writer(granularity, "company_id", "company_name", "date", "end_date", "active_users_count", "new_active_users_count",
             "weekly_active_users_count", "monthly_active_users_count", "connections_count");
         foreach (var company in report.Reporting)
         {
             foreach (var d in company.Dates)
             {
-                csv.Row(company.Company.Id, company.Company.Name, d.Date, d.ActiveUsersCount, d.NewActiveUsersCount,
+                csv.Row(company.Company.Id, company.Company.Name, d.Date, d.EndDate, d.ActiveUsersCount, d.NewActiveUsersCount,
                     d.WeeklyActiveUsersCount, d.MonthlyActiveUsersCount, d.ConnectionsCount);
             }
         }
@@ -149,16 +149,34 @@ public static partial class ReportCsv
     {
         private readonly StringBuilder _text = new();
 
+        // The column left out of every row: end_date for days (each row still passes its cell, null then).
+        private readonly int _omitted = -1;
+
         public Writer(params string[] header) => Row(header);
+
+        /// <summary>A dated table whose header names an end_date column, kept for every granularity but day.</summary>
+        public Writer(Granularity granularity, params string[] header)
+        {
+            _omitted = granularity == Granularity.Day ? Array.IndexOf(header, "end_date") : -1;
+            Row(header);
+        }
 
         public void Row(params object?[] cells)
         {
+            var first = true;
             for (var i = 0; i < cells.Length; i++)
             {
-                if (i > 0)
+                if (i == _omitted)
+                {
+                    continue;
+                }
+
+                if (!first)
                 {
                     _text.Append(',');
                 }
+
+                first = false;
 
                 _text.Append(Cell(cells[i]));
             }

@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace Tally.Reports;
 
-// The JSON shapes of spec/reports.md. Property order is key order on the wire; names are written in snake_case.
+// The JSON shapes of spec/reports.md and spec/analytics.md. Property order is key order on the wire; names are written in
+// snake_case. A dated element's end_date is null, and left out, for a day: a caller who asks for no granularity gets
+// Paradigm's keys only.
 
 /// <summary>One entry of a report's <c>metadata</c>.</summary>
 public sealed record MetricDescription(string Description, string Unit);
@@ -20,9 +24,9 @@ public sealed record ChatSessionsReport(
     IReadOnlyList<CompanyDays<AgentDay>> ReportingAgent,
     DateTime GeneratedAt);
 
-public sealed record ChatDay(string Date, SessionNumbers Sessions, ChatNumbers Chats);
+public sealed record ChatDay(string Date, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate, SessionNumbers Sessions, ChatNumbers Chats);
 
-public sealed record AgentDay(string Date, ThreadNumbers Threads, ChatNumbers Chats);
+public sealed record AgentDay(string Date, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate, ThreadNumbers Threads, ChatNumbers Chats);
 
 public sealed record SessionNumbers(long SessionsCount, long UniqueModelsCount, decimal AverageSessionLength);
 
@@ -35,7 +39,7 @@ public sealed record ChatsFeedbackReport(
     IReadOnlyList<CompanyDays<FeedbackDay>> Reporting,
     DateTime GeneratedAt);
 
-public sealed record FeedbackDay(string Date, long ModelResponsesCount, FeedbackNumbers Feedbacks);
+public sealed record FeedbackDay(string Date, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate, long ModelResponsesCount, FeedbackNumbers Feedbacks);
 
 public sealed record FeedbackNumbers(long LikesCount, long DislikesCount, long CopiesCount, long FlagsCount);
 
@@ -44,7 +48,7 @@ public sealed record ToolsReport(
     IReadOnlyList<CompanyDays<ToolsDay>> Reporting,
     DateTime GeneratedAt);
 
-public sealed record ToolsDay(string Date, long ToolCallsCount, IReadOnlyList<ToolNumbers> Tools);
+public sealed record ToolsDay(string Date, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate, long ToolCallsCount, IReadOnlyList<ToolNumbers> Tools);
 
 public sealed record ToolNumbers(string ToolName, string ToolType, long UsageCount, long UsersCount, long ErrorsCount);
 
@@ -53,7 +57,7 @@ public sealed record UsedDocumentsReport(
     IReadOnlyList<CompanyDays<DocumentsDay>> Reporting,
     DateTime GeneratedAt);
 
-public sealed record DocumentsDay(string Date, IReadOnlyList<DocumentNumbers> Documents);
+public sealed record DocumentsDay(string Date, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate, long DocumentsCount, IReadOnlyList<DocumentNumbers> Documents);
 
 // A struct, as the store's document-days: an answer over a year can hold hundreds of thousands.
 /// <summary>A document the day's answers used, and how many times.</summary>
@@ -75,6 +79,7 @@ public sealed record CompanyActivity(CompanyName Company, IReadOnlyList<Activity
 
 public sealed record ActivityDay(
     string Date,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EndDate,
     long ActiveUsersCount,
     long NewActiveUsersCount,
     long WeeklyActiveUsersCount,

@@ -19,6 +19,8 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
 
         /// <summary>Every day of the range, in order; counted by day number, so a range may end on 9999-12-31.</summary>
         public IEnumerable<DateOnly> Each() => Enumerable.Range(Days.First.DayNumber, Days.Count).Select(DateOnly.FromDayNumber);
+
+        public IReadOnlyList<DayRange> Periods(Granularity granularity) => Reports.Periods.Of(Days, granularity);
     }
 
     public async Task<ChatSessionsReport> ChatSessionsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -27,13 +29,14 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
         var agent = new List<CompanyDays<AgentDay>>();
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
-            var totals = await TotalsByDayAsync(scope, cancellationToken);
-            var days = scope.Each().Select(day => (Day: Text(day), Totals: totals.GetValueOrDefault(day))).ToList();
-            chat.Add(new(scope.Name, days.Select(d => ChatDayOf(d.Day, d.Totals?.Chat ?? ModeDay.Empty)).ToList()));
-            agent.Add(new(scope.Name, days.Select(d => AgentDayOf(d.Day, d.Totals?.Agent ?? ModeDay.Empty)).ToList()));
+            var periods = scope.Periods(query.Granularity);
+            var totals = await TotalsByPeriodAsync(scope, periods, query.Granularity, distincts: true, cancellationToken);
+            chat.Add(new(scope.Name, periods.Select((period, i) => ChatDayOf(Periods.Label(period, query.Granularity), totals[i]?.Chat ?? ModeDay.Empty)).ToList()));
+            agent.Add(new(scope.Name, periods.Select((period, i) => AgentDayOf(Periods.Label(period, query.Granularity), totals[i]?.Agent ?? ModeDay.Empty)).ToList()));
         }
 
-        return new ChatSessionsReport(Metrics.ChatSessions, chat, Metrics.ChatSessionsAgent, agent, Now());
+        return new ChatSessionsReport(Metrics.ForGranularity(Metrics.ChatSessions, query.Granularity), chat,
+            Metrics.ForGranularity(Metrics.ChatSessionsAgent, query.Granularity), agent, Now());
     }
 
     public async Task<ChatsFeedbackReport> ChatsFeedbackAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -41,16 +44,18 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
         var reporting = new List<CompanyDays<FeedbackDay>>();
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
-            var totals = await TotalsByDayAsync(scope, cancellationToken);
-            reporting.Add(new(scope.Name, scope.Each().Select(day =>
+            var periods = scope.Periods(query.Granularity);
+            var totals = await TotalsByPeriodAsync(scope, periods, query.Granularity, distincts: false, cancellationToken);
+            reporting.Add(new(scope.Name, periods.Select((period, i) =>
             {
-                var t = totals.GetValueOrDefault(day);
-                return new FeedbackDay(Text(day), (t?.Chat.Responses ?? 0) + (t?.Agent.Responses ?? 0),
+                var t = totals[i];
+                var (date, endDate) = Periods.Label(period, query.Granularity);
+                return new FeedbackDay(date, endDate, (t?.Chat.Responses ?? 0) + (t?.Agent.Responses ?? 0),
                     new FeedbackNumbers(t?.Likes ?? 0, t?.Dislikes ?? 0, t?.Copies ?? 0, t?.Flags ?? 0));
             }).ToList()));
         }
 
-        return new ChatsFeedbackReport(Metrics.ChatsFeedback, reporting, Now());
+        return new ChatsFeedbackReport(Metrics.ForGranularity(Metrics.ChatsFeedback, query.Granularity), reporting, Now());
     }
 
     public async Task<ToolsReport> ToolsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -58,18 +63,36 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
         var reporting = new List<CompanyDays<ToolsDay>>();
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
-            var tools = (await store.ReadToolDaysAsync(scope.Company.Id, scope.Days, cancellationToken)).ToLookup(t => t.Day);
-            reporting.Add(new(scope.Name, scope.Each().Select(day =>
+            var periods = scope.Periods(query.Granularity);
+            var tools = scope.Days.Count == 0 ? [] : await store.ReadToolDaysAsync(scope.Company.Id, scope.Days, cancellationToken);
+            var byPeriod = tools.Count == 0 || query.Granularity == Granularity.Day
+                ? tools.ToLookup(t => t.Day.DayNumber - scope.Days.First.DayNumber)
+                : await ToolsByPeriodAsync(scope, periods, tools, cancellationToken);
+            reporting.Add(new(scope.Name, periods.Select((period, i) =>
             {
-                var items = tools[day]
+                var items = byPeriod[i]
                     .OrderByDescending(t => t.Usage).ThenBy(t => t.ToolName, CodePointComparer.Instance).ThenBy(t => t.ToolType, CodePointComparer.Instance)
                     .Select(t => new ToolNumbers(t.ToolName, t.ToolType, t.Usage, t.Users, t.Errors))
                     .ToList();
-                return new ToolsDay(Text(day), items.Sum(t => t.UsageCount), items);
+                var (date, endDate) = Periods.Label(period, query.Granularity);
+                return new ToolsDay(date, endDate, items.Sum(t => t.UsageCount), items);
             }).ToList()));
         }
 
-        return new ToolsReport(Metrics.Tools, reporting, Now());
+        return new ToolsReport(Metrics.ForGranularity(Metrics.Tools, query.Granularity), reporting, Now());
+    }
+
+    /// <summary>The tools' days summed per period (as ToolDay rows on the period's first day), with their distinct users over it.</summary>
+    private async Task<ILookup<int, ToolDay>> ToolsByPeriodAsync(Scope scope, IReadOnlyList<DayRange> periods, IReadOnlyList<ToolDay> days, CancellationToken cancellationToken)
+    {
+        var periodOfDay = Periods.IndexByDay(scope.Days, periods);
+        var users = (await store.ReadToolUsersAsync(scope.Company.Id, periods, cancellationToken))
+            .ToDictionary(u => (u.Period, u.ToolName, u.ToolType), u => u.Users);
+        return days
+            .GroupBy(t => (Period: periodOfDay[t.Day.DayNumber - scope.Days.First.DayNumber], t.ToolName, t.ToolType))
+            .Select(g => (g.Key.Period, Tool: new ToolDay(periods[g.Key.Period].First, g.Key.ToolName, g.Key.ToolType,
+                g.Sum(t => t.Usage), users.GetValueOrDefault(g.Key), g.Sum(t => t.Errors))))
+            .ToLookup(t => t.Period, t => t.Tool);
     }
 
     public async Task<UsedDocumentsReport> UsedDocumentsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -77,25 +100,47 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
         var reporting = new List<CompanyDays<DocumentsDay>>();
         foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
         {
-            var usage = scope.Days.Count == 0
-                ? new DocumentUsage([], new Dictionary<long, DocumentName>())
-                : await store.ReadDocumentUsageAsync(scope.Company.Id, scope.Days, cancellationToken);
-            var (documents, dayStarts) = InDayOrder(usage.Days, scope.Days);
-            reporting.Add(new(scope.Name, scope.Each().Select((day, index) =>
-            {
-                var items = new List<DocumentNumbers>(dayStarts[index + 1] - dayStarts[index]);
-                for (var next = dayStarts[index]; next < dayStarts[index + 1]; next++)
-                {
-                    var (_, id, uses) = documents[next];
-                    var name = usage.Names[id];
-                    items.Add(new DocumentNumbers(name.Filename, name.Title, id, uses));
-                }
-
-                return new DocumentsDay(Text(day), items);
-            }).ToList()));
+            var periods = scope.Periods(query.Granularity);
+            reporting.Add(new(scope.Name, query.Granularity == Granularity.Day && query.DocumentsLimit is null
+                ? await DocumentDaysAsync(scope, cancellationToken)
+                : await DocumentPeriodsAsync(scope, periods, query, cancellationToken)));
         }
 
-        return new UsedDocumentsReport(Metrics.UsedDocuments, reporting, Now());
+        return new UsedDocumentsReport(Metrics.ForGranularity(Metrics.UsedDocuments, query.Granularity), reporting, Now());
+    }
+
+    /// <summary>Every document of every day: the store's document-days, ordered here (see <see cref="DocumentRanking"/>).</summary>
+    private async Task<List<DocumentsDay>> DocumentDaysAsync(Scope scope, CancellationToken cancellationToken)
+    {
+        var usage = scope.Days.Count == 0
+            ? new DocumentUsage([], new Dictionary<long, DocumentName>())
+            : await store.ReadDocumentUsageAsync(scope.Company.Id, scope.Days, cancellationToken);
+        var (documents, dayStarts) = DocumentRanking.InDayOrder(usage.Days, scope.Days);
+        return scope.Each().Select((day, index) =>
+        {
+            var items = new List<DocumentNumbers>(dayStarts[index + 1] - dayStarts[index]);
+            for (var next = dayStarts[index]; next < dayStarts[index + 1]; next++)
+            {
+                var (_, id, uses) = documents[next];
+                var name = usage.Names[id];
+                items.Add(new DocumentNumbers(name.Filename, name.Title, id, uses));
+            }
+
+            return new DocumentsDay(Text(day), null, items.Count, items);
+        }).ToList();
+    }
+
+    /// <summary>The first documents of each period (summed over its days and ranked by the store), and how many it had.</summary>
+    private async Task<List<DocumentsDay>> DocumentPeriodsAsync(Scope scope, IReadOnlyList<DayRange> periods, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var rows = periods.Count == 0 ? [] : await store.ReadDocumentPeriodsAsync(scope.Company.Id, periods, query.DocumentsLimit ?? int.MaxValue, cancellationToken);
+        var byPeriod = rows.ToLookup(r => r.Period);
+        return periods.Select((period, i) =>
+        {
+            var items = byPeriod[i].Select(r => new DocumentNumbers(r.Name.Filename, r.Name.Title, r.DocumentId, r.Usage)).ToList();
+            var (date, endDate) = Periods.Label(period, query.Granularity);
+            return new DocumentsDay(date, endDate, byPeriod[i].FirstOrDefault()?.PeriodDocuments ?? 0, items);
+        }).ToList();
     }
 
     public async Task<UsersReport> UsersAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -122,11 +167,11 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
                 continue;
             }
 
-            var activities = ActivityWindows.Build(scope.Days, await store.ReadActivityHistoryAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken));
-            var active = activities.Days.ToDictionary(a => a.Day);
-            var dates = scope.Each().Select(day => active.GetValueOrDefault(day) is { } a
-                ? new ActivityDay(Text(day), a.Active, a.NewActive, a.Weekly, a.Monthly, a.Connections)
-                : new ActivityDay(Text(day), 0, 0, 0, 0, 0)).ToList();
+            var history = await store.ReadActivityHistoryAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken);
+            var activities = ActivityWindows.Build(scope.Days, history);
+            var periods = scope.Periods(query.Granularity);
+            var dates = ActivityPeriods(scope.Days, periods, query.Granularity, activities.Days,
+                query.Granularity == Granularity.Day ? null : ActivityWindows.ActiveInPeriods(scope.Days, history, periods));
             var users = activities.Users
                 .OrderByDescending(u => u.Queries).ThenBy(u => u.UserId)
                 .Select(u => new UserNumbers(u.UserId, u.UserName, u.ActiveDays, u.Sessions, u.Queries, u.Feedbacks, u.ToolCalls,
@@ -135,7 +180,7 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
             reporting.Add(new CompanyActivity(scope.Name, dates, users));
         }
 
-        return new UserActivitiesReport(Metrics.UserActivities, reporting, Now());
+        return new UserActivitiesReport(Metrics.ForGranularity(Metrics.UserActivities, query.Granularity), reporting, Now());
     }
 
     public async Task<ConnectionsReport> ConnectionsAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
@@ -168,41 +213,30 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
     }
 
     /// <summary>
-    /// The document-days by day (day i of the range from <c>dayStarts[i]</c> to <c>dayStarts[i + 1]</c>), each day by
-    /// usage descending, then document id (spec/reports.md). A year can hold hundreds of thousands: they are placed
-    /// by day in one counting pass, then each day is sorted alone (fewer comparisons than one sort of them all).
+    /// The user-activities elements of the periods (spec/analytics.md): active users distinct over the period (counted
+    /// by <see cref="ActivityWindows.ActiveInPeriods"/>; a day's own count for days), new users and connections summed over
+    /// its days, weekly and monthly active users as on its last day.
     /// </summary>
-    private static (DocumentDay[] Documents, int[] DayStarts) InDayOrder(IReadOnlyList<DocumentDay> rows, DayRange days)
+    private static List<ActivityDay> ActivityPeriods(DayRange days, IReadOnlyList<DayRange> periods, Granularity granularity,
+        IReadOnlyList<ActiveUsersDay> activeDays, long[]? activeInPeriods)
     {
-        var dayStarts = new int[days.Count + 1];
-        for (var i = 0; i < rows.Count; i++)
+        var periodOfDay = Periods.IndexByDay(days, periods);
+        var (active, newUsers, connections) = (new long[periods.Count], new long[periods.Count], new long[periods.Count]);
+        foreach (var day in activeDays)
         {
-            dayStarts[rows[i].Day.DayNumber - days.First.DayNumber + 1]++;
+            var period = periodOfDay[day.Day.DayNumber - days.First.DayNumber];
+            active[period] += day.Active;
+            newUsers[period] += day.NewActive;
+            connections[period] += day.Connections;
         }
 
-        for (var day = 1; day < dayStarts.Length; day++)
+        var byDay = activeDays.ToDictionary(a => a.Day);
+        return periods.Select((period, i) =>
         {
-            dayStarts[day] += dayStarts[day - 1];
-        }
-
-        var documents = new DocumentDay[rows.Count];
-        var next = dayStarts[..^1];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            documents[next[rows[i].Day.DayNumber - days.First.DayNumber]++] = rows[i];
-        }
-
-        for (var day = 0; day < days.Count; day++)
-        {
-            documents.AsSpan(dayStarts[day], dayStarts[day + 1] - dayStarts[day]).Sort(new UsageOrder());
-        }
-
-        return (documents, dayStarts);
-    }
-
-    private readonly struct UsageOrder : IComparer<DocumentDay>
-    {
-        public int Compare(DocumentDay x, DocumentDay y) => x.Usage != y.Usage ? y.Usage.CompareTo(x.Usage) : x.DocumentId.CompareTo(y.DocumentId);
+            var (date, endDate) = Periods.Label(period, granularity);
+            var last = byDay.GetValueOrDefault(period.Last);
+            return new ActivityDay(date, endDate, activeInPeriods?[i] ?? active[i], newUsers[i], last?.Weekly ?? 0, last?.Monthly ?? 0, connections[i]);
+        }).ToList();
     }
 
     /// <summary>Queries per session, exactly, rounded to 2 decimals half away from zero; 0 without sessions.</summary>
@@ -213,17 +247,29 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
         return average.Scale == 0 ? average + 0.0m : average;
     }
 
-    private static ChatDay ChatDayOf(string day, ModeDay mode) => new(day,
+    private static ChatDay ChatDayOf((string Date, string? EndDate) period, ModeDay mode) => new(period.Date, period.EndDate,
         new SessionNumbers(mode.Sessions, mode.Models, Average(mode.Queries, mode.QuerySessions)), ChatNumbersOf(mode));
 
-    private static AgentDay AgentDayOf(string day, ModeDay mode) => new(day,
+    private static AgentDay AgentDayOf((string Date, string? EndDate) period, ModeDay mode) => new(period.Date, period.EndDate,
         new ThreadNumbers(mode.Sessions, mode.Models, Average(mode.Queries, mode.QuerySessions)), ChatNumbersOf(mode));
 
     private static ChatNumbers ChatNumbersOf(ModeDay mode) => new(mode.Queries, mode.ResponsesWithDocuments, mode.Responses,
         mode.LastResponseAt is { } last ? EventTimestamp.FormatSeconds(last) : null);
 
-    private async Task<Dictionary<DateOnly, DayTotals>> TotalsByDayAsync(Scope scope, CancellationToken cancellationToken) =>
-        scope.Days.Count == 0 ? [] : (await store.ReadDayTotalsAsync(scope.Company.Id, scope.Days, cancellationToken)).ToDictionary(t => t.Day);
+    /// <summary>The day totals folded into the periods (see <see cref="PeriodTotals"/>), with distinct counts over them when asked.</summary>
+    private async Task<DayTotals?[]> TotalsByPeriodAsync(Scope scope, IReadOnlyList<DayRange> periods, Granularity granularity, bool distincts, CancellationToken cancellationToken)
+    {
+        if (periods.Count == 0)
+        {
+            return [];
+        }
+
+        var days = await store.ReadDayTotalsAsync(scope.Company.Id, scope.Days, cancellationToken);
+        var overPeriods = distincts && granularity != Granularity.Day && days.Count > 0
+            ? await store.ReadModeDistinctsAsync(scope.Company.Id, periods, cancellationToken)
+            : null;
+        return PeriodTotals.Fold(scope.Days, periods, days, overPeriods);
+    }
 
     /// <summary>
     /// The companies the caller sees, in id order, each with its days: from start_date to end_date, or to today

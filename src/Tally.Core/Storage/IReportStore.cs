@@ -15,6 +15,22 @@ public interface IReportStore
     /// <summary>Each document's uses per day, and the names of the documents (at least of those used in the range).</summary>
     Task<DocumentUsage> ReadDocumentUsageAsync(long companyId, DayRange days, CancellationToken cancellationToken);
 
+    // Periods of several days (spec/analytics.md): sums over days are made by the caller from the per-day reads above,
+    // but a distinct count over a period is not the sum of its days', so these reads take the periods (consecutive,
+    // in order; each row names its period by index) and count over each at once.
+
+    /// <summary>Per period with any: distinct models answering and distinct sessions with a query, per mode.</summary>
+    Task<IReadOnlyList<ModeDistincts>> ReadModeDistinctsAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken);
+
+    /// <summary>Per period and tool (name and type) called in it: the distinct users who called it.</summary>
+    Task<IReadOnlyList<ToolUsers>> ReadToolUsersAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Per period: each document's uses summed over its days, by period, then uses descending, then document id; at
+    /// most <paramref name="limit"/> documents per period, each row carrying how many documents the period had in all.
+    /// </summary>
+    Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken);
+
     /// <summary>
     /// The members' latest events, and the last events of their days up to <paramref name="asOf"/> for those whose latest
     /// falls later (see <see cref="MemberHistory"/>).
@@ -55,6 +71,12 @@ public sealed record DocumentUsage(IReadOnlyList<DocumentDay> Days, IReadOnlyDic
 public readonly record struct DocumentDay(DateOnly Day, long DocumentId, long Usage);
 
 public sealed record DocumentName(string Filename, string? Title);
+
+public sealed record ModeDistincts(int Period, long ChatModels, long AgentModels, long ChatQuerySessions, long AgentQuerySessions);
+
+public sealed record ToolUsers(int Period, string ToolName, string ToolType, long Users);
+
+public sealed record DocumentPeriod(int Period, long DocumentId, long Usage, long PeriodDocuments, DocumentName Name);
 
 /// <summary>The numbers of the users report, made by <see cref="Reports.Membership"/>.</summary>
 public sealed record MemberCounts(long TotalHistorical, long CurrentActive);

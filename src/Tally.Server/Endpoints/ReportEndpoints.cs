@@ -18,19 +18,19 @@ public static class ReportEndpoints
         var reporting = routes.MapGroup("/api/v2/reporting").RequireRole(Role.InstanceAdmin, Role.CompanyAdmin).WithTags("Reporting");
 
         reporting.MapGet("/chat-sessions", (HttpContext context, ReportService reports) => Serve(context, ReportKind.ChatSessions,
-            async query => Respond(query, await reports.ChatSessionsAsync(context.Caller(), query, context.RequestAborted), ReportCsv.ChatSessions)))
+            async query => Respond(query, await reports.ChatSessionsAsync(context.Caller(), query, context.RequestAborted), report => ReportCsv.ChatSessions(report, query.Granularity))))
             .WithSummary("Chat sessions and agent threads per day: sessions, models, queries, answers (with documents)")
             .Describe<ChatSessionsReport>(ReportKind.ChatSessions);
         reporting.MapGet("/chats-feedback", (HttpContext context, ReportService reports) => Serve(context, ReportKind.ChatsFeedback,
-            async query => Respond(query, await reports.ChatsFeedbackAsync(context.Caller(), query, context.RequestAborted), ReportCsv.ChatsFeedback)))
+            async query => Respond(query, await reports.ChatsFeedbackAsync(context.Caller(), query, context.RequestAborted), report => ReportCsv.ChatsFeedback(report, query.Granularity))))
             .WithSummary("Answers and feedback per day: likes, dislikes (latest rating), copies, flags")
             .Describe<ChatsFeedbackReport>(ReportKind.ChatsFeedback);
         reporting.MapGet("/tools", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Tools,
-            async query => Respond(query, await reports.ToolsAsync(context.Caller(), query, context.RequestAborted), ReportCsv.Tools)))
+            async query => Respond(query, await reports.ToolsAsync(context.Caller(), query, context.RequestAborted), report => ReportCsv.Tools(report, query.Granularity))))
             .WithSummary("Tool calls per day and tool: usage, users, errors")
             .Describe<ToolsReport>(ReportKind.Tools);
         reporting.MapGet("/used-documents", (HttpContext context, ReportService reports) => Serve(context, ReportKind.UsedDocuments,
-            async query => Respond(query, await reports.UsedDocumentsAsync(context.Caller(), query, context.RequestAborted), ReportCsv.UsedDocuments)))
+            async query => Respond(query, await reports.UsedDocumentsAsync(context.Caller(), query, context.RequestAborted), report => ReportCsv.UsedDocuments(report, query.Granularity))))
             .WithSummary("Documents used by answers, per day")
             .Describe<UsedDocumentsReport>(ReportKind.UsedDocuments);
         reporting.MapGet("/users", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Users,
@@ -39,7 +39,7 @@ public static class ReportEndpoints
             .Describe<UsersReport>(ReportKind.Users);
         reporting.MapGet("/user-activities", (HttpContext context, ReportService reports) => Serve(context, ReportKind.UserActivities,
             async query => Respond(query, await reports.UserActivitiesAsync(context.Caller(), query, context.RequestAborted),
-                report => ReportCsv.UserActivities(report, query.UsersTable))))
+                report => ReportCsv.UserActivities(report, query.UsersTable, query.Granularity))))
             .WithSummary("Active users per day (DAU, WAU, MAU, new), connections, and the per-user table (Tally's definition)")
             .Describe<UserActivitiesReport>(ReportKind.UserActivities);
         reporting.MapGet("/models", (HttpContext context, ModelsReportService models) => Serve(context, ReportKind.Models,

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.OpenApi;
 
 namespace Tally.Server.Http;
@@ -132,6 +133,19 @@ public static class ApiDescription
             }
 
             Describe(operation, metadata, context.Document!);
+        });
+        openApi.AddSchemaTransformer((schema, context, _) =>
+        {
+            // A key left out when null (a day's end_date) is not required, although its record's constructor takes it.
+            foreach (var property in context.JsonTypeInfo.Properties)
+            {
+                if (property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), inherit: true) is [JsonIgnoreAttribute { Condition: JsonIgnoreCondition.WhenWritingNull }, ..])
+                {
+                    schema.Required?.Remove(property.Name);
+                }
+            }
+
+            return Task.CompletedTask;
         });
         openApi.AddDocumentTransformer((document, _, _) =>
         {

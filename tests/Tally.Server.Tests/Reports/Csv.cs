@@ -62,20 +62,36 @@ public static class Csv
     private static List<string> Row(JsonNode company, params JsonNode?[] cells) =>
         [Cell(company["id"]), Cell(company["name"]), .. cells.Select(Cell)];
 
+    /// <summary>A dated row: date, then end_date when the element has one (every granularity but day).</summary>
+    private static List<string> Dated(JsonNode company, JsonNode day, params JsonNode?[] cells) =>
+        Row(company, [day["date"], .. day["end_date"] is { } end ? [end] : Array.Empty<JsonNode?>(), .. cells]);
+
+    /// <summary>A dated table's header: end_date after date when the report's elements have one.</summary>
+    private static List<string> Header(JsonArray reporting, params string[] columns)
+    {
+        var periods = Days(reporting).Any(x => x.Day["end_date"] is not null);
+        return ["company_id", "company_name", "date", .. periods ? ["end_date"] : Array.Empty<string>(), .. columns];
+    }
+
     /// <summary>The rows (header first) of a report's CSV, from the reference's JSON.</summary>
     public static List<List<string>> Expected(string report, JsonArray reporting) => report switch
     {
         "tools" => [
-            ["company_id", "company_name", "date", "tool_calls_count", "tool_name", "tool_type", "usage_count", "users_count", "errors_count"],
+            Header(reporting, "tool_calls_count", "tool_name", "tool_type", "usage_count", "users_count", "errors_count"),
             .. Days(reporting).SelectMany(x => x.Day["tools"]!.AsArray().Count == 0
-                ? [Row(x.Company, x.Day["date"], x.Day["tool_calls_count"], null, null, null, null, null)]
-                : x.Day["tools"]!.AsArray().Select(t => Row(x.Company, x.Day["date"], x.Day["tool_calls_count"], t!["tool_name"], t["tool_type"], t["usage_count"], t["users_count"], t["errors_count"]))),
+                ? [Dated(x.Company, x.Day, x.Day["tool_calls_count"], null, null, null, null, null)]
+                : x.Day["tools"]!.AsArray().Select(t => Dated(x.Company, x.Day, x.Day["tool_calls_count"], t!["tool_name"], t["tool_type"], t["usage_count"], t["users_count"], t["errors_count"]))),
         ],
         "used-documents" => [
-            ["company_id", "company_name", "date", "document_id", "document_filename", "document_title", "usage_count"],
+            Header(reporting, "documents_count", "document_id", "document_filename", "document_title", "usage_count"),
             .. Days(reporting).SelectMany(x => x.Day["documents"]!.AsArray().Count == 0
-                ? [Row(x.Company, x.Day["date"], null, null, null, null)]
-                : x.Day["documents"]!.AsArray().Select(d => Row(x.Company, x.Day["date"], d!["document_id"], d["document_filename"], d["document_title"], d["usage_count"]))),
+                ? [Dated(x.Company, x.Day, x.Day["documents_count"], null, null, null, null)]
+                : x.Day["documents"]!.AsArray().Select(d => Dated(x.Company, x.Day, x.Day["documents_count"], d!["document_id"], d["document_filename"], d["document_title"], d["usage_count"]))),
+        ],
+        "user-activities-dates" => [
+            Header(reporting, "active_users_count", "new_active_users_count", "weekly_active_users_count", "monthly_active_users_count", "connections_count"),
+            .. Days(reporting).Select(x => Dated(x.Company, x.Day, x.Day["active_users_count"], x.Day["new_active_users_count"],
+                x.Day["weekly_active_users_count"], x.Day["monthly_active_users_count"], x.Day["connections_count"])),
         ],
         "users" => [
             ["company_id", "company_name", "total_historical_members", "current_active_members"],

@@ -188,9 +188,9 @@ public abstract class HandWrittenTests(HandWrittenTests.Acme acme)
         TopLevel(response, "metadata", "reporting");
         response["reporting"].ShouldMatch(JsonCompare.Parse($$$"""
             [{"company": {{{Company}}}, "dates": [
-              {"date": "2025-03-29", "documents": [{"document_filename": "policy.pdf", "document_title": "Travel policy", "document_id": 12, "usage_count": 1}]},
-              {"date": "2025-03-30", "documents": [{"document_filename": "notes.txt", "document_title": null, "document_id": 13, "usage_count": 1}]},
-              {"date": "2025-03-31", "documents": []}]}]
+              {"date": "2025-03-29", "documents_count": 1, "documents": [{"document_filename": "policy.pdf", "document_title": "Travel policy", "document_id": 12, "usage_count": 1}]},
+              {"date": "2025-03-30", "documents_count": 1, "documents": [{"document_filename": "notes.txt", "document_title": null, "document_id": 13, "usage_count": 1}]},
+              {"date": "2025-03-31", "documents_count": 0, "documents": []}]}]
             """), "reporting");
     }
 
@@ -347,10 +347,10 @@ public abstract class HandWrittenTests(HandWrittenTests.Acme acme)
             + "2,\"Acme, Inc.\",2025-03-30,1,1,1,0,0\r\n"
             + "2,\"Acme, Inc.\",2025-03-31,0,0,0,0,0\r\n");
         (await CsvAsync("used-documents")).ShouldBe(
-            "company_id,company_name,date,document_id,document_filename,document_title,usage_count\r\n"
-            + "2,\"Acme, Inc.\",2025-03-29,12,policy.pdf,Travel policy,1\r\n"
-            + "2,\"Acme, Inc.\",2025-03-30,13,notes.txt,,1\r\n"
-            + "2,\"Acme, Inc.\",2025-03-31,,,,\r\n");
+            "company_id,company_name,date,documents_count,document_id,document_filename,document_title,usage_count\r\n"
+            + "2,\"Acme, Inc.\",2025-03-29,1,12,policy.pdf,Travel policy,1\r\n"
+            + "2,\"Acme, Inc.\",2025-03-30,1,13,notes.txt,,1\r\n"
+            + "2,\"Acme, Inc.\",2025-03-31,0,,,,\r\n");
         (await CsvAsync("users")).ShouldBe(
             "company_id,company_name,total_historical_members,current_active_members\r\n"
             + "2,\"Acme, Inc.\",3,2\r\n");

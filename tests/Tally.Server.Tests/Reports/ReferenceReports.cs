@@ -33,6 +33,45 @@ public sealed class ReferenceReports
         }
 
         public bool Contains(DateOnly day) => day >= First && day <= Last;
+
+        /// <summary>
+        /// The periods of a granularity (spec/analytics.md): the range's days grouped by ISO week, by calendar month or
+        /// all together, each group from its first to its last day inside the range.
+        /// </summary>
+        public IEnumerable<Period> Periods(string granularity) => Days()
+            .GroupBy<DateOnly, object>(day => granularity switch
+            {
+                "day" => day,
+                "week" => (ISOWeek.GetYear(day.ToDateTime(TimeOnly.MinValue)), ISOWeek.GetWeekOfYear(day.ToDateTime(TimeOnly.MinValue))),
+                "month" => (day.Year, day.Month),
+                "total" => 0,
+                _ => throw new ArgumentOutOfRangeException(nameof(granularity)),
+            })
+            .Select(days => new Period(days.First(), days.Last()));
+    }
+
+    /// <summary>A period's first and last days inside the range.</summary>
+    public sealed record Period(DateOnly First, DateOnly Last)
+    {
+        public IEnumerable<DateOnly> Days()
+        {
+            for (var day = First; day <= Last; day = day.AddDays(1))
+            {
+                yield return day;
+            }
+        }
+    }
+
+    /// <summary>An element of dates: its date, and its end_date for every granularity but day.</summary>
+    private static JsonObject Dated(Period period, string granularity)
+    {
+        var element = new JsonObject { ["date"] = Text(period.First) };
+        if (granularity != "day")
+        {
+            element["end_date"] = Text(period.Last);
+        }
+
+        return element;
     }
 
     public IReadOnlyList<Ev> Stored => _stored;
@@ -102,21 +141,23 @@ public sealed class ReferenceReports
 
     // ---- chat-sessions ----
 
-    public (JsonArray Reporting, JsonArray ReportingAgent) ChatSessions(IEnumerable<Scope> scopes)
+    public (JsonArray Reporting, JsonArray ReportingAgent) ChatSessions(IEnumerable<Scope> scopes, string granularity = "day")
     {
         var chat = new JsonArray();
         var agent = new JsonArray();
         foreach (var scope in scopes)
         {
             var byDay = Of(scope.Company.Id).ToLookup(Day);
-            chat.Add(new JsonObject { ["company"] = CompanyName(scope.Company), ["dates"] = new JsonArray(scope.Days().Select(d => (JsonNode)ModeDay(d, byDay[d], "chat")).ToArray()) });
-            agent.Add(new JsonObject { ["company"] = CompanyName(scope.Company), ["dates"] = new JsonArray(scope.Days().Select(d => (JsonNode)ModeDay(d, byDay[d], "agent")).ToArray()) });
+            JsonArray Dates(string mode) => new(scope.Periods(granularity)
+                .Select(p => (JsonNode)ModePeriod(Dated(p, granularity), p.Days().SelectMany(d => byDay[d]), mode)).ToArray());
+            chat.Add(new JsonObject { ["company"] = CompanyName(scope.Company), ["dates"] = Dates("chat") });
+            agent.Add(new JsonObject { ["company"] = CompanyName(scope.Company), ["dates"] = Dates("agent") });
         }
 
         return (chat, agent);
     }
 
-    private static JsonObject ModeDay(DateOnly day, IEnumerable<Ev> events, string mode)
+    private static JsonObject ModePeriod(JsonObject element, IEnumerable<Ev> events, string mode)
     {
         var ofMode = events.Where(e => e.Session is not null && e.Mode == mode).ToList();
         var queries = ofMode.Where(e => e.Type == "user_query").ToList();
@@ -127,23 +168,20 @@ public sealed class ReferenceReports
         var numbers = mode == "chat"
             ? new JsonObject { ["sessions_count"] = sessions, ["unique_models_count"] = models, ["average_session_length"] = average }
             : new JsonObject { ["threads_count"] = sessions, ["unique_models_count"] = models, ["average_thread_length"] = average };
-        return new JsonObject
+        element[mode == "chat" ? "sessions" : "threads"] = numbers;
+        element["chats"] = new JsonObject
         {
-            ["date"] = Text(day),
-            [mode == "chat" ? "sessions" : "threads"] = numbers,
-            ["chats"] = new JsonObject
-            {
-                ["user_queries_count"] = queries.Count,
-                ["model_responses_with_docs_count"] = responses.Count(e => e.Documents.Count > 0),
-                ["model_responses_count"] = responses.Count,
-                ["last_model_response_date"] = responses.Count == 0 ? null : Seconds(responses.Max(e => e.Ts)),
-            },
+            ["user_queries_count"] = queries.Count,
+            ["model_responses_with_docs_count"] = responses.Count(e => e.Documents.Count > 0),
+            ["model_responses_count"] = responses.Count,
+            ["last_model_response_date"] = responses.Count == 0 ? null : Seconds(responses.Max(e => e.Ts)),
         };
+        return element;
     }
 
     // ---- chats-feedback ----
 
-    public JsonArray ChatsFeedback(IEnumerable<Scope> scopes)
+    public JsonArray ChatsFeedback(IEnumerable<Scope> scopes, string granularity = "day")
     {
         var reporting = new JsonArray();
         foreach (var scope in scopes)
@@ -159,17 +197,20 @@ public sealed class ReferenceReports
             reporting.Add(new JsonObject
             {
                 ["company"] = CompanyName(scope.Company),
-                ["dates"] = new JsonArray(scope.Days().Select(d => (JsonNode)new JsonObject
+                ["dates"] = new JsonArray(scope.Periods(granularity).Select(p =>
                 {
-                    ["date"] = Text(d),
-                    ["model_responses_count"] = byDay[d].Count(e => e.Type == "model_response"),
-                    ["feedbacks"] = new JsonObject
+                    var inPeriod = p.Days().SelectMany(d => byDay[d]).ToList();
+                    var rated = p.Days().SelectMany(d => ratings[d]).ToList();
+                    var element = Dated(p, granularity);
+                    element["model_responses_count"] = inPeriod.Count(e => e.Type == "model_response");
+                    element["feedbacks"] = new JsonObject
                     {
-                        ["likes_count"] = ratings[d].Count(e => e.Kind == "like"),
-                        ["dislikes_count"] = ratings[d].Count(e => e.Kind == "dislike"),
-                        ["copies_count"] = byDay[d].Count(e => e.Type == "feedback" && e.Kind == "copy"),
-                        ["flags_count"] = byDay[d].Count(e => e.Type == "feedback" && e.Kind == "flag"),
-                    },
+                        ["likes_count"] = rated.Count(e => e.Kind == "like"),
+                        ["dislikes_count"] = rated.Count(e => e.Kind == "dislike"),
+                        ["copies_count"] = inPeriod.Count(e => e.Type == "feedback" && e.Kind == "copy"),
+                        ["flags_count"] = inPeriod.Count(e => e.Type == "feedback" && e.Kind == "flag"),
+                    };
+                    return (JsonNode)element;
                 }).ToArray()),
             });
         }
@@ -179,7 +220,7 @@ public sealed class ReferenceReports
 
     // ---- tools ----
 
-    public JsonArray Tools(IEnumerable<Scope> scopes)
+    public JsonArray Tools(IEnumerable<Scope> scopes, string granularity = "day")
     {
         var reporting = new JsonArray();
         foreach (var scope in scopes)
@@ -188,11 +229,12 @@ public sealed class ReferenceReports
             reporting.Add(new JsonObject
             {
                 ["company"] = CompanyName(scope.Company),
-                ["dates"] = new JsonArray(scope.Days().Select(d => (JsonNode)new JsonObject
+                ["dates"] = new JsonArray(scope.Periods(granularity).Select(p =>
                 {
-                    ["date"] = Text(d),
-                    ["tool_calls_count"] = calls[d].Count(),
-                    ["tools"] = new JsonArray(calls[d]
+                    var inPeriod = p.Days().SelectMany(d => calls[d]).ToList();
+                    var element = Dated(p, granularity);
+                    element["tool_calls_count"] = inPeriod.Count;
+                    element["tools"] = new JsonArray(inPeriod
                         .GroupBy(e => (e.ToolName!, e.ToolType))
                         .Select(g => (Name: g.Key.Item1, Type: g.Key.ToolType, Usage: g.Count(), Users: g.Select(e => e.User).Distinct().Count(), Errors: g.Count(e => e.Status == "error")))
                         .OrderByDescending(t => t.Usage)
@@ -205,7 +247,8 @@ public sealed class ReferenceReports
                             ["usage_count"] = t.Usage,
                             ["users_count"] = t.Users,
                             ["errors_count"] = t.Errors,
-                        }).ToArray()),
+                        }).ToArray());
+                    return (JsonNode)element;
                 }).ToArray()),
             });
         }
@@ -215,7 +258,7 @@ public sealed class ReferenceReports
 
     // ---- used-documents ----
 
-    public JsonArray UsedDocuments(IEnumerable<Scope> scopes)
+    public JsonArray UsedDocuments(IEnumerable<Scope> scopes, string granularity = "day", int? limit = null)
     {
         var reporting = new JsonArray();
         foreach (var scope in scopes)
@@ -230,21 +273,25 @@ public sealed class ReferenceReports
             reporting.Add(new JsonObject
             {
                 ["company"] = CompanyName(scope.Company),
-                ["dates"] = new JsonArray(scope.Days().Select(d => (JsonNode)new JsonObject
+                ["dates"] = new JsonArray(scope.Periods(granularity).Select(p =>
                 {
-                    ["date"] = Text(d),
-                    ["documents"] = new JsonArray(byDay[d]
+                    var used = p.Days().SelectMany(d => byDay[d])
                         .SelectMany(e => e.Documents.Select(x => x.Id).Distinct())
                         .GroupBy(id => id)
                         .Select(g => (Id: g.Key, Usage: g.Count()))
                         .OrderByDescending(x => x.Usage).ThenBy(x => x.Id)
+                        .ToList();
+                    var element = Dated(p, granularity);
+                    element["documents_count"] = used.Count;
+                    element["documents"] = new JsonArray(used.Take(limit ?? int.MaxValue)
                         .Select(x => (JsonNode)new JsonObject
                         {
                             ["document_filename"] = names[x.Id].Filename,
                             ["document_title"] = names[x.Id].Title,
                             ["document_id"] = x.Id,
                             ["usage_count"] = x.Usage,
-                        }).ToArray()),
+                        }).ToArray());
+                    return (JsonNode)element;
                 }).ToArray()),
             });
         }
@@ -279,7 +326,7 @@ public sealed class ReferenceReports
         .GroupBy(e => e.User)
         .ToDictionary(g => g.Key, g => Latest(g).UserName);
 
-    public JsonArray UserActivities(IEnumerable<Scope> scopes, long? userId = null)
+    public JsonArray UserActivities(IEnumerable<Scope> scopes, long? userId = null, string granularity = "day")
     {
         var reporting = new JsonArray();
         foreach (var scope in scopes)
@@ -295,14 +342,17 @@ public sealed class ReferenceReports
             int Window(DateOnly day, int length) =>
                 Enumerable.Range(0, length).SelectMany(back => byDay[day.AddDays(-back)]).Distinct().Count();
 
-            var dates = new JsonArray(scope.Days().Select(d => (JsonNode)new JsonObject
+            // Over a period: active users distinct over its days, new users whose first day is one of them, weekly and
+            // monthly users as on its last day.
+            var dates = new JsonArray(scope.Periods(granularity).Select(p =>
             {
-                ["date"] = Text(d),
-                ["active_users_count"] = activeDays.Count(a => a.Day == d),
-                ["new_active_users_count"] = firstDay.Values.Count(f => f == d),
-                ["weekly_active_users_count"] = Window(d, 7),
-                ["monthly_active_users_count"] = Window(d, 30),
-                ["connections_count"] = connections[d].Count(),
+                var element = Dated(p, granularity);
+                element["active_users_count"] = activeDays.Where(a => a.Day >= p.First && a.Day <= p.Last).Select(a => a.User).Distinct().Count();
+                element["new_active_users_count"] = firstDay.Values.Count(f => f >= p.First && f <= p.Last);
+                element["weekly_active_users_count"] = Window(p.Last, 7);
+                element["monthly_active_users_count"] = Window(p.Last, 30);
+                element["connections_count"] = p.Days().Sum(d => connections[d].Count());
+                return (JsonNode)element;
             }).ToArray());
 
             var days = events.ToDictionary<Ev, Ev, DateOnly>(e => e, Day, ReferenceEqualityComparer.Instance);

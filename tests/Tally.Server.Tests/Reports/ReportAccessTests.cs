@@ -142,6 +142,12 @@ public sealed class ReportAccessTests(ReportAccessTests.Companies companies) : I
         { "chat-sessions", "start_date=2025-01-01&company_id=", ["company_id"] },
         { "chat-sessions", "start_date=2025-01-01&company_id=9007199254740993", ["company_id"] },
         { "users", "start_date=2025-01-01&format=xml", ["format"] },
+        { "tools", "start_date=2025-01-01&granularity=year", ["granularity"] },
+        { "chat-sessions", "start_date=2025-01-01&granularity=Week", ["granularity"] },
+        { "user-activities", "start_date=2025-01-01&granularity=", ["granularity"] },
+        { "used-documents", "start_date=2025-01-01&limit=0", ["limit"] },
+        { "used-documents", "start_date=2025-01-01&limit=1001", ["limit"] },
+        { "used-documents", "start_date=2025-01-01&granularity=months&limit=ten", ["granularity", "limit"] },
         { "users", "start_date=2025-01-01&format=CSV", ["format"] },
         { "users", "start_date=2025-01-01&start_date=2025-01-02", ["start_date"] },
         { "users", "start_date=2025-01-01&company_id=2&company_id=2", ["company_id"] },
@@ -315,7 +321,7 @@ public sealed class ReportAccessTests(ReportAccessTests.Companies companies) : I
             {"date": "2025-06-01", "tool_calls_count": 0, "tools": []}
             """), "tools");
         (await JsonAsync($"/api/v2/reporting/used-documents/?{range}"))["reporting"]![0]!["dates"]![0].ShouldMatch(JsonNode.Parse("""
-            {"date": "2025-05-31", "documents": []}
+            {"date": "2025-05-31", "documents_count": 0, "documents": []}
             """), "used-documents");
         (await JsonAsync($"/api/v2/reporting/user-activities/?{range}"))["reporting"]![0].ShouldMatch(JsonNode.Parse("""
             {"company": {"name": "Pago Pago", "id": 6, "timezone": "Pacific/Pago_Pago"},

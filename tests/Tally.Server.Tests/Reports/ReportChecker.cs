@@ -24,22 +24,34 @@ public sealed partial class ReportChecker(ReferenceReports reference, DateTime n
         }
     }
 
-    /// <summary>Every report for one company (or all, when <paramref name="companyId"/> is null).</summary>
-    public async Task CompanyAsync(HttpClient client, long? companyId, long? expectedCompany, DateOnly start, DateOnly? end)
+    /// <summary>
+    /// Every report for one company (or all, when <paramref name="companyId"/> is null); with a granularity (sent as
+    /// given, day when null) and a used-documents limit when named.
+    /// </summary>
+    public async Task CompanyAsync(HttpClient client, long? companyId, long? expectedCompany, DateOnly start, DateOnly? end,
+        string? granularity = null, int? documentsLimit = null)
     {
         var scopes = reference.Scopes(expectedCompany, start, end, now);
-        string PathOf(string report) => ReportApi.Path(report, ("start_date", ReportApi.Date(start)), ("end_date", Date(end)), ("company_id", companyId));
+        var periods = granularity ?? "day";
+        string PathOf(string report) => ReportApi.Path(report, ("start_date", ReportApi.Date(start)), ("end_date", Date(end)), ("company_id", companyId),
+            ("granularity", granularity), ("limit", report == "used-documents" ? documentsLimit : null));
 
         var sessions = await ReportApi.GetJsonAsync(client, PathOf("chat-sessions"));
-        var (chat, agent) = reference.ChatSessions(scopes);
+        var (chat, agent) = reference.ChatSessions(scopes, periods);
         sessions["reporting"].ShouldMatch(chat, PathOf("chat-sessions"));
         sessions["reporting_agent"].ShouldMatch(agent, PathOf("chat-sessions") + " (agent)");
 
-        (await ReportApi.GetJsonAsync(client, PathOf("chats-feedback")))["reporting"].ShouldMatch(reference.ChatsFeedback(scopes), PathOf("chats-feedback"));
-        (await ReportApi.GetJsonAsync(client, PathOf("tools")))["reporting"].ShouldMatch(reference.Tools(scopes), PathOf("tools"));
-        (await ReportApi.GetJsonAsync(client, PathOf("used-documents")))["reporting"].ShouldMatch(reference.UsedDocuments(scopes), PathOf("used-documents"));
+        (await ReportApi.GetJsonAsync(client, PathOf("chats-feedback")))["reporting"].ShouldMatch(reference.ChatsFeedback(scopes, periods), PathOf("chats-feedback"));
+        (await ReportApi.GetJsonAsync(client, PathOf("tools")))["reporting"].ShouldMatch(reference.Tools(scopes, periods), PathOf("tools"));
+        (await ReportApi.GetJsonAsync(client, PathOf("used-documents")))["reporting"].ShouldMatch(reference.UsedDocuments(scopes, periods, documentsLimit), PathOf("used-documents"));
         (await ReportApi.GetJsonAsync(client, PathOf("users")))["reporting"].ShouldMatch(reference.Users(scopes), PathOf("users"));
-        (await ReportApi.GetJsonAsync(client, PathOf("user-activities")))["reporting"].ShouldMatch(reference.UserActivities(scopes), PathOf("user-activities"));
+        (await ReportApi.GetJsonAsync(client, PathOf("user-activities")))["reporting"].ShouldMatch(reference.UserActivities(scopes, granularity: periods), PathOf("user-activities"));
+        if (granularity is not null)
+        {
+            return;
+        }
+
+        // Every granularity of the models report at once.
         await ModelsAsync(client, companyId, scopes, start, end);
 
         if (companyId is { } id)
@@ -94,16 +106,19 @@ public sealed partial class ReportChecker(ReferenceReports reference, DateTime n
     }
 
     /// <summary>The CSV of every company, cell for cell, against the reference's JSON flattened.</summary>
-    public async Task CsvAsync(HttpClient client, DateOnly start, DateOnly end)
+    public async Task CsvAsync(HttpClient client, DateOnly start, DateOnly end, string granularity = "day", int? documentsLimit = null)
     {
         var scopes = reference.Scopes(null, start, end, now);
         foreach (var (report, expected) in new[]
         {
-            ("tools", reference.Tools(scopes)), ("used-documents", reference.UsedDocuments(scopes)),
+            ("tools", reference.Tools(scopes, granularity)), ("used-documents", reference.UsedDocuments(scopes, granularity, documentsLimit)),
             ("users", reference.Users(scopes)), ("user-activities", reference.UserActivities(scopes)),
+            ("user-activities-dates", reference.UserActivities(scopes, granularity: granularity)),
         })
         {
-            var path = ReportApi.Path(report, ("start_date", ReportApi.Date(start)), ("end_date", ReportApi.Date(end)), ("format", "csv"), ("table", "users"));
+            var path = ReportApi.Path(report.Replace("-dates", "", StringComparison.Ordinal), ("start_date", ReportApi.Date(start)), ("end_date", ReportApi.Date(end)),
+                ("format", "csv"), ("table", report == "user-activities" ? "users" : null), ("granularity", granularity),
+                ("limit", report == "used-documents" ? documentsLimit : null));
             using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
             var rows = Csv.Read(await response.Content.ReadAsStringAsync());
             var want = Csv.Expected(report, expected);

@@ -83,6 +83,18 @@ public abstract class WorkloadTests(StoreKind engine)
             await check.AllAsync(admin, workload.First.AddDays(-45), workload.First.AddDays(2));
             await check.ConnectionsAsync(admin, 8, workload.First.AddDays(-60), workload.Last.AddDays(3), userId: null, limit: 1000);
 
+            // Weeks, months and the whole range (spec/analytics.md), with used-documents cut to its first documents.
+            foreach (var granularity in new[] { "week", "month", "total" })
+            {
+                await check.CompanyAsync(admin, null, null, workload.First, workload.Last, granularity);
+            }
+
+            await check.CompanyAsync(admin, null, null, workload.First.AddDays(-3), workload.First.AddDays(40), "day", documentsLimit: 1);
+            await check.CompanyAsync(admin, 8, 8, workload.First.AddDays(9), null, "week", documentsLimit: 2);
+            await check.CompanyAsync(admin, 13, 13, workload.First.AddDays(-40), workload.Last.AddDays(5), "month", documentsLimit: 3);
+            await check.CsvAsync(admin, workload.First, workload.Last, "week", documentsLimit: 2);
+            await check.CsvAsync(admin, workload.First, workload.Last, "total");
+
             // Pages of one row around the two connections on one instant (ordered by id, by code point).
             var middle = workload.First.AddDays((Days - 1) / 2);
             await check.ConnectionsAsync(admin, 5, middle.AddDays(-1), middle.AddDays(1), userId: 9, limit: 1);
@@ -100,6 +112,8 @@ public abstract class WorkloadTests(StoreKind engine)
             await ReportApi.PutCompanyAsync(admin, 3, "Renamed 3", "Asia/Kolkata");
             reference.Put(3, "Renamed 3", "Asia/Kolkata");
             await check.AllAsync(admin, workload.First.AddDays(5), workload.Last);
+            await check.CompanyAsync(admin, null, null, workload.First.AddDays(5), workload.Last, "week");
+            await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month");
         }
         finally
         {
@@ -132,6 +146,8 @@ public abstract class WorkloadTests(StoreKind engine)
         await check.AllAsync(admin, workload.First, workload.Last);
         await check.CompanyAsync(admin, null, null, new DateOnly(2025, 2, 1), new DateOnly(2025, 4, 30));
         await check.CompanyAsync(admin, null, null, new DateOnly(2025, 1, 31), new DateOnly(2025, 4, 1));
+        await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month", documentsLimit: 5);
+        await check.CompanyAsync(admin, null, null, new DateOnly(2025, 1, 31), new DateOnly(2025, 4, 1), "week");
     }
 }
 

@@ -1,0 +1,83 @@
+using Tally.Events;
+
+namespace Tally.Storage.Tests;
+
+/// <summary>The reads of distinct counts and document totals over periods of several days.</summary>
+public abstract partial class StoreContract
+{
+    // 2025-05-26 is a Monday: the first period is its week up to Sunday 06-01, the second the three days after.
+    private static readonly DayRange[] TwoPeriods = [new(new DateOnly(2025, 5, 28), new DateOnly(2025, 6, 1)), new(new DateOnly(2025, 6, 2), new DateOnly(2025, 6, 4))];
+
+    private static PlatformEvent On(string id, int day, EventType type, long user, string session, string? model = null, string? tool = null,
+        params long[] documents) => new()
+    {
+        Id = id,
+        Type = type,
+        Timestamp = new DateTime(2025, 5, 1, 10, 0, 0, DateTimeKind.Utc).AddDays(day - 1),
+        CompanyId = 4,
+        UserId = user,
+        SessionId = session,
+        Mode = session.StartsWith('a') ? ChatMode.Agent : ChatMode.Chat,
+        ResponseId = type == EventType.ModelResponse ? id : null,
+        Model = model,
+        Documents = [.. documents.Select(d => new EventDocument(d, $"{d}.pdf", null))],
+        ToolName = tool,
+        ToolType = tool is null ? null : ToolType.Native,
+        ToolStatus = tool is null ? null : ToolStatus.Ok,
+    };
+
+    /// <summary>Days counted from May 1st: 28 is May 28th, 33 June 2nd.</summary>
+    private async Task AppendPeriodEventsAsync() => await AppendAsync(
+    [
+        // Week one: session s1 asked on two days, model m answered on two days, two users of the search tool.
+        On("q1", 28, EventType.UserQuery, 1, "s1"),
+        On("q2", 30, EventType.UserQuery, 1, "s1"),
+        On("q3", 30, EventType.UserQuery, 2, "s2"),
+        On("r1", 28, EventType.ModelResponse, 1, "s1", "m", null, 10, 11),
+        On("r2", 31, EventType.ModelResponse, 2, "s2", "m", null, 10),
+        On("r3", 31, EventType.ModelResponse, 2, "s2", "n", null, 12),
+        On("ra", 29, EventType.ModelResponse, 3, "a1", "m"),
+        On("qa", 29, EventType.UserQuery, 3, "a1"),
+        On("t1", 28, EventType.ToolCall, 1, "s1", null, "search"),
+        On("t2", 29, EventType.ToolCall, 1, "s1", null, "search"),
+        On("t3", 30, EventType.ToolCall, 2, "s2", null, "search"),
+        // The three days after: the same session again, one user of the tool on two days.
+        On("q4", 33, EventType.UserQuery, 1, "s1"),
+        On("r4", 34, EventType.ModelResponse, 1, "s1", "m", null, 11),
+        On("r5", 35, EventType.ModelResponse, 1, "s1", "m", null, 11, 12),
+        On("t4", 33, EventType.ToolCall, 1, "s1", null, "search"),
+        On("t5", 35, EventType.ToolCall, 1, "s1", null, "search"),
+    ]);
+
+    [Fact]
+    public async Task Distinct_counts_over_periods_count_each_model_session_and_user_once_per_period()
+    {
+        await AppendPeriodEventsAsync();
+
+        var modes = await Store.ReadModeDistinctsAsync(4, TwoPeriods, CancellationToken.None);
+        modes.OrderBy(m => m.Period).ShouldBe([new ModeDistincts(0, 2, 1, 2, 1), new ModeDistincts(1, 1, 0, 1, 0)]);
+
+        var tools = await Store.ReadToolUsersAsync(4, TwoPeriods, CancellationToken.None);
+        tools.OrderBy(t => t.Period).ShouldBe([new ToolUsers(0, "search", "native", 2), new ToolUsers(1, "search", "native", 1)]);
+
+        // A period without any row has none; days outside the periods count for nothing.
+        (await Store.ReadModeDistinctsAsync(4, [new(new DateOnly(2025, 6, 5), new DateOnly(2025, 6, 30))], CancellationToken.None)).ShouldBeEmpty();
+        (await Store.ReadToolUsersAsync(4, [TwoPeriods[1]], CancellationToken.None)).ShouldBe([new ToolUsers(0, "search", "native", 1)]);
+    }
+
+    [Fact]
+    public async Task Documents_over_periods_are_summed_ranked_and_cut_with_the_count_before_the_cut()
+    {
+        await AppendPeriodEventsAsync();
+
+        var all = await Store.ReadDocumentPeriodsAsync(4, TwoPeriods, int.MaxValue, CancellationToken.None);
+        all.Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments, d.Name.Filename)).ShouldBe(
+        [
+            (0, 10, 2, 3, "10.pdf"), (0, 11, 1, 3, "11.pdf"), (0, 12, 1, 3, "12.pdf"),
+            (1, 11, 2, 2, "11.pdf"), (1, 12, 1, 2, "12.pdf"),
+        ]);
+
+        var first = await Store.ReadDocumentPeriodsAsync(4, TwoPeriods, 1, CancellationToken.None);
+        first.Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments)).ShouldBe([(0, 10, 2, 3), (1, 11, 2, 2)]);
+    }
+}

@@ -69,8 +69,10 @@ public static class TallyApplication
         builder.Services.AddSingleton<ICompanyStore>(store);
         builder.Services.AddSingleton<IApiKeyStore>(store);
         builder.Services.AddSingleton<IReportStore>(store);
+        builder.Services.AddSingleton<IModelReportStore>(store);
+        builder.Services.AddSingleton<IPriceStore>(store);
         builder.Services.AddSingleton<ReportService>();
-        builder.Services.AddSingleton(services => new ModelsReportService(services.GetRequiredService<ReportService>(), store, store));
+        builder.Services.AddSingleton<ModelsReportService>();
         builder.Services.AddSingleton(_ =>
         {
             var metrics = new TallyMetrics();
@@ -86,7 +88,7 @@ public static class TallyApplication
         AddMetricsExport(builder.Services);
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<CompanyService>();
-        builder.Services.AddSingleton(new PriceService(store));
+        builder.Services.AddSingleton<PriceService>();
         builder.Services.AddSingleton(new AccessService(store, options.Time, options.BootstrapAdminKey));
         builder.Services.AddHostedService<StoreLifetime>();
         builder.Services.AddTallyAccess(options);

@@ -98,9 +98,9 @@ public static class Csv
             .. reporting.Select(c => Row(c!["company"]!, c["total_historical_members"], c["current_active_members"])),
         ],
         "user-activities" => [
-            ["company_id", "company_name", "user_id", "user_name", "active_days_count", "sessions_count", "user_queries_count", "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection"],
+            ["company_id", "company_name", "user_id", "user_name", "active_days_count", "sessions_count", "user_queries_count", "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection", "input_tokens", "output_tokens", "cost"],
             .. reporting.SelectMany(c => c!["users"]!.AsArray().Select(u => Row(c["company"]!, u!["user_id"], u["user_name"], u["active_days_count"], u["sessions_count"],
-                u["user_queries_count"], u["feedbacks_count"], u["tool_calls_count"], u["first_activity_date"], u["last_activity_date"], u["last_connection"]))),
+                u["user_queries_count"], u["feedbacks_count"], u["tool_calls_count"], u["first_activity_date"], u["last_activity_date"], u["last_connection"], u["input_tokens"], u["output_tokens"], u["cost"]))),
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(report)),
     };

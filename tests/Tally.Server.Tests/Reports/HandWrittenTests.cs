@@ -225,9 +225,11 @@ public abstract class HandWrittenTests(HandWrittenTests.Acme acme)
                 {"date": "2025-03-31", "active_users_count": 0, "new_active_users_count": 0, "weekly_active_users_count": 2, "monthly_active_users_count": 2, "connections_count": 0}],
               "users": [
                 {"user_id": 7, "user_name": "Ada", "active_days_count": 2, "sessions_count": 1, "user_queries_count": 3, "feedbacks_count": 3, "tool_calls_count": 2,
-                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": "2025-03-28T23:30:00Z"},
+                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": "2025-03-28T23:30:00Z",
+                 "input_tokens": 0, "output_tokens": 0, "cost": 0},
                 {"user_id": 8, "user_name": null, "active_days_count": 2, "sessions_count": 1, "user_queries_count": 1, "feedbacks_count": 1, "tool_calls_count": 2,
-                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": null}]}]
+                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": null,
+                 "input_tokens": 0, "output_tokens": 0, "cost": 0}]}]
             """), "reporting");
     }
 

@@ -68,6 +68,15 @@ public static class ReferenceModels
     private static JsonValue? Money(decimal? exact) =>
         exact is { } value ? JsonValue.Create(Math.Round(value, 6, MidpointRounding.AwayFromZero) / 1.000000000000000000000000000000000m) : null;
 
+    /// <summary>A user's cost: each of their (day, model) token sums priced as that day's entry says, summed exactly, rounded once.</summary>
+    public static JsonValue? UserCost(IEnumerable<(Ev Event, DateOnly Day)> responses, IReadOnlyList<RefPrice> prices)
+    {
+        var costs = responses.GroupBy(r => (r.Day, r.Event.Model!))
+            .Select(g => Price(prices, g.Key.Item2, g.Key.Day, g.Sum(r => r.Event.InputTokens ?? 0), g.Sum(r => r.Event.OutputTokens ?? 0)))
+            .ToList();
+        return costs.Any(c => c is null) ? null : Money(costs.Sum(c => c!.Value));
+    }
+
     public static JsonNode? Currency(IReadOnlyList<RefPrice> prices) => prices.Count == 0 ? null : prices[0].Currency;
 
     public static JsonArray Report(ReferenceReports reference, IEnumerable<ReferenceReports.Scope> scopes, string granularity, IReadOnlyList<RefPrice> prices)

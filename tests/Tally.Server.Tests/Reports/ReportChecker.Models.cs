@@ -7,8 +7,7 @@ public sealed partial class ReportChecker
 {
     private static readonly string[] Granularities = ["day", "week", "month", "total"];
 
-    /// <summary>The price entries the server holds, as the test stored them.</summary>
-    public IReadOnlyList<RefPrice> Prices { get; set; } = [];
+    private IReadOnlyList<RefPrice> Prices => reference.Prices;
 
     private async Task ModelsAsync(HttpClient client, long? companyId, IReadOnlyList<ReferenceReports.Scope> scopes, DateOnly start, DateOnly? end)
     {

@@ -73,7 +73,8 @@ public abstract class WorkloadTests(StoreKind engine)
                 await ReportApi.PutPriceAsync(admin, price);
             }
 
-            var check = new ReportChecker(reference, now) { Prices = prices };
+            reference.Prices = prices;
+            var check = new ReportChecker(reference, now);
             await check.AllAsync(admin, workload.First, workload.Last);
             await check.CsvAsync(admin, workload.First, workload.Last);
             await check.ModelsCsvAsync(admin, workload.First, workload.Last);

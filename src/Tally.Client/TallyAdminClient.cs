@@ -1,8 +1,9 @@
+using System.Globalization;
 using System.Net.Http.Json;
 
 namespace Tally.Client;
 
-/// <summary>Calls the instance administrator's endpoints of a running Tally server: companies, API keys, backups.</summary>
+/// <summary>Calls the instance administrator's endpoints of a running Tally server: companies, API keys, model prices and backups.</summary>
 public sealed class TallyAdminClient : IDisposable
 {
     private readonly ApiHttp _http;
@@ -66,6 +67,38 @@ public sealed class TallyAdminClient : IDisposable
         return written;
     }
 
+    /// <summary>Every model price entry, by model (code point), then effective date.</summary>
+    public async Task<IReadOnlyList<ModelPriceInfo>> ListPricesAsync(CancellationToken cancellationToken = default) =>
+        (await _http.GetJsonAsync<ModelPriceList>("admin/model-prices", cancellationToken)).Prices;
+
+    /// <summary>
+    /// Creates or replaces the model's price entry starting on <paramref name="effectiveFrom"/>: amounts per million input
+    /// and output tokens, sent exactly (at most 6 decimals, 0 to 1,000,000), in the currency of every stored entry.
+    /// </summary>
+    public async Task<ModelPriceInfo> SetPriceAsync(
+        string model, DateOnly effectiveFrom, string currency, decimal inputPerMillion, decimal outputPerMillion, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"admin/model-prices/{Uri.EscapeDataString(model)}")
+        {
+            Content = JsonContent.Create(new
+            {
+                effective_from = effectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                currency,
+                input_per_million = inputPerMillion,
+                output_per_million = outputPerMillion,
+            }, options: ApiHttp.Json),
+        };
+        return await _http.SendJsonAsync<ModelPriceInfo>(request, cancellationToken);
+    }
+
+    /// <summary>Deletes the model's price entry starting on <paramref name="effectiveFrom"/> (a 404 when there is none).</summary>
+    public async Task DeletePriceAsync(string model, DateOnly effectiveFrom, CancellationToken cancellationToken = default)
+    {
+        var day = effectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"admin/model-prices/{Uri.EscapeDataString(model)}?effective_from={day}");
+        using var response = await _http.SendAsync(request, cancellationToken);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 }
@@ -75,6 +108,12 @@ public sealed record CompanyInfo(long Id, string Name, string Timezone, DateTime
 
 /// <summary>An API key as listed (no secret).</summary>
 public sealed record ApiKeyInfo(long Id, string Name, string Role, long? CompanyId, DateTime CreatedAt, DateTime? RevokedAt, DateTime? LastUsedAt);
+
+/// <summary>A model's price from a day on, per million tokens, exact.</summary>
+public sealed record ModelPriceInfo(string Model, DateOnly EffectiveFrom, string Currency, decimal InputPerMillion, decimal OutputPerMillion);
+
+/// <summary>The body of the price list.</summary>
+internal sealed record ModelPriceList(IReadOnlyList<ModelPriceInfo> Prices);
 
 /// <summary>A key just created, with its secret.</summary>
 public sealed record CreatedApiKeyInfo(long Id, string Key, string Name, string Role, long? CompanyId, DateTime CreatedAt);

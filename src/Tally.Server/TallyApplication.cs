@@ -6,6 +6,7 @@ using Tally.Companies;
 using Tally.Demo;
 using Tally.Ingestion;
 using Tally.Observability;
+using Tally.Prices;
 using Tally.Reports;
 using Tally.Server.Endpoints;
 using Tally.Server.Http;
@@ -68,7 +69,10 @@ public static class TallyApplication
         builder.Services.AddSingleton<ICompanyStore>(store);
         builder.Services.AddSingleton<IApiKeyStore>(store);
         builder.Services.AddSingleton<IReportStore>(store);
+        builder.Services.AddSingleton<IModelReportStore>(store);
+        builder.Services.AddSingleton<IPriceStore>(store);
         builder.Services.AddSingleton<ReportService>();
+        builder.Services.AddSingleton<ModelsReportService>();
         builder.Services.AddSingleton(_ =>
         {
             var metrics = new TallyMetrics();
@@ -80,6 +84,7 @@ public static class TallyApplication
         AddMetricsExport(builder.Services);
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<CompanyService>();
+        builder.Services.AddSingleton<PriceService>();
         builder.Services.AddSingleton(new AccessService(store, options.Time, options.BootstrapAdminKey));
         builder.Services.AddHostedService<StoreLifetime>();
         builder.Services.AddTallyAccess(options);
@@ -120,6 +125,7 @@ public static class TallyApplication
         app.MapMetricsEndpoint();
         app.MapEventEndpoints();
         app.MapAdminEndpoints();
+        app.MapModelPriceEndpoints();
         app.MapReportEndpoints();
 
         // Resolved now so its gauges exist before the first scrape, whether or not an event has arrived yet.

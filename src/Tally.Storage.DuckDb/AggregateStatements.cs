@@ -19,6 +19,7 @@ internal static class AggregateStatements
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
+        .. ModelAggregates.TableNames,
     ];
 
     /// <summary>
@@ -30,6 +31,7 @@ internal static class AggregateStatements
     {
         var source = $"(SELECT * FROM {events})";
         RatingAggregates.Withdraw(connection, source);
+        ModelAggregates.Aggregate(connection, source);
         Execute(connection, $"""
             INSERT INTO daily_totals
             SELECT company_id, day,

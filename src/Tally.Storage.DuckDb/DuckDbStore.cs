@@ -3,6 +3,7 @@ using Tally.Access;
 using Tally.Companies;
 using Tally.Events;
 using Tally.Ingestion;
+using Tally.Prices;
 using static Tally.Storage.DuckDb.Sql;
 
 namespace Tally.Storage.DuckDb;
@@ -33,6 +34,8 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
     private readonly ActivityReader _activity;
     private readonly ConnectionReader _connections;
     private readonly RatingReader _ratings;
+    private readonly PriceTable _prices;
+    private readonly ModelReader _models;
 
     private DuckDbStore(StoreFile file, Func<long, string, long> eventKey, int connectionsKept)
     {
@@ -46,6 +49,8 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
         _activity = new ActivityReader(_aggregator);
         _connections = new ConnectionReader(file, _aggregator);
         _ratings = new RatingReader(_aggregator);
+        _prices = new PriceTable(file, _writer);
+        _models = new ModelReader(_aggregator);
     }
 
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>.</summary>
@@ -162,11 +167,27 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
 
     public Task<bool> HasActiveInstanceAdminKeyAsync(CancellationToken cancellationToken) => _keys.HasActiveInstanceAdminAsync(cancellationToken);
 
+    public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
+        _models.ReadModelUsageAsync(companyId, periods, cancellationToken);
+
+    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+        _models.ReadUserModelTokensAsync(companyId, days, userId, cancellationToken);
+
+    // Model prices
+
+    public Task<IReadOnlyList<ModelPrice>> ReadPricesAsync(CancellationToken cancellationToken) => _prices.ReadAsync(cancellationToken);
+
+    public Task<bool> UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken) => _prices.UpsertAsync(price, cancellationToken);
+
+    public Task<bool> DeletePriceAsync(string model, DateOnly effectiveFrom, CancellationToken cancellationToken) =>
+        _prices.DeleteAsync(model, effectiveFrom, cancellationToken);
+
     // Moving a whole store onto another engine (StoreCopier)
 
     public Task<bool> IsEmptyAsync(CancellationToken cancellationToken) =>
         _file.ReadAsync(connection => Scalar(connection, """
             SELECT 1 WHERE EXISTS (SELECT 1 FROM companies) OR EXISTS (SELECT 1 FROM api_keys) OR EXISTS (SELECT 1 FROM events)
+                OR EXISTS (SELECT 1 FROM model_prices)
             """) is null, cancellationToken);
 
     public async IAsyncEnumerable<IngestionCommit> ReadCommitsAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -287,6 +287,21 @@ internal static class Migrations
             FROM ratings r JOIN first_response_documents d ON d.company_id = r.company_id AND d.response_id = r.response_id
             WHERE r.kind IN ('like', 'dislike') GROUP BY ALL;
             """),
+        (9, "model prices with effective dates", """
+            -- Prices per million tokens, exact: at most 1,000,000 with 6 decimals.
+            CREATE TABLE model_prices (
+                model VARCHAR NOT NULL,
+                effective_from DATE NOT NULL,
+                currency VARCHAR NOT NULL,
+                input_per_million DECIMAL(13, 6) NOT NULL,
+                output_per_million DECIMAL(13, 6) NOT NULL,
+                PRIMARY KEY (model, effective_from)
+            );
+            """),
+        (10, "per-day aggregates of the model responses: counts and tokens per model, users with their tokens, latency histograms", $"""
+            {ModelAggregates.Tables}
+            {ModelAggregates.Statements("events", "AND day IS NOT NULL AND seq <= (SELECT watermark FROM aggregation_state)")}
+            """),
     ];
 
     /// <summary>

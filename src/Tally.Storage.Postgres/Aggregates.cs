@@ -28,7 +28,7 @@ internal static class Aggregates
     /// <summary>The statements, in order, over <paramref name="events"/> and their listed <paramref name="documents"/>.</summary>
     public static IEnumerable<string> Statements(string events, string documents)
     {
-        foreach (var statement in RatingAggregates.Withdraw(events))
+        foreach (var statement in RatingAggregates.Withdraw(events).Concat(ModelAggregates.Statements(events)))
         {
             yield return statement;
         }

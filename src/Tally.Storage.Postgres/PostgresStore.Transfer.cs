@@ -33,6 +33,7 @@ public sealed partial class PostgresStore
         await using var connection = await ConnectAsync(cancellationToken);
         return await ScalarAsync(connection, """
             SELECT 1 WHERE EXISTS (SELECT 1 FROM companies) OR EXISTS (SELECT 1 FROM api_keys) OR EXISTS (SELECT 1 FROM event_keys)
+                OR EXISTS (SELECT 1 FROM model_prices)
             """, cancellationToken) is null;
     }
 

@@ -244,6 +244,19 @@ internal static class Schema
             FROM ratings r JOIN first_response_documents d ON d.company_id = r.company_id AND d.response_id = r.response_id
             WHERE r.kind IN ('like', 'dislike') GROUP BY 1, 2, 3;
             """),
+        (3, "model prices with effective dates", """
+            -- Prices per million tokens, exact: at most 1,000,000 with 6 decimals.
+            CREATE TABLE model_prices (
+                model text COLLATE "C" NOT NULL,
+                effective_from date NOT NULL,
+                currency text NOT NULL,
+                input_per_million numeric(13, 6) NOT NULL,
+                output_per_million numeric(13, 6) NOT NULL,
+                PRIMARY KEY (model, effective_from)
+            );
+            """),
+        (4, "per-day aggregates of the model responses: counts and tokens per model, users with their tokens, latency histograms",
+            ModelAggregates.Tables + ";\n" + string.Join(";\n", ModelAggregates.Statements("events"))),
     ];
 
     /// <summary>The tables of one company's aggregates, emptied before it is rebuilt.</summary>
@@ -252,5 +265,6 @@ internal static class Schema
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
         .. RatingAggregates.Tables,
+        .. ModelAggregates.TableNames,
     ];
 }

@@ -7,6 +7,7 @@ var root = new RootCommand("Tally: usage reporting for enterprise generative-AI 
     ServeCommand.Create(),
     AdminCommands.Keys(),
     AdminCommands.Companies(),
+    AdminCommands.Prices(),
     RebuildCommand.Create(),
     StoreCopyCommand.Create(),
     BackupCommands.Backup(),

@@ -1,6 +1,7 @@
 using Tally.Companies;
 using Tally.Events;
 using Tally.Ingestion;
+using Tally.Prices;
 using Tally.Testing;
 
 namespace Tally.Storage.Tests;
@@ -51,6 +52,24 @@ public sealed class StoreCopierTests
 
         failure.ShouldNotBeOfType<PartialCopyException>();
         (await target.IsEmptyAsync(CancellationToken.None)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_copy_carries_the_model_prices()
+    {
+        await using var sourceEngine = await StoreEngine.CreateAsync(StoreKind.DuckDb, "copy-source");
+        await using var targetEngine = await StoreEngine.CreateAsync(StoreKind.DuckDb, "copy-target");
+        await using var source = await OpenMigratedAsync(sourceEngine);
+        await using var target = await OpenMigratedAsync(targetEngine);
+        ModelPrice[] prices = [new("a", new DateOnly(2025, 1, 1), "EUR", 2.5m, 10m), new("a", new DateOnly(2025, 3, 1), "EUR", 0.000001m, 1_000_000m)];
+        foreach (var price in prices)
+        {
+            await source.UpsertPriceAsync(price, CancellationToken.None);
+        }
+
+        await StoreCopier.CopyAsync(source, target, null, CancellationToken.None);
+
+        (await target.ReadPricesAsync(CancellationToken.None)).ShouldBe(prices);
     }
 
     private static async Task<ITallyStore> OpenMigratedAsync(StoreEngine engine)

@@ -63,6 +63,31 @@ public sealed partial class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Model_prices_are_set_listed_and_deleted_from_the_command_line()
+    {
+        var set = await TallyAsync("prices", "set", "alfred/4", "--from", "2025-01-01", "--currency", "EUR", "--input", "2.500000", "--output", "0.000001");
+        var later = await TallyAsync("prices", "set", "alfred/4", "--from", "2025-03-01", "--currency", "EUR", "--input", "3", "--output", "1000000");
+        var tooPrecise = await TallyAsync("prices", "set", "b", "--from", "2025-01-01", "--currency", "EUR", "--input", "0.0000001", "--output", "1");
+        var otherCurrency = await TallyAsync("prices", "set", "b", "--from", "2025-01-01", "--currency", "USD", "--input", "1", "--output", "1");
+        var deleted = await TallyAsync("prices", "delete", "alfred/4", "--from", "2025-03-01");
+        var unknown = await TallyAsync("prices", "delete", "alfred/4", "--from", "2025-03-01");
+        var list = await TallyAsync("prices", "list");
+
+        set.ExitCode.ShouldBe(0, set.StandardError);
+        set.StandardOutput.ShouldContain("alfred/4 from 2025-01-01: 2.5 EUR per million input tokens, 0.000001 per million output tokens.");
+        later.ExitCode.ShouldBe(0, later.StandardError);
+        tooPrecise.ExitCode.ShouldBe(1);
+        tooPrecise.StandardError.ShouldContain("no more than 6 decimal places");
+        otherCurrency.ExitCode.ShouldBe(1);
+        otherCurrency.StandardError.ShouldContain("one currency");
+        deleted.ExitCode.ShouldBe(0, deleted.StandardError);
+        unknown.ExitCode.ShouldBe(1);
+        unknown.StandardError.ShouldStartWith("alfred/4 has no price entry from 2025-03-01.");
+        list.StandardOutput.ReplaceLineEndings("\n").ShouldBe(
+            "FROM       CURRENCY        INPUT/M       OUTPUT/M MODEL\n2025-01-01 EUR                 2.5       0.000001 alfred/4\n");
+    }
+
+    [Fact]
     public async Task Bad_arguments_and_connections_fail_with_a_clear_message()
     {
         var noKey = await TallyProcess.RunAsync(["companies", "list", "--server", _server.Address.ToString()]);

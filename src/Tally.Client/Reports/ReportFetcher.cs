@@ -252,7 +252,11 @@ public sealed class ReportFetcher : IDisposable
                 Add(earlier.ToolCallsCount, later.ToolCallsCount),
                 earlier.FirstActivityDate ?? later.FirstActivityDate,
                 later.LastActivityDate ?? earlier.LastActivityDate,
-                later.LastConnection ?? earlier.LastConnection)))
+                later.LastConnection ?? earlier.LastConnection,
+                Add(earlier.InputTokens, later.InputTokens),
+                Add(earlier.OutputTokens, later.OutputTokens),
+                // Each chunk's cost is rounded once: their sum may differ from one fetch's by a millionth per chunk.
+                earlier.Cost is { } a && later.Cost is { } b ? a + b : null)))
             .OrderByDescending(row => row.UserQueriesCount ?? 0)
             .ThenBy(row => row.UserId)];
 

@@ -132,7 +132,10 @@ public sealed record UserActivity(
     long? ToolCallsCount,
     DateOnly? FirstActivityDate,
     DateOnly? LastActivityDate,
-    DateTime? LastConnection);
+    DateTime? LastConnection,
+    long? InputTokens = null,
+    long? OutputTokens = null,
+    decimal? Cost = null);
 
 /// <summary><c>/reporting/connections/</c>: one page.</summary>
 public sealed record ConnectionsReport(IReadOnlyDictionary<string, MetricDescription>? Metadata, IReadOnlyList<CompanyConnections> Reporting, DateTime? GeneratedAt)

@@ -87,7 +87,10 @@ public static partial class Metrics
         ("tool_calls_count", M("The user's tool_call events in the range.", "calls")),
         ("first_activity_date", M("First day of the range with an activity event of the user.", "date")),
         ("last_activity_date", M("Last day of the range with an activity event of the user.", "date")),
-        ("last_connection", M("Timestamp of the user's latest connection event up to the end of end_date, in UTC to the second; null when none.", "UTC timestamp")));
+        ("last_connection", M("Timestamp of the user's latest connection event up to the end of end_date, in UTC to the second; null when none.", "UTC timestamp")),
+        ("input_tokens", M("Sum of input_tokens over the user's model_response events in the range (an absent field adds 0).", "tokens")),
+        ("output_tokens", M("Sum of output_tokens over the user's model_response events in the range (an absent field adds 0).", "tokens")),
+        ("cost", M("The sum over the user's days and models of (input_tokens x input price + output_tokens x output price) / 1,000,000 with the model's price in effect that day, summed exactly and rounded once to 6 decimals, half away from zero; null when, for one of those day-model pairs, the user's token sum is above 0 and no price is in effect.", "currency")));
 
     public static readonly IReadOnlyDictionary<string, MetricDescription> Connections = Of(
         ("user_id", M("The platform's user id.", "id")),

@@ -104,13 +104,13 @@ public static partial class ReportCsv
         if (usersTable)
         {
             var users = new Writer("company_id", "company_name", "user_id", "user_name", "active_days_count", "sessions_count", "user_queries_count",
-                "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection");
+                "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection", "input_tokens", "output_tokens", "cost");
             foreach (var company in report.Reporting)
             {
                 foreach (var u in company.Users)
                 {
                     users.Row(company.Company.Id, company.Company.Name, u.UserId, u.UserName, u.ActiveDaysCount, u.SessionsCount, u.UserQueriesCount,
-                        u.FeedbacksCount, u.ToolCallsCount, u.FirstActivityDate, u.LastActivityDate, u.LastConnection);
+                        u.FeedbacksCount, u.ToolCallsCount, u.FirstActivityDate, u.LastActivityDate, u.LastConnection, u.InputTokens, u.OutputTokens, u.Cost);
                 }
             }
 

@@ -96,7 +96,13 @@ public sealed record UserNumbers(
     long ToolCallsCount,
     string FirstActivityDate,
     string LastActivityDate,
-    string? LastConnection);
+    string? LastConnection,
+    long InputTokens = 0,
+    long OutputTokens = 0,
+    decimal? Cost = 0m)
+{
+    public UserNumbers WithTokens(UserTokens tokens) => this with { InputTokens = tokens.Input, OutputTokens = tokens.Output, Cost = tokens.Cost };
+}
 
 public sealed record ConnectionsReport(
     IReadOnlyDictionary<string, MetricDescription> Metadata,

@@ -10,7 +10,7 @@ namespace Tally.Reports;
 /// Builds every report of spec/reports.md from the store's per-day aggregates: decides which companies the
 /// caller sees and over which days, makes the days dense, computes averages exactly, orders items.
 /// </summary>
-public sealed partial class ReportService(IReportStore store, ICompanyStore companies, TimeProvider time)
+public sealed partial class ReportService(IReportStore store, ICompanyStore companies, TimeProvider time, IModelReportStore models, IPriceStore prices)
 {
     /// <summary>A company in scope of a request and its days (empty when its today is before the start).</summary>
     private sealed record Scope(Company Company, DayRange Days)
@@ -159,13 +159,17 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
     public async Task<UserActivitiesReport> UserActivitiesAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken)
     {
         var reporting = new List<CompanyActivity>();
-        foreach (var scope in await ScopeAsync(caller, query, cancellationToken))
+        var scopes = await ScopeAsync(caller, query, cancellationToken);
+        var book = new Prices.PriceBook(await prices.ReadPricesAsync(cancellationToken));
+        foreach (var scope in scopes)
         {
             if (scope.Days.Count == 0)
             {
                 reporting.Add(new CompanyActivity(scope.Name, [], []));
                 continue;
             }
+
+            var tokens = await UserTokensAsync(scope, query.UserId, book, cancellationToken);
 
             var history = await store.ReadActivityHistoryAsync(scope.Company.Id, scope.Days, query.UserId, cancellationToken);
             var activities = ActivityWindows.Build(scope.Days, history);
@@ -175,7 +179,8 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
             var users = activities.Users
                 .OrderByDescending(u => u.Queries).ThenBy(u => u.UserId)
                 .Select(u => new UserNumbers(u.UserId, u.UserName, u.ActiveDays, u.Sessions, u.Queries, u.Feedbacks, u.ToolCalls,
-                    Text(u.FirstActivity), Text(u.LastActivity), u.LastConnection is { } c ? EventTimestamp.FormatSeconds(c) : null))
+                    Text(u.FirstActivity), Text(u.LastActivity), u.LastConnection is { } c ? EventTimestamp.FormatSeconds(c) : null)
+                    .WithTokens(tokens.GetValueOrDefault(u.UserId, UserTokens.None)))
                 .ToList();
             reporting.Add(new CompanyActivity(scope.Name, dates, users));
         }

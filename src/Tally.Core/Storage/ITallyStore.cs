@@ -10,7 +10,7 @@ namespace Tally.Storage;
 /// implements it whole and passes the one contract suite in tests/Tally.Storage.Tests. Engines own their
 /// durability and their way of making appends idempotent; callers never see SQL.
 /// </summary>
-public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKeyStore, IStoreTransfer, IStoreGauges, IAsyncDisposable
+public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKeyStore, IPriceStore, IModelReportStore, IStoreTransfer, IStoreGauges, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to this version of Tally. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);

@@ -6,7 +6,7 @@ namespace Tally.Storage;
 
 /// <summary>
 /// Copies everything one store keeps into another, empty one, whatever their engines: companies, API keys (ids and
-/// secret hashes kept, so existing keys keep working), every event with the instant it was received, and the ingestion
+/// secret hashes kept, so existing keys keep working), the model prices, every event with the instant it was received, and the ingestion
 /// counters. The target computes its report aggregates itself, from the events, as ingestion would. The source is only read.
 /// </summary>
 public static class StoreCopier
@@ -29,8 +29,14 @@ public static class StoreCopier
         var companies = await source.ListCompaniesAsync(cancellationToken);
         var keys = await source.ReadApiKeysAsync(cancellationToken);
         var sourceStats = await source.GetIngestionStatsAsync(null, cancellationToken);
+        var prices = await source.ReadPricesAsync(cancellationToken);
         try
         {
+            foreach (var price in prices)
+            {
+                await target.UpsertPriceAsync(price, cancellationToken);
+            }
+
             var events = await WriteAsync(source, target, companies, keys, sourceStats, progress, cancellationToken);
             return new StoreCopyResult(companies.Count, keys.Count, events);
         }

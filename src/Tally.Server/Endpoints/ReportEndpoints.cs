@@ -47,6 +47,10 @@ public static class ReportEndpoints
                 report => ReportCsv.UserActivities(report, query.UsersTable, query.Granularity))))
             .WithSummary("Active users per day (DAU, WAU, MAU, new), connections, and the per-user table (Tally's definition)")
             .Describe<UserActivitiesReport>(ReportKind.UserActivities);
+        reporting.MapGet("/models", (HttpContext context, ModelsReportService models) => Serve(context, ReportKind.Models,
+            async query => Respond(query, await models.ModelsAsync(context.Caller(), query, context.RequestAborted), report => ReportCsv.Models(report, query.Granularity))))
+            .WithSummary("Answers per model and period: responses, users, tokens, latency percentiles and cost (Tally's definition)")
+            .Describe<ModelsReport>(ReportKind.Models);
         reporting.MapGet("/connections", (HttpContext context, ReportService reports) => Serve(context, ReportKind.Connections, async query =>
         {
             var report = await reports.ConnectionsAsync(context.Caller(), query, context.RequestAborted);

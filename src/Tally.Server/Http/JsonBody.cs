@@ -157,4 +157,24 @@ public sealed class JsonBody
 
         return number;
     }
+
+    /// <summary>
+    /// A number field as its JSON text, for callers that read it exactly (never through a double); null when absent or
+    /// null, recording an error when it is another type.
+    /// </summary>
+    public string? OptionalNumberText(string name)
+    {
+        if (Errors.Has(name) || !_fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            Errors.Add(name, "A valid number is required.");
+            return null;
+        }
+
+        return value.GetRawText();
+    }
 }

@@ -70,6 +70,47 @@ internal static class AdminCommands
         return new Command("companies", "Manage companies of a running server.") { ServerConnection.Url, ServerConnection.Key, set, list };
     }
 
+    public static Command Prices()
+    {
+        var model = new Argument<string>("model") { Description = "The model's name, as events carry it." };
+        var from = new Option<DateOnly>("--from") { Description = "The entry's first day (YYYY-MM-DD), in each company's time zone.", Required = true };
+        var currency = new Option<string>("--currency") { Description = "Three upper-case letters, e.g. EUR; every entry has the same.", Required = true };
+        var input = new Option<decimal>("--input") { Description = "Price per million input tokens (0 to 1000000, at most 6 decimals).", Required = true };
+        var output = new Option<decimal>("--output") { Description = "Price per million output tokens (0 to 1000000, at most 6 decimals).", Required = true };
+        var set = new Command("set", "Create or replace a model's price from a day on.") { model, from, currency, input, output };
+        set.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            var price = await client.SetPriceAsync(parse.GetValue(model)!, parse.GetValue(from), parse.GetValue(currency)!,
+                parse.GetValue(input), parse.GetValue(output), cancellationToken);
+            Console.WriteLine($"{price.Model} from {Day(price.EffectiveFrom)}: {Amount(price.InputPerMillion)} {price.Currency} per million input tokens, {Amount(price.OutputPerMillion)} per million output tokens.");
+        }));
+
+        var list = new Command("list", "List the model prices, by model then first day.");
+        list.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            var prices = await client.ListPricesAsync(cancellationToken);
+            Console.WriteLine($"{"FROM",-10} {"CURRENCY",-8} {"INPUT/M",14} {"OUTPUT/M",14} MODEL");
+            foreach (var p in prices)
+            {
+                Console.WriteLine($"{Day(p.EffectiveFrom),-10} {p.Currency,-8} {Amount(p.InputPerMillion),14} {Amount(p.OutputPerMillion),14} {p.Model}");
+            }
+        }));
+
+        var deleteFrom = new Option<DateOnly>("--from") { Description = "The first day of the entry to delete (YYYY-MM-DD).", Required = true };
+        var delete = new Command("delete", "Delete a model's price entry.") { model, deleteFrom };
+        delete.SetAction((parse, cancellationToken) => RunAsync(parse, async client =>
+        {
+            await client.DeletePriceAsync(parse.GetValue(model)!, parse.GetValue(deleteFrom), cancellationToken);
+            Console.WriteLine($"Deleted the price of {parse.GetValue(model)} from {Day(parse.GetValue(deleteFrom))}.");
+        }, $"{parse.GetValue(model)} has no price entry from {Day(parse.GetValue(deleteFrom))}."));
+
+        return new Command("prices", "Manage the model prices of a running server.") { ServerConnection.Url, ServerConnection.Key, set, list, delete };
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Amount(decimal amount) => amount.ToString(CultureInfo.InvariantCulture);
+
     private static Task<int> RunAsync(ParseResult parse, Func<TallyAdminClient, Task> action, string? notFound = null) =>
         ServerConnection.RunAsync(parse, async options =>
         {

@@ -9,7 +9,7 @@ namespace Tally.Server.Tests.OpenApi;
 /// <summary>
 /// Every route of the OpenAPI document declares what it truly answers. Each operation is probed on a real server:
 /// without a key; with a bad key until the failed-authentication limit answers; with the keys of other roles and of
-/// another company; with every parameter invalid, with unknown ids, without its required parameters; with a body of
+/// another company; with every parameter invalid, with unknown ids (and model names), without its required parameters; with a body of
 /// another type, over the size limit or malformed; then with its own examples (and each other value of its
 /// enumerated parameters). Every status seen must be declared for that operation, with a body that matches the
 /// declared schema of its content type; every declared status but 500 and 503 (a failing store; MetricsTests stops one) and the backup's 409 (a PostgreSQL store) must be seen; and each declares a 2xx.
@@ -125,7 +125,7 @@ public sealed class OpenApiDeclarationTests : IAsyncLifetime
             // An id of its own: a PUT of an unknown company creates it, which would make it known to the next probe.
             var unknown = (900_000_000 + answers.Count + (_probedOperations++ * 1_000)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             answers.Add(await SendAsync("unknown ids", operation, admin,
-                parameter => parameter == "id" || parameter.EndsWith("_id", StringComparison.Ordinal) ? unknown : example(parameter), ExampleBody(operation)));
+                parameter => parameter is "id" or "model" || parameter.EndsWith("_id", StringComparison.Ordinal) ? unknown : example(parameter), ExampleBody(operation)));
         }
 
         if (operation.Parameters.Any(parameter => parameter.GetProperty("in").GetString() == "query" && Required(parameter)))

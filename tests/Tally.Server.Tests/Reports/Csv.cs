@@ -98,10 +98,31 @@ public static class Csv
             .. reporting.Select(c => Row(c!["company"]!, c["total_historical_members"], c["current_active_members"])),
         ],
         "user-activities" => [
-            ["company_id", "company_name", "user_id", "user_name", "active_days_count", "sessions_count", "user_queries_count", "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection"],
+            ["company_id", "company_name", "user_id", "user_name", "active_days_count", "sessions_count", "user_queries_count", "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection", "input_tokens", "output_tokens", "cost"],
             .. reporting.SelectMany(c => c!["users"]!.AsArray().Select(u => Row(c["company"]!, u!["user_id"], u["user_name"], u["active_days_count"], u["sessions_count"],
-                u["user_queries_count"], u["feedbacks_count"], u["tool_calls_count"], u["first_activity_date"], u["last_activity_date"], u["last_connection"]))),
+                u["user_queries_count"], u["feedbacks_count"], u["tool_calls_count"], u["first_activity_date"], u["last_activity_date"], u["last_connection"], u["input_tokens"], u["output_tokens"], u["cost"]))),
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(report)),
     };
+
+    /// <summary>The rows (header first) of the models CSV, from the reference's JSON; end_date for every granularity but day.</summary>
+    public static List<List<string>> ExpectedModels(JsonArray reporting, bool periods)
+    {
+        string[] numbers = ["responses_count", "responses_with_docs_count", "users_count", "input_tokens", "output_tokens",
+            "responses_with_usage_count", "latency_ms_p50", "latency_ms_p95", "cost"];
+        List<List<string>> rows = [["company_id", "company_name", "date", .. periods ? ["end_date"] : Array.Empty<string>(), "model", .. numbers]];
+        foreach (var (company, day) in Days(reporting))
+        {
+            JsonNode?[] dated = periods ? [day["date"], day["end_date"]] : [day["date"]];
+            var models = day["models"]!.AsArray();
+            if (models.Count == 0)
+            {
+                rows.Add(Row(company, [.. dated, null, .. numbers.Select(_ => (JsonNode?)null)]));
+            }
+
+            rows.AddRange(models.Select(m => Row(company, [.. dated, m!["model"], .. numbers.Select(n => m[n])])));
+        }
+
+        return rows;
+    }
 }

@@ -33,6 +33,12 @@ public sealed record Ev
 
     public IReadOnlyList<Doc> Documents { get; init; } = [];
 
+    public long? LatencyMs { get; init; } = 1200;
+
+    public long? InputTokens { get; init; }
+
+    public long? OutputTokens { get; init; }
+
     public string? ToolName { get; init; }
 
     public string ToolType { get; init; } = "native";
@@ -133,7 +139,9 @@ public sealed record Ev
                         }).ToArray());
                     }
 
-                    e["latency_ms"] = 1200;
+                    Optional("latency_ms", LatencyMs);
+                    Optional("input_tokens", InputTokens);
+                    Optional("output_tokens", OutputTokens);
                 }
 
                 if (Type == "tool_call")

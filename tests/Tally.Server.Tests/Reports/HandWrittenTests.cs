@@ -225,9 +225,11 @@ public abstract partial class HandWrittenTests(HandWrittenTests.Acme acme)
                 {"date": "2025-03-31", "active_users_count": 0, "new_active_users_count": 0, "weekly_active_users_count": 2, "monthly_active_users_count": 2, "connections_count": 0}],
               "users": [
                 {"user_id": 7, "user_name": "Ada", "active_days_count": 2, "sessions_count": 1, "user_queries_count": 3, "feedbacks_count": 3, "tool_calls_count": 2,
-                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": "2025-03-28T23:30:00Z"},
+                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": "2025-03-28T23:30:00Z",
+                 "input_tokens": 0, "output_tokens": 0, "cost": 0},
                 {"user_id": 8, "user_name": null, "active_days_count": 2, "sessions_count": 1, "user_queries_count": 1, "feedbacks_count": 1, "tool_calls_count": 2,
-                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": null}]}]
+                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": null,
+                 "input_tokens": 0, "output_tokens": 0, "cost": 0}]}]
             """), "reporting");
     }
 
@@ -258,7 +260,8 @@ public abstract partial class HandWrittenTests(HandWrittenTests.Acme acme)
                 {"date": "2025-03-31", "active_users_count": 0, "new_active_users_count": 0, "weekly_active_users_count": 1, "monthly_active_users_count": 1, "connections_count": 0}],
               "users": [
                 {"user_id": 8, "user_name": null, "active_days_count": 2, "sessions_count": 1, "user_queries_count": 1, "feedbacks_count": 1, "tool_calls_count": 2,
-                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": null}]}]
+                 "first_activity_date": "2025-03-29", "last_activity_date": "2025-03-30", "last_connection": null,
+                 "input_tokens": 0, "output_tokens": 0, "cost": 0}]}]
             """), "reporting");
     }
 
@@ -360,9 +363,9 @@ public abstract partial class HandWrittenTests(HandWrittenTests.Acme acme)
             + "2,\"Acme, Inc.\",2025-03-30,2,0,2,2,0\r\n"
             + "2,\"Acme, Inc.\",2025-03-31,0,0,2,2,0\r\n");
         (await CsvAsync("user-activities", Range + "&table=users")).ShouldBe(
-            "company_id,company_name,user_id,user_name,active_days_count,sessions_count,user_queries_count,feedbacks_count,tool_calls_count,first_activity_date,last_activity_date,last_connection\r\n"
-            + "2,\"Acme, Inc.\",7,Ada,2,1,3,3,2,2025-03-29,2025-03-30,2025-03-28T23:30:00Z\r\n"
-            + "2,\"Acme, Inc.\",8,,2,1,1,1,2,2025-03-29,2025-03-30,\r\n");
+            "company_id,company_name,user_id,user_name,active_days_count,sessions_count,user_queries_count,feedbacks_count,tool_calls_count,first_activity_date,last_activity_date,last_connection,input_tokens,output_tokens,cost\r\n"
+            + "2,\"Acme, Inc.\",7,Ada,2,1,3,3,2,2025-03-29,2025-03-30,2025-03-28T23:30:00Z,0,0,0\r\n"
+            + "2,\"Acme, Inc.\",8,,2,1,1,1,2,2025-03-29,2025-03-30,,0,0,0\r\n");
         (await CsvAsync("connections")).ShouldBe(
             "company_id,company_name,user_id,user_name,timestamp,ip,user_agent,auth_method\r\n"
             + "2,\"Acme, Inc.\",7,Ada,2025-03-28T23:30:00Z,10.1.2.3,Mozilla/5.0,sso\r\n");

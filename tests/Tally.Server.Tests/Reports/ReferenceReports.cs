@@ -76,6 +76,9 @@ public sealed class ReferenceReports
 
     public IReadOnlyList<Ev> Stored => _stored;
 
+    /// <summary>The model price entries the server holds, as the test stored them.</summary>
+    public IReadOnlyList<RefPrice> Prices { get; set; } = [];
+
     public IReadOnlyCollection<Company> Companies => _companies.Values;
 
     /// <summary>What <c>PUT /api/v2/admin/companies/{id}</c> does.</summary>
@@ -375,6 +378,9 @@ public sealed class ReferenceReports
                         ["first_activity_date"] = Text(active.Min()),
                         ["last_activity_date"] = Text(active.Max()),
                         ["last_connection"] = logins[user].Any() ? Seconds(logins[user].Max(e => e.Ts)) : null,
+                        ["input_tokens"] = mine.Where(e => e.Type == "model_response").Sum(e => e.InputTokens ?? 0),
+                        ["output_tokens"] = mine.Where(e => e.Type == "model_response").Sum(e => e.OutputTokens ?? 0),
+                        ["cost"] = ReferenceModels.UserCost(mine.Where(e => e.Type == "model_response").Select(e => (e, days[e])), Prices),
                     });
                 })
                 .OrderByDescending(u => u.Queries).ThenBy(u => u.User)

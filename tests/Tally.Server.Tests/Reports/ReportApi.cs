@@ -71,4 +71,13 @@ public static class ReportApi
         using var response = await client.PutAsJsonAsync(new Uri($"/api/v2/admin/companies/{id}", UriKind.Relative), body);
         response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
     }
+
+    /// <summary>Stores a price entry (its amounts written exactly, as JSON numbers).</summary>
+    public static async Task PutPriceAsync(HttpClient client, RefPrice price)
+    {
+        var body = $$"""{"effective_from": "{{Date(price.From)}}", "currency": "{{price.Currency}}", "input_per_million": {{price.Input.ToString(CultureInfo.InvariantCulture)}}, "output_per_million": {{price.Output.ToString(CultureInfo.InvariantCulture)}}}""";
+        using var response = await client.PutAsync(new Uri($"/api/v2/admin/model-prices/{Uri.EscapeDataString(price.Model)}", UriKind.Relative),
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
+    }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Tally.Server.Tests.Reports;
 
 /// <summary>Compares the server's reports with the reference's.</summary>
-public sealed class ReportChecker(ReferenceReports reference, DateTime now)
+public sealed partial class ReportChecker(ReferenceReports reference, DateTime now)
 {
     public async Task AllAsync(HttpClient client, DateOnly start, DateOnly? end)
     {
@@ -50,6 +50,9 @@ public sealed class ReportChecker(ReferenceReports reference, DateTime now)
         {
             return;
         }
+
+        // Every granularity of the models report at once.
+        await ModelsAsync(client, companyId, scopes, start, end);
 
         if (companyId is { } id)
         {

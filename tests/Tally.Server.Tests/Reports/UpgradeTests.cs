@@ -103,6 +103,18 @@ public sealed class UpgradeTests
     }
 
     [Fact]
+    public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
+    {
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep7);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        // The models report, every granularity: back-filled from the events stored before the step.
+        await new ReportChecker(reference, now).CompanyAsync(client, null, null, workload.First, workload.Last);
+    }
+
+    [Fact]
     public async Task A_step_4_database_rolls_its_user_days_up_by_month()
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
@@ -192,19 +204,23 @@ public sealed class UpgradeTests
         await satisfaction.AllAsync(client, workload.First, workload.Last);
     }
 
-    // Schema step 8 undone: nothing kept of where the ratings go.
+    // Schema steps 8 to 10 undone: nothing kept of where the ratings go, no model prices, no model aggregates.
     private const string ToStep7 = """
+        DROP TABLE model_prices;
+        DROP TABLE daily_model_usage;
+        DROP TABLE daily_model_users;
+        DROP TABLE daily_model_latencies;
         DROP TABLE first_responses;
         DROP TABLE first_response_documents;
         DROP TABLE response_tools;
         DROP TABLE daily_model_ratings;
         DROP TABLE daily_tool_ratings;
         DROP TABLE daily_document_ratings;
-        DELETE FROM schema_migrations WHERE version = 8;
+        DELETE FROM schema_migrations WHERE version IN (8, 9, 10);
         """;
 
     // Schema step 7 undone: the events table indexed on its keys.
-    private const string ToStep6 = """
+    private const string ToStep6 = ToStep7 + """
         CREATE INDEX events_by_key ON events (key_hash);
         DELETE FROM schema_migrations WHERE version = 7;
         """;
@@ -298,7 +314,8 @@ public sealed class UpgradeTests
                     .AppendValue(session ? e.Mode : null).AppendValue(session ? e.Session : null)
                     .AppendValue(e.Type is "model_response" or "feedback" or "tool_call" ? e.ResponseId : null)
                     .AppendValue(e.Type == "model_response" ? e.Model : null)
-                    .AppendValue((long?)null).AppendValue((long?)null).AppendValue((long?)null)
+                    .AppendValue(e.Type == "model_response" ? e.LatencyMs : null)
+                    .AppendValue(e.Type == "model_response" ? e.InputTokens : null).AppendValue(e.Type == "model_response" ? e.OutputTokens : null)
                     .AppendValue(e.Type == "tool_call" ? e.ToolName : null).AppendValue(e.Type == "tool_call" ? e.ToolType : null)
                     .AppendValue(e.Type == "tool_call" ? e.Status : null).AppendValue((long?)null)
                     .AppendValue(e.Type == "feedback" ? e.Kind : null)

@@ -25,6 +25,9 @@ public sealed class Workload
     private static readonly string[] ChatModels = ["alfred-4", "llama-3.3-70b", "mistral-large"];
     private static readonly string[] AgentModels = ["alfred-4", "agent-pro"];
 
+    // Latencies on both sides of the two-significant-digit rounding boundaries (99 | 100, 1,201 -> 1,300, 99,501 -> 100,000).
+    private static readonly long[] Latencies = [0, 7, 99, 100, 101, 109, 110, 999, 1_000, 1_001, 1_200, 1_201, 1_299, 1_300, 1_301, 9_950, 99_500, 99_501, 100_000, 100_001];
+
     private static readonly (string Name, string Type)[] ToolKinds =
     [
         ("document_search", "native"), ("document_search", "native"), ("web_search", "native"), ("code_execution", "native"),
@@ -225,6 +228,7 @@ public sealed class Workload
                             Id = NewId("r"), Type = "model_response", Time = Clamp(t.AddSeconds(_random.Next(1, 40))), Company = c, User = user,
                             Session = session, Mode = queryMode, ResponseId = $"resp-{c}-{responses++}",
                             Model = Pick(queryMode == "chat" ? ChatModels : AgentModels), Documents = Documents(), Style = Style(),
+                            LatencyMs = Latency(), InputTokens = Tokens(), OutputTokens = Tokens(),
                         });
 
                         for (var k = _random.Next(0, 3); k > 0; k--)
@@ -422,4 +426,20 @@ public sealed class Workload
             throw new InvalidOperationException("A request may hold at most 10,000 events.");
         }
     }
+
+    /// <summary>A latency: absent now and then, else near a rounding boundary or anywhere below a minute.</summary>
+    private long? Latency() => _random.Next(10) switch
+    {
+        0 => null,
+        < 6 => Pick(Latencies),
+        _ => _random.Next(0, 60_000),
+    };
+
+    /// <summary>A token count: absent now and then, sometimes 0, else up to a few thousand.</summary>
+    private long? Tokens() => _random.Next(8) switch
+    {
+        0 => null,
+        1 => 0,
+        _ => _random.Next(1, 5_000),
+    };
 }

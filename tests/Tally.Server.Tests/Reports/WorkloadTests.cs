@@ -60,12 +60,27 @@ public abstract class WorkloadTests(StoreKind engine)
                 reference.Put(company.Id, company.Name, company.Zone);
             }
 
+            // Prices with effective dates inside and before the window, and one model (mistral-large) without any.
+            RefPrice[] prices =
+            [
+                new("alfred-4", workload.First.AddDays(-100), "EUR", 1.234567m, 0.000001m),
+                new("alfred-4", workload.First.AddDays(10), "EUR", 2.5m, 10m),
+                new("llama-3.3-70b", workload.First.AddDays(25), "EUR", 0.3m, 0.6m),
+                new("agent-pro", workload.First, "EUR", 1_000_000m, 0.5m),
+            ];
+            foreach (var price in prices)
+            {
+                await ReportApi.PutPriceAsync(admin, price);
+            }
+
+            reference.Prices = prices;
             var check = new ReportChecker(reference, now);
             await check.AllAsync(admin, workload.First, workload.Last);
             await check.CsvAsync(admin, workload.First, workload.Last);
             var satisfaction = new SatisfactionChecker(reference, now);
             await satisfaction.AllAsync(admin, workload.First, workload.Last);
             await satisfaction.AllAsync(admin, workload.First.AddDays(20), null);
+            await check.ModelsCsvAsync(admin, workload.First, workload.Last);
             await check.AllAsync(admin, workload.First.AddDays(20), workload.First.AddDays(34));
             await check.AllAsync(admin, workload.Last.AddDays(-9), null);
             await check.AllAsync(admin, workload.Last.AddDays(-3), workload.Last.AddDays(4));

@@ -1,0 +1,35 @@
+namespace Tally.Storage;
+
+/// <summary>
+/// The reads of the models report and of the users' tokens: per-day aggregates of the <c>model_response</c> events, so
+/// that their cost follows the days, models and users asked for, not the events stored. Rows come only for days that
+/// have something. Days are calendar days in the company's time zone.
+/// </summary>
+public interface IModelReportStore
+{
+    /// <summary>
+    /// Per day and model in the span of <paramref name="periods"/> (consecutive, in order): the additive numbers and the
+    /// latency histogram; per period and model: the distinct users who got a response.
+    /// </summary>
+    Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken);
+
+    /// <summary>Per user (all, or the one given), day of the range and model: the user's token sums over their responses.</summary>
+    Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
+}
+
+public sealed record ModelUsage(IReadOnlyList<ModelDay> Days, IReadOnlyList<LatencyCount> Latencies, IReadOnlyList<ModelPeriodUsers> Users);
+
+/// <summary>One model's responses on one day: counts and token sums (an absent token field adds 0).</summary>
+public sealed record ModelDay(DateOnly Day, string Model, long Responses, long ResponsesWithDocuments, long InputTokens, long OutputTokens, long ResponsesWithUsage);
+
+/// <summary>
+/// How many of a model's responses on a day carry a latency that rounds up, to two significant digits, to
+/// <see cref="LatencyMs"/>: the histogram a period's percentiles are read from exactly.
+/// </summary>
+public readonly record struct LatencyCount(DateOnly Day, string Model, decimal LatencyMs, long Responses);
+
+/// <summary>The distinct users a model answered in the period at <see cref="Period"/> (its index in the periods asked for).</summary>
+public readonly record struct ModelPeriodUsers(int Period, string Model, long Users);
+
+/// <summary>A user's token sums from one model on one day.</summary>
+public readonly record struct UserModelTokens(long UserId, DateOnly Day, string Model, long InputTokens, long OutputTokens);

@@ -1,0 +1,76 @@
+using static Tally.Storage.DuckDb.Sql;
+
+namespace Tally.Storage.DuckDb;
+
+/// <summary>The reads of the models report and of the users' tokens, from the model aggregates, once they include every acknowledged commit.</summary>
+internal sealed class ModelReader(Aggregator aggregator)
+{
+    public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
+        periods.Count == 0
+            ? Task.FromResult(new ModelUsage([], [], []))
+            : aggregator.ReadCaughtUpAsync(connection =>
+            {
+                var (first, last) = (periods[0].First, periods[^1].Last);
+                var days = new List<ModelDay>();
+                using (var command = Command(connection, """
+                    SELECT day, model, responses, responses_with_documents, input_tokens, output_tokens, responses_with_usage
+                    FROM daily_model_usage WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                    """, companyId, first, last))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        days.Add(new ModelDay(Day(reader, 0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
+                            reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+                    }
+                }
+
+                var latencies = new List<LatencyCount>();
+                using (var command = Command(connection, """
+                    SELECT day, model, latency_ms, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                    """, companyId, first, last))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        latencies.Add(new LatencyCount(Day(reader, 0), reader.GetString(1), reader.GetDecimal(2), reader.GetInt64(3)));
+                    }
+                }
+
+                // Distinct users per period: a range join of the day-model-user set with the periods.
+                var users = new List<ModelPeriodUsers>();
+                using (var command = Command(connection, $"""
+                    SELECT p.period, u.model, count(DISTINCT u.user_id)
+                    FROM daily_model_users u JOIN (VALUES {Rows(periods.Select((p, i) => $"{Literal(i)}, {Literal(p.First)}, {Literal(p.Last)}"))}) p(period, first, last)
+                        ON u.day BETWEEN p.first AND p.last
+                    WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
+                    GROUP BY p.period, u.model
+                    """, companyId, first, last))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        users.Add(new ModelPeriodUsers(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)));
+                    }
+                }
+
+                return new ModelUsage(days, latencies, users);
+            }, cancellationToken);
+
+    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+        aggregator.ReadCaughtUpAsync<IReadOnlyList<UserModelTokens>>(connection =>
+        {
+            using var command = Command(connection, """
+                SELECT user_id, day, model, input_tokens, output_tokens FROM daily_model_users
+                WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND ($4::BIGINT IS NULL OR user_id = $4)
+                """, companyId, days.First, days.Last, userId);
+            using var reader = command.ExecuteReader();
+            var rows = new List<UserModelTokens>();
+            while (reader.Read())
+            {
+                rows.Add(new UserModelTokens(reader.GetInt64(0), Day(reader, 1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4)));
+            }
+
+            return rows;
+        }, cancellationToken);
+}

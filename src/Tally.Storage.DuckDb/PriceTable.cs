@@ -1,0 +1,44 @@
+using DuckDB.NET.Data;
+using Tally.Prices;
+using static Tally.Storage.DuckDb.Sql;
+
+namespace Tally.Storage.DuckDb;
+
+/// <summary>The model prices: written on the store's write connection, read on a connection of their own.</summary>
+internal sealed class PriceTable(StoreFile file, EventWriter writer)
+{
+    public Task<IReadOnlyList<ModelPrice>> ReadAsync(CancellationToken cancellationToken) =>
+        file.ReadAsync(Read, cancellationToken);
+
+    public Task<bool> UpsertAsync(ModelPrice price, CancellationToken cancellationToken) => writer.WriteAsync(connection =>
+    {
+        using var transaction = connection.BeginTransaction();
+        var replaced = Scalar(connection, "DELETE FROM model_prices WHERE model = $1 AND effective_from = $2 RETURNING 1",
+            StoredText.Encode(price.Model), price.EffectiveFrom) is not null;
+        Execute(connection, "INSERT INTO model_prices VALUES ($1, $2, $3, $4, $5)",
+            StoredText.Encode(price.Model), price.EffectiveFrom, price.Currency, price.InputPerMillion, price.OutputPerMillion);
+        transaction.Commit();
+        return !replaced;
+    }, cancellationToken);
+
+    public Task<bool> DeleteAsync(string model, DateOnly effectiveFrom, CancellationToken cancellationToken) => writer.WriteAsync(connection =>
+        Scalar(connection, "DELETE FROM model_prices WHERE model = $1 AND effective_from = $2 RETURNING 1", StoredText.Encode(model), effectiveFrom) is not null,
+        cancellationToken);
+
+    private static IReadOnlyList<ModelPrice> Read(DuckDBConnection connection)
+    {
+        using var command = Command(connection, """
+            SELECT model, effective_from, currency, input_per_million, output_per_million FROM model_prices
+            """);
+        using var reader = command.ExecuteReader();
+        var prices = new List<ModelPrice>();
+        while (reader.Read())
+        {
+            prices.Add(new ModelPrice(StoredText.Decode(reader.GetString(0))!, Day(reader, 1), reader.GetString(2),
+                PriceNumber.Normalise(reader.GetDecimal(3)), PriceNumber.Normalise(reader.GetDecimal(4))));
+        }
+
+        prices.Sort(ModelPrice.ListOrder);
+        return prices;
+    }
+}

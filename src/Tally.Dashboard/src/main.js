@@ -298,7 +298,13 @@ const userColumns = [
   { key: 'first_activity_date', label: 'First active', text: true },
   { key: 'last_activity_date', label: 'Last active', text: true },
   { key: 'last_connection', label: 'Last connection (UTC)', text: true },
+  { key: 'input_tokens', label: 'Input tokens' },
+  { key: 'output_tokens', label: 'Output tokens' },
+  { key: 'cost', label: 'Cost' },
 ];
+
+// Costs to the API's 6 decimals: a chargeback figure must read as the API's.
+const costs = new Intl.NumberFormat('en', { maximumFractionDigits: 6 });
 
 function userHeader() {
   const row = $('users-table').tHead.rows[0];
@@ -350,7 +356,8 @@ function renderUsers() {
     else th.removeAttribute('aria-sort');
   }
   fillTable($('users-table'), rows, (u) => [u.user_name, String(u.user_id), u.active_days_count, u.sessions_count, u.user_queries_count,
-    u.feedbacks_count, u.tool_calls_count, u.first_activity_date, u.last_activity_date, timestamp(u.last_connection)],
+    u.feedbacks_count, u.tool_calls_count, u.first_activity_date, u.last_activity_date, timestamp(u.last_connection),
+    u.input_tokens ?? null, u.output_tokens ?? null, typeof u.cost === 'number' ? costs.format(u.cost) : null],
   state.users.rows.length === 0 ? 'Nobody was active in this range.' : 'No user matches the search.');
   $('users-count').textContent = `${numbers.format(rows.length)} of ${numbers.format(state.users.rows.length)} users`;
 }
@@ -402,7 +409,8 @@ function exportTable(name) {
     tools: [['company_id', 'company_name', 'tool_name', 'tool_type', 'usage_count', 'errors_count', 'error_rate_percent'], state.tools],
     // The same columns as the API's user-activities?table=users&format=csv; the rows the table shows, in its order.
     users: [['company_id', 'company_name', 'user_id', 'user_name', 'active_days_count', 'sessions_count', 'user_queries_count',
-      'feedbacks_count', 'tool_calls_count', 'first_activity_date', 'last_activity_date', 'last_connection'], visibleUsers()],
+      'feedbacks_count', 'tool_calls_count', 'first_activity_date', 'last_activity_date', 'last_connection',
+      'input_tokens', 'output_tokens', 'cost'], visibleUsers()],
     connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], state.connections.rows],
     daily: [['company_id', 'company_name', ...dailyColumns], days],
   };

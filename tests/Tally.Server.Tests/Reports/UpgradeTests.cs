@@ -220,7 +220,7 @@ public sealed class UpgradeTests
         """;
 
     // Schema step 7 undone: the events table indexed on its keys.
-    private const string ToStep6 = ToStep7 + """
+    private const string ToStep6 = """
         CREATE INDEX events_by_key ON events (key_hash);
         DELETE FROM schema_migrations WHERE version = 7;
         """;

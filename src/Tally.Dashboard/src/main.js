@@ -10,6 +10,8 @@ const keyStorage = 'tally.apiKey';
 // Weekly and monthly active users count days before the range, so they say nothing about the range itself.
 const happenedInRange = new Set(dailyColumns.filter((c) => c !== 'date' && !c.startsWith('weekly_') && !c.startsWith('monthly_')));
 const connectionsPageSize = 25;
+// The API's largest page (reports.md): an export of every connection in the range takes as few requests as it can.
+const connectionsExportPageSize = 1000;
 const numbers = new Intl.NumberFormat('en-US');
 const $ = (id) => document.getElementById(id);
 
@@ -393,7 +395,35 @@ async function turnConnectionsPage(step) {
 
 // ---- Export --------------------------------------------------------------------------------------------------
 
-function exportTable(name) {
+/** Every connection in the range, newest first, following the report's cursor to the last page. */
+async function allConnections(view) {
+  const rows = [];
+  let cursor = null;
+  do {
+    const answer = await getReport(state.key, 'connections', {
+      company_id: view.company.id, start_date: view.range.from, end_date: view.range.to, limit: connectionsExportPageSize, cursor,
+    });
+    const company = answer.reporting[0];
+    rows.push(...(company?.connections ?? []));
+    cursor = company?.next ?? null;
+  } while (cursor);
+  return rows;
+}
+
+async function exportTable(name) {
+  const button = document.querySelector(`[data-export='${name}']`);
+  button.disabled = true;
+  try {
+    const connections = name === 'connections' ? await allConnections(state.data.view) : [];
+    writeExport(name, connections);
+  } catch (error) {
+    failed(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function writeExport(name, connections) {
   const { view, days } = state.data;
   const company = { company_id: view.company.id, company_name: view.company.name };
   const withCompany = (rows) => rows.map((row) => ({ ...company, ...row }));
@@ -403,7 +433,8 @@ function exportTable(name) {
     // The same columns as the API's user-activities?table=users&format=csv; the rows the table shows, in its order.
     users: [['company_id', 'company_name', 'user_id', 'user_name', 'active_days_count', 'sessions_count', 'user_queries_count',
       'feedbacks_count', 'tool_calls_count', 'first_activity_date', 'last_activity_date', 'last_connection'], visibleUsers()],
-    connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], state.connections.rows],
+    // Every connection in the range, not only the page on screen.
+    connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], connections],
     daily: [['company_id', 'company_name', ...dailyColumns], days],
   };
   const [columns, rows] = tables[name];

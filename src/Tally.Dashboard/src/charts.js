@@ -141,6 +141,15 @@ function renderLegend(legend, chart, series) {
   });
 }
 
+/** Empties every chart, its legend and its summary: nothing drawn is better than another range's days. */
+export function clearCharts() {
+  for (const [id, chart] of instances) {
+    chart.clear();
+    delete chart.getDom().dataset.summary;
+    document.getElementById(`${id}-legend`).replaceChildren();
+  }
+}
+
 export function resizeCharts() {
   for (const chart of instances.values()) chart.resize();
 }

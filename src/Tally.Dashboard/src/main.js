@@ -1,7 +1,7 @@
 // The dashboard page: signs in with an API key kept in sessionStorage, reads the public reporting API for one
 // company and one range (both in the URL hash), and draws tiles, charts and tables from what it answers.
 import { ApiError, UnreachableError, getReport } from './api.js';
-import { chartDefinitions, renderCharts, resizeCharts } from './charts.js';
+import { chartDefinitions, clearCharts, renderCharts, resizeCharts } from './charts.js';
 import { download, toCsv } from './csv.js';
 import { dailyColumns, documentTotals, mergeDays, tileNumbers, toolSeries, toolTotals } from './daily.js';
 import { daysBetween, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
@@ -162,13 +162,37 @@ async function load() {
     }
     markLoaded(view);
   } catch (error) {
-    if (ticket === state.loading) failed(error);
+    if (ticket !== state.loading) return;
+    clearNumbers();
+    failed(error);
   }
+}
+
+/**
+ * After a failed load the label already names the new range: the previous range's numbers go, so none is ever
+ * read as the new range's. Tiles show a dash, tables and charts are emptied, exports wait for the next load.
+ */
+function clearNumbers() {
+  state.data = null;
+  for (const tile of document.querySelectorAll('.tile')) {
+    for (const attribute of ['value', 'previous', 'part', 'whole']) delete tile.dataset[attribute];
+    tile.querySelector('.value').textContent = '—';
+    tile.querySelector('.change').textContent = '';
+    delete tile.querySelector('.change').dataset.direction;
+  }
+  clearCharts();
+  for (const table of document.querySelectorAll('#dashboard table')) fillTable(table, [], null, 'Not loaded: the last refresh failed.');
+  $('users-count').textContent = '';
+  $('connections-page').textContent = '';
+  $('connections-older').disabled = true;
+  $('connections-newer').disabled = true;
+  for (const button of document.querySelectorAll('[data-export]')) button.disabled = true;
 }
 
 /** What is on screen, for people who script the page (and its tests): company, range, and when it became ready. */
 function markLoaded(view) {
   const dashboard = $('dashboard');
+  for (const button of document.querySelectorAll('[data-export]')) button.disabled = false;
   dashboard.dataset.loaded = `${view.company.id}|${view.range.from}|${view.range.to}`;
   dashboard.dataset.readyAfterMs ??= String(Math.round(performance.now()));
 }

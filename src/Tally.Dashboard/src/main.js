@@ -115,8 +115,14 @@ function showView(view) {
   $('range-from').value = view.range.from;
   $('range-to').value = view.range.to;
   const length = daysBetween(view.range.from, view.range.to);
-  const partial = view.range.to >= todayIn(view.company.timezone ?? 'UTC') ? '; today is not over yet' : '';
+  const partial = partialDay(view) ? '; today is not over yet' : '';
   $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}${partial}), compared with ${view.previous.from} to ${view.previous.to}`;
+}
+
+/** The company's today when the range includes it: the one day whose counts are still growing. */
+function partialDay(view) {
+  const today = todayIn(view.company.timezone ?? 'UTC');
+  return view.range.from <= today && today <= view.range.to ? today : null;
 }
 
 // ---- Loading -------------------------------------------------------------------------------------------------
@@ -144,7 +150,7 @@ async function load() {
     const users = activities.reporting[0]?.users ?? [];
     state.data = { view, days, tools, documents, users };
     renderTiles(tileNumbers(days, users.length), tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), daysBetween(view.range.from, view.range.to));
-    renderCharts(days, toolSeries(tools));
+    renderCharts(days, toolSeries(tools), partialDay(view));
     renderDocuments(documentTotals(documents));
     renderTools(toolTotals(tools));
     state.users.rows = users;

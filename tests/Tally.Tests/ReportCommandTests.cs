@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace Tally.Tests;
@@ -43,7 +44,7 @@ public sealed class DemoProcess : IAsyncLifetime
 }
 
 /// <summary><c>tally report</c>, <c>tally plot</c> and <c>tally report html</c> against a real server, read back and checked.</summary>
-public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoProcess>
+public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoProcess>
 {
     public static TheoryData<string, string, string> Exports()
     {
@@ -205,6 +206,40 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
             size.ShouldBe((width, height), file);
         }
     }
+
+    [Fact]
+    public async Task Plot_titles_name_the_company_and_the_range_dates_are_iso_and_counts_start_at_zero()
+    {
+        var folder = Path.Combine(demo.Output, "plots-text");
+        var run = await demo.TallyAsync("plot", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--company", "2",
+            "-o", folder, "--format", "svg");
+        run.ExitCode.ShouldBe(0, run.StandardError);
+
+        var scope = $"Acme Analytics (company 2), {demo.Start:yyyy-MM-dd} to {demo.End:yyyy-MM-dd}";
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            var texts = SvgTexts(file);
+            texts.ShouldContain(scope, $"{file}: {string.Join(" | ", texts)}");
+            var numbers = texts.Where(text => NumericTick().IsMatch(text)).ToList();
+            numbers.ShouldNotBeEmpty(file);
+            numbers.ShouldAllBe(text => !text.StartsWith('-') && !text.StartsWith('−'), file);
+            if (!file.EndsWith("top-documents.svg", StringComparison.Ordinal))
+            {
+                var dates = texts.Where(text => text.Any(char.IsDigit) && (text.Contains('/') || text.Contains('-', StringComparison.Ordinal) && !NumericTick().IsMatch(text)) && !text.Contains(scope, StringComparison.Ordinal)).ToList();
+                dates.ShouldNotBeEmpty(file);
+                dates.ShouldAllBe(text => IsoDay().IsMatch(text), file);
+            }
+        }
+    }
+
+    private static List<string> SvgTexts(string file) =>
+        [.. XDocument.Load(file).Descendants().Where(element => element.Name.LocalName == "text").Select(element => element.Value.Trim()).Where(text => text.Length > 0)];
+
+    [GeneratedRegex(@"^[-−]?\d+(\.\d+)?$")]
+    private static partial Regex NumericTick();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex IsoDay();
 
     [Fact]
     public async Task The_html_report_is_one_offline_file_with_the_expected_tables()

@@ -272,6 +272,49 @@ public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture
     }
 
     [Fact]
+    public async Task The_html_report_speaks_to_people_human_headers_percentages_and_folded_tables()
+    {
+        var file = Path.Combine(demo.Output, "report-readable.html");
+        var run = await demo.TallyAsync("report", "html", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "-o", file);
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        var html = await File.ReadAllTextAsync(file);
+
+        var headers = HeaderCell().Matches(html).Select(match => match.Groups["text"].Value).ToList();
+        headers.ShouldNotBeEmpty();
+        // A tool's own name (document_search) may have underscores; a column's name never reaches a reader.
+        headers.Where(header => !header.StartsWith("Calls to ", StringComparison.Ordinal)).Where(header => header.Contains('_'))
+            .ShouldBeEmpty("no API column name reaches a reader");
+        headers.ShouldContain("Calls to document_search");
+        foreach (var header in new[] { "Day", "Sessions", "Questions", "Answers with documents", "Satisfaction (%)", "Error rate (%)", "Active days" })
+        {
+            headers.ShouldContain(header);
+        }
+
+        // The tools table's error rates, like the dashboard's: one decimal and " %".
+        var tools = html[html.IndexOf("data-table=\"tools\"", StringComparison.Ordinal)..];
+        tools = tools[..tools.IndexOf("</table>", StringComparison.Ordinal)];
+        var rates = ToolRow().Matches(tools).Select(match => match.Groups["rate"].Value).ToList();
+        rates.ShouldNotBeEmpty();
+        rates.ShouldAllBe(rate => PercentCell().IsMatch(rate));
+        html.ShouldContain(" %</b>Satisfaction");
+
+        // Three companies, four tables each, every one folded with its row count; the charts two to a row.
+        CountOf(html, "<details>").ShouldBe(3 * 4);
+        CountOf(html, "<details open").ShouldBe(0);
+        CountOf(html, "<div class=\"charts\">").ShouldBe(3);
+        html.ShouldContain($"<summary>Every day <span>({demo.End.DayNumber - demo.Start.DayNumber + 1} rows)</span></summary>");
+    }
+
+    [GeneratedRegex("<th>(?<text>[^<]*)</th>")]
+    private static partial Regex HeaderCell();
+
+    [GeneratedRegex("""<tr><td>[^<]*</td><td>[^<]*</td>(?:<td class="n">[^<]*</td>){2}<td class="n">(?<rate>[^<]*)</td></tr>""")]
+    private static partial Regex ToolRow();
+
+    [GeneratedRegex(@"^(\d+\.\d %|–)$")]
+    private static partial Regex PercentCell();
+
+    [Fact]
     public async Task Bad_arguments_fail_clearly_and_leave_no_file()
     {
         var file = Path.Combine(demo.Output, "never.csv");

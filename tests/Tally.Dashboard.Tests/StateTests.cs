@@ -60,6 +60,42 @@ public sealed class StateTests(DashboardServer server)
     }
 
     [Fact]
+    public async Task A_failed_refresh_leaves_no_number_of_the_previous_range_under_the_new_label()
+    {
+        await using var dashboard = await server.OpenAsync();
+        await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=2&range=last-30-days");
+        (await dashboard.TileAsync("questions")).Value.ShouldNotBeNull();
+
+        await dashboard.Page.RouteAsync("**/api/**", route => route.FulfillAsync(new()
+        {
+            Status = 500, ContentType = "application/problem+json", Body = """{"detail":"the store is unreachable"}""",
+        }));
+        await dashboard.Page.Locator("#range-preset").SelectOptionAsync("last-7-days");
+        var status = dashboard.Page.Locator("#status[data-kind='error']");
+        await status.WaitForAsync();
+        (await status.InnerTextAsync()).ShouldContain("the store is unreachable");
+        (await dashboard.Page.Locator("#range-label").InnerTextAsync()).ShouldContain("(7 days,");
+
+        foreach (var name in new[] { "active-users", "sessions", "questions", "grounded", "satisfaction", "tool-calls" })
+        {
+            var tile = await dashboard.TileAsync(name);
+            (tile.Value, tile.Text, tile.Change).ShouldBe((null, "—", ""), name);
+        }
+
+        foreach (var chart in DashboardPage.ChartIds)
+        {
+            (await dashboard.Page.Locator($"#{chart}").GetAttributeAsync("data-summary")).ShouldBeNull(chart);
+        }
+
+        foreach (var table in new[] { "documents-table", "tools-table", "users-table", "connections-table" })
+        {
+            (await dashboard.RowsAsync(table)).ShouldBe([["Not loaded: the last refresh failed."]], table);
+        }
+
+        (await dashboard.Page.Locator("[data-export]:enabled").CountAsync()).ShouldBe(0, "nothing to export until a range loads");
+    }
+
+    [Fact]
     public async Task A_slow_answer_shows_the_loading_state()
     {
         await using var dashboard = await server.OpenAsync();

@@ -105,6 +105,30 @@ public sealed class ViewTests(DashboardServer server)
         (await chart.GetAttributeAsync("data-hidden")).ShouldBe("[]");
     }
 
+    [Fact]
+    public async Task Today_s_partial_day_is_marked_on_every_chart_and_a_past_range_has_no_mark()
+    {
+        await using var dashboard = await server.OpenAsync();
+        // A preset ending today: its last day, the company's today, is still being counted.
+        var week = await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=2&range=last-7-days");
+        foreach (var id in DashboardPage.ChartIds)
+        {
+            (await dashboard.ChartAsync(id)).GetProperty("partial").GetString().ShouldBe(week.To, id);
+        }
+
+        (await dashboard.Page.Locator("#range-label").InnerTextAsync()).ShouldContain("today is not over yet");
+        await dashboard.ScreenshotAsync("partial-day.png");
+
+        await dashboard.GotoAsync("#company=2&range=previous-month");
+        await dashboard.WaitForViewAsync(week);
+        foreach (var id in DashboardPage.ChartIds)
+        {
+            (await dashboard.ChartAsync(id)).GetProperty("partial").ValueKind.ShouldBe(JsonValueKind.Null, id);
+        }
+
+        (await dashboard.Page.Locator("#range-label").InnerTextAsync()).ShouldNotContain("today");
+    }
+
     /// <summary>Every chart covers exactly the view's days, and its series add up to the API's totals.</summary>
     private async Task ChartsShowAsync(DashboardPage dashboard, View view)
     {

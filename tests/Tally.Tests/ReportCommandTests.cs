@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace Tally.Tests;
@@ -43,7 +44,7 @@ public sealed class DemoProcess : IAsyncLifetime
 }
 
 /// <summary><c>tally report</c>, <c>tally plot</c> and <c>tally report html</c> against a real server, read back and checked.</summary>
-public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoProcess>
+public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoProcess>
 {
     public static TheoryData<string, string, string> Exports()
     {
@@ -207,6 +208,40 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
     }
 
     [Fact]
+    public async Task Plot_titles_name_the_company_and_the_range_dates_are_iso_and_counts_start_at_zero()
+    {
+        var folder = Path.Combine(demo.Output, "plots-text");
+        var run = await demo.TallyAsync("plot", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--company", "2",
+            "-o", folder, "--format", "svg");
+        run.ExitCode.ShouldBe(0, run.StandardError);
+
+        var scope = $"Acme Analytics (company 2), {demo.Start:yyyy-MM-dd} to {demo.End:yyyy-MM-dd}";
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            var texts = SvgTexts(file);
+            texts.ShouldContain(scope, $"{file}: {string.Join(" | ", texts)}");
+            var numbers = texts.Where(text => NumericTick().IsMatch(text)).ToList();
+            numbers.ShouldNotBeEmpty(file);
+            numbers.ShouldAllBe(text => !text.StartsWith('-') && !text.StartsWith('−'), file);
+            if (!file.EndsWith("top-documents.svg", StringComparison.Ordinal))
+            {
+                var dates = texts.Where(text => text.Any(char.IsDigit) && (text.Contains('/') || text.Contains('-', StringComparison.Ordinal) && !NumericTick().IsMatch(text)) && !text.Contains(scope, StringComparison.Ordinal)).ToList();
+                dates.ShouldNotBeEmpty(file);
+                dates.ShouldAllBe(text => IsoDay().IsMatch(text), file);
+            }
+        }
+    }
+
+    private static List<string> SvgTexts(string file) =>
+        [.. XDocument.Load(file).Descendants().Where(element => element.Name.LocalName == "text").Select(element => element.Value.Trim()).Where(text => text.Length > 0)];
+
+    [GeneratedRegex(@"^[-−]?\d+(\.\d+)?$")]
+    private static partial Regex NumericTick();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex IsoDay();
+
+    [Fact]
     public async Task The_html_report_is_one_offline_file_with_the_expected_tables()
     {
         var file = Path.Combine(demo.Output, "report.html");
@@ -235,6 +270,49 @@ public sealed class ReportCommandTests(DemoProcess demo) : IClassFixture<DemoPro
         html.ShouldNotContain("url(", Case.Insensitive);
         CountOf(html, "<tr>").ShouldBeGreaterThan(3 * (demo.End.DayNumber - demo.Start.DayNumber + 1));
     }
+
+    [Fact]
+    public async Task The_html_report_speaks_to_people_human_headers_percentages_and_folded_tables()
+    {
+        var file = Path.Combine(demo.Output, "report-readable.html");
+        var run = await demo.TallyAsync("report", "html", "--start", $"{demo.Start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "-o", file);
+        run.ExitCode.ShouldBe(0, run.StandardError);
+        var html = await File.ReadAllTextAsync(file);
+
+        var headers = HeaderCell().Matches(html).Select(match => match.Groups["text"].Value).ToList();
+        headers.ShouldNotBeEmpty();
+        // A tool's own name (document_search) may have underscores; a column's name never reaches a reader.
+        headers.Where(header => !header.StartsWith("Calls to ", StringComparison.Ordinal)).Where(header => header.Contains('_'))
+            .ShouldBeEmpty("no API column name reaches a reader");
+        headers.ShouldContain("Calls to document_search");
+        foreach (var header in new[] { "Day", "Sessions", "Questions", "Answers with documents", "Satisfaction (%)", "Error rate (%)", "Active days" })
+        {
+            headers.ShouldContain(header);
+        }
+
+        // The tools table's error rates, like the dashboard's: one decimal and " %".
+        var tools = html[html.IndexOf("data-table=\"tools\"", StringComparison.Ordinal)..];
+        tools = tools[..tools.IndexOf("</table>", StringComparison.Ordinal)];
+        var rates = ToolRow().Matches(tools).Select(match => match.Groups["rate"].Value).ToList();
+        rates.ShouldNotBeEmpty();
+        rates.ShouldAllBe(rate => PercentCell().IsMatch(rate));
+        html.ShouldContain(" %</b>Satisfaction");
+
+        // Three companies, four tables each, every one folded with its row count; the charts two to a row.
+        CountOf(html, "<details>").ShouldBe(3 * 4);
+        CountOf(html, "<details open").ShouldBe(0);
+        CountOf(html, "<div class=\"charts\">").ShouldBe(3);
+        html.ShouldContain($"<summary>Every day <span>({demo.End.DayNumber - demo.Start.DayNumber + 1} rows)</span></summary>");
+    }
+
+    [GeneratedRegex("<th>(?<text>[^<]*)</th>")]
+    private static partial Regex HeaderCell();
+
+    [GeneratedRegex("""<tr><td>[^<]*</td><td>[^<]*</td>(?:<td class="n">[^<]*</td>){2}<td class="n">(?<rate>[^<]*)</td></tr>""")]
+    private static partial Regex ToolRow();
+
+    [GeneratedRegex(@"^(\d+\.\d %|–)$")]
+    private static partial Regex PercentCell();
 
     [Fact]
     public async Task Bad_arguments_fail_clearly_and_leave_no_file()

@@ -93,12 +93,29 @@ export const chartDefinitions = [
 function summary(option) {
   const dates = option.xAxis.data;
   const totals = Object.fromEntries(option.series.map((s) => [s.name, round1(s.data.reduce((t, v) => t + (v ?? 0), 0))]));
-  return JSON.stringify({ from: dates[0] ?? null, to: dates.at(-1) ?? null, days: dates.length, totals });
+  const partial = option.series[0]?.markLine?.data[0].xAxis ?? null;
+  return JSON.stringify({ from: dates[0] ?? null, to: dates.at(-1) ?? null, days: dates.length, partial, totals });
+}
+
+/**
+ * Today's counts are still growing: a dashed line labelled "today, partial" on its day keeps a low last point
+ * from reading as a drop. Drawn on the first series only, so it appears once per chart.
+ */
+function markPartialDay(option, today) {
+  if (!today || !option.xAxis.data.includes(today) || option.series.length === 0) return;
+  option.series[0].markLine = {
+    silent: true,
+    symbol: 'none',
+    lineStyle: { type: 'dashed', color: '#6b7280', width: 1 },
+    label: { formatter: 'today, partial', position: 'insideEndTop', color: '#4b5563' },
+    data: [{ xAxis: today }],
+  };
 }
 
 const instances = new Map();
 
-export function renderCharts(days, tools) {
+/** Draws every chart; `today` is the company's current day when the range includes it (its counts are partial), else null. */
+export function renderCharts(days, tools, today) {
   for (const definition of chartDefinitions) {
     const element = document.getElementById(definition.id);
     let chart = instances.get(definition.id);
@@ -107,6 +124,7 @@ export function renderCharts(days, tools) {
       instances.set(definition.id, chart);
     }
     const option = definition.build(days, tools);
+    markPartialDay(option, today);
     option.series.forEach((series, index) => {
       const color = series.itemStyle?.color ?? palette[index % palette.length];
       series.itemStyle = { ...series.itemStyle, color };
@@ -139,6 +157,15 @@ function renderLegend(legend, chart, series) {
     for (const button of legend.children) button.setAttribute('aria-pressed', String(selected[button.dataset.series] !== false));
     chart.getDom().dataset.hidden = JSON.stringify(Object.keys(selected).filter((name) => !selected[name]));
   });
+}
+
+/** Empties every chart, its legend and its summary: nothing drawn is better than another range's days. */
+export function clearCharts() {
+  for (const [id, chart] of instances) {
+    chart.clear();
+    delete chart.getDom().dataset.summary;
+    document.getElementById(`${id}-legend`).replaceChildren();
+  }
 }
 
 export function resizeCharts() {

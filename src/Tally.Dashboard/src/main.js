@@ -1,7 +1,7 @@
 // The dashboard page: signs in with an API key kept in sessionStorage, reads the public reporting API for one
 // company and one range (both in the URL hash), and draws tiles, charts and tables from what it answers.
 import { ApiError, UnreachableError, getReport } from './api.js';
-import { chartDefinitions, renderCharts, resizeCharts } from './charts.js';
+import { chartDefinitions, clearCharts, renderCharts, resizeCharts } from './charts.js';
 import { download, toCsv } from './csv.js';
 import { dailyColumns, documentTotals, mergeDays, tileNumbers, toolSeries, toolTotals } from './daily.js';
 import { daysBetween, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
@@ -10,6 +10,8 @@ const keyStorage = 'tally.apiKey';
 // Weekly and monthly active users count days before the range, so they say nothing about the range itself.
 const happenedInRange = new Set(dailyColumns.filter((c) => c !== 'date' && !c.startsWith('weekly_') && !c.startsWith('monthly_')));
 const connectionsPageSize = 25;
+// The API's largest page (reports.md): an export of every connection in the range takes as few requests as it can.
+const connectionsExportPageSize = 1000;
 const numbers = new Intl.NumberFormat('en-US');
 const $ = (id) => document.getElementById(id);
 
@@ -113,8 +115,14 @@ function showView(view) {
   $('range-from').value = view.range.from;
   $('range-to').value = view.range.to;
   const length = daysBetween(view.range.from, view.range.to);
-  const partial = view.range.to >= todayIn(view.company.timezone ?? 'UTC') ? '; today is not over yet' : '';
+  const partial = partialDay(view) ? '; today is not over yet' : '';
   $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}${partial}), compared with ${view.previous.from} to ${view.previous.to}`;
+}
+
+/** The company's today when the range includes it: the one day whose counts are still growing. */
+function partialDay(view) {
+  const today = todayIn(view.company.timezone ?? 'UTC');
+  return view.range.from <= today && today <= view.range.to ? today : null;
 }
 
 // ---- Loading -------------------------------------------------------------------------------------------------
@@ -142,7 +150,7 @@ async function load() {
     const users = activities.reporting[0]?.users ?? [];
     state.data = { view, days, tools, documents, users };
     renderTiles(tileNumbers(days, users.length), tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), daysBetween(view.range.from, view.range.to));
-    renderCharts(days, toolSeries(tools));
+    renderCharts(days, toolSeries(tools), partialDay(view));
     renderDocuments(documentTotals(documents));
     renderTools(toolTotals(tools));
     state.users.rows = users;
@@ -160,13 +168,37 @@ async function load() {
     }
     markLoaded(view);
   } catch (error) {
-    if (ticket === state.loading) failed(error);
+    if (ticket !== state.loading) return;
+    clearNumbers();
+    failed(error);
   }
+}
+
+/**
+ * After a failed load the label already names the new range: the previous range's numbers go, so none is ever
+ * read as the new range's. Tiles show a dash, tables and charts are emptied, exports wait for the next load.
+ */
+function clearNumbers() {
+  state.data = null;
+  for (const tile of document.querySelectorAll('.tile')) {
+    for (const attribute of ['value', 'previous', 'part', 'whole']) delete tile.dataset[attribute];
+    tile.querySelector('.value').textContent = '—';
+    tile.querySelector('.change').textContent = '';
+    delete tile.querySelector('.change').dataset.direction;
+  }
+  clearCharts();
+  for (const table of document.querySelectorAll('#dashboard table')) fillTable(table, [], null, 'Not loaded: the last refresh failed.');
+  $('users-count').textContent = '';
+  $('connections-page').textContent = '';
+  $('connections-older').disabled = true;
+  $('connections-newer').disabled = true;
+  for (const button of document.querySelectorAll('[data-export]')) button.disabled = true;
 }
 
 /** What is on screen, for people who script the page (and its tests): company, range, and when it became ready. */
 function markLoaded(view) {
   const dashboard = $('dashboard');
+  for (const button of document.querySelectorAll('[data-export]')) button.disabled = false;
   dashboard.dataset.loaded = `${view.company.id}|${view.range.from}|${view.range.to}`;
   dashboard.dataset.readyAfterMs ??= String(Math.round(performance.now()));
 }
@@ -400,7 +432,35 @@ async function turnConnectionsPage(step) {
 
 // ---- Export --------------------------------------------------------------------------------------------------
 
-function exportTable(name) {
+/** Every connection in the range, newest first, following the report's cursor to the last page. */
+async function allConnections(view) {
+  const rows = [];
+  let cursor = null;
+  do {
+    const answer = await getReport(state.key, 'connections', {
+      company_id: view.company.id, start_date: view.range.from, end_date: view.range.to, limit: connectionsExportPageSize, cursor,
+    });
+    const company = answer.reporting[0];
+    rows.push(...(company?.connections ?? []));
+    cursor = company?.next ?? null;
+  } while (cursor);
+  return rows;
+}
+
+async function exportTable(name) {
+  const button = document.querySelector(`[data-export='${name}']`);
+  button.disabled = true;
+  try {
+    const connections = name === 'connections' ? await allConnections(state.data.view) : [];
+    writeExport(name, connections);
+  } catch (error) {
+    failed(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function writeExport(name, connections) {
   const { view, days } = state.data;
   const company = { company_id: view.company.id, company_name: view.company.name };
   const withCompany = (rows) => rows.map((row) => ({ ...company, ...row }));
@@ -411,7 +471,8 @@ function exportTable(name) {
     users: [['company_id', 'company_name', 'user_id', 'user_name', 'active_days_count', 'sessions_count', 'user_queries_count',
       'feedbacks_count', 'tool_calls_count', 'first_activity_date', 'last_activity_date', 'last_connection',
       'input_tokens', 'output_tokens', 'cost'], visibleUsers()],
-    connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], state.connections.rows],
+    // Every connection in the range, not only the page on screen.
+    connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], connections],
     daily: [['company_id', 'company_name', ...dailyColumns], days],
   };
   const [columns, rows] = tables[name];

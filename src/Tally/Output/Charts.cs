@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 using Tally.Client.Reports;
 
@@ -23,6 +24,7 @@ internal static class Charts
     public static List<Chart> For(UsageReports reports, long companyId)
     {
         var charts = new List<Chart>();
+        var scope = ScopeOf(reports, companyId);
         if (reports.ChatSessions is { } sessions && Days(sessions.Reporting, companyId) is { } chatDays)
         {
             var agentDays = Days(sessions.ReportingAgent ?? [], companyId) ?? [];
@@ -86,7 +88,26 @@ internal static class Charts
             charts.Add(TopDocuments(top));
         }
 
-        return charts;
+        // A chart copied into a mail or a slide still says whose numbers and which days it shows.
+        foreach (var chart in charts)
+        {
+            chart.Plot.Title($"{chart.Title}\n{scope}");
+        }
+
+        return [.. charts.Select(chart => chart with { Title = $"{chart.Title}, {scope}" })];
+    }
+
+    /// <summary>"Acme Analytics (company 2), 2026-11-01 to 2026-11-30": the company and the days its reports cover.</summary>
+    private static string ScopeOf(UsageReports reports, long companyId)
+    {
+        var name = reports.Companies().FirstOrDefault(company => company.Id == companyId)?.Name ?? "Company";
+        var dates = (Days(reports.ChatSessions?.Reporting ?? [], companyId)?.Select(day => day.Date) ?? [])
+            .Concat(reports.UserActivities?.Reporting.FirstOrDefault(entry => entry.Company.Id == companyId)?.Dates.Select(day => day.Date) ?? [])
+            .Concat(Days(reports.ChatsFeedback?.Reporting ?? [], companyId)?.Select(day => day.Date) ?? [])
+            .Concat(Days(reports.Tools?.Reporting ?? [], companyId)?.Select(day => day.Date) ?? [])
+            .ToList();
+        var range = dates.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", {dates.Min():yyyy-MM-dd} to {dates.Max():yyyy-MM-dd}");
+        return $"{name} (company {companyId}){range}";
     }
 
     private static IReadOnlyList<TDay>? Days<TDay>(IReadOnlyList<CompanyDays<TDay>> entries, long companyId) =>
@@ -107,7 +128,7 @@ internal static class Charts
             line.MarkerSize = dates.Count > 60 ? 0 : 4;
         }
 
-        plot.Axes.DateTimeTicksBottom();
+        DaysAndCounts(plot);
         return new Chart(name, title, plot);
     }
 
@@ -130,7 +151,7 @@ internal static class Charts
         }
 
         plot.Add.Bars(bars);
-        plot.Axes.DateTimeTicksBottom();
+        DaysAndCounts(plot);
         plot.Axes.Margins(bottom: 0);
         return new Chart(name, title, plot);
     }
@@ -146,9 +167,23 @@ internal static class Charts
             [.. documents.Select((_, i) => (double)i)],
             [.. documents.Select(document => document.Name.Length > 40 ? document.Name[..39] + "…" : document.Name)]);
         plot.XLabel("answers that used the document");
-        plot.Axes.Margins(left: 0);
+        plot.Axes.Rules.Add(new ScottPlot.AxisRules.LockedLeft(plot.Axes.Bottom, 0));
         plot.HideLegend();
         return new Chart("top-documents", title, plot);
+    }
+
+    /// <summary>
+    /// Days on the bottom axis as yyyy-MM-dd, whatever the culture or the zoom; counts (and shares of counts) on
+    /// the left axis from zero, never below, however small the values.
+    /// </summary>
+    private static void DaysAndCounts(Plot plot)
+    {
+        plot.Axes.Rules.Add(new ScottPlot.AxisRules.LockedBottom(plot.Axes.Left, 0));
+        plot.Axes.DateTimeTicksBottom();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.DateTimeAutomatic
+        {
+            LabelFormatter = date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        };
     }
 
     private static Plot NewPlot(string title, string unit)

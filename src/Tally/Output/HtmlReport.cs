@@ -31,7 +31,9 @@ internal static class HtmlReport
             .tile{border:1px solid #d0d7de;border-radius:8px;padding:.6rem .9rem;min-width:9rem}.tile b{display:block;font-size:1.4rem}
             .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
             th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;white-space:nowrap}th{background:#f6f8fa}td.n{text-align:right}
-            img{max-width:100%;height:auto;display:block;margin:.8rem 0}
+            .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:.6rem;margin:.8rem 0}
+            img{max-width:100%;height:auto;display:block}
+            details{margin:.4rem 0}summary{cursor:pointer;font-weight:600;padding:.2rem 0}summary span{font-weight:normal;color:#57606a}
             </style></head><body>
             <h1>Tally usage report</h1>
             """);
@@ -44,11 +46,16 @@ internal static class HtmlReport
             var name = rows[0][merged.IndexOf("company_name")] as string ?? $"Company {company}";
             html.Append(CultureInfo.InvariantCulture, $"<section id=\"company-{company}\"><h2>{Encode(name)} <span class=\"meta\">(company {company})</span></h2>\n");
             AppendSummary(html, merged, rows, reports.Users?.Reporting.FirstOrDefault(entry => entry.Company.Id == company));
+            // Two charts a row and every table folded (its row count in the summary): three companies fit in a few
+            // screens instead of tens of thousands of pixels, and a reader opens the table they need.
+            html.Append("<div class=\"charts\">\n");
             foreach (var chart in Charts.For(reports, company))
             {
                 var svg = Convert.ToBase64String(Encoding.UTF8.GetBytes(chart.Svg(ChartWidth, ChartHeight)));
                 html.Append(CultureInfo.InvariantCulture, $"<img alt=\"{Encode(chart.Title)}\" src=\"data:image/svg+xml;base64,{svg}\" width=\"{ChartWidth}\" height=\"{ChartHeight}\">\n");
             }
+
+            html.Append("</div>\n");
 
             AppendTopDocuments(html, reports.UsedDocuments, company);
             AppendTools(html, reports.Tools, company);
@@ -84,10 +91,10 @@ internal static class HtmlReport
         {
             ("Sessions", Number(Total("sessions_count") + Total("agent_threads_count"))),
             ("Questions", Number(queries)),
-            ("Answers with documents", Percent(MergedTable.Ratio(grounded, answers))),
-            ("Satisfaction", Percent(MergedTable.Ratio(likes, likes + dislikes))),
+            ("Answers with documents", HtmlColumns.Percent(MergedTable.Ratio(grounded, answers))),
+            ("Satisfaction", HtmlColumns.Percent(MergedTable.Ratio(likes, likes + dislikes))),
             ("Tool calls", Number(toolCalls)),
-            ("Tool error rate", Percent(MergedTable.Ratio(Total("tool_errors_count"), toolCalls))),
+            ("Tool error rate", HtmlColumns.Percent(MergedTable.Ratio(Total("tool_errors_count"), toolCalls))),
         };
         if (members is not null)
         {
@@ -140,31 +147,31 @@ internal static class HtmlReport
 
     private static void AppendTable(StringBuilder html, string title, string id, Table table, IEnumerable<object?[]> rows, int skipColumns)
     {
-        html.Append(CultureInfo.InvariantCulture, $"<h3>{Encode(title)}</h3>\n<div class=\"scroll\"><table data-table=\"{id}\"><thead><tr>");
+        var shown = rows.ToList();
+        html.Append(CultureInfo.InvariantCulture, $"<details><summary>{Encode(title)} <span>({shown.Count:N0} row{(shown.Count == 1 ? "" : "s")})</span></summary>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<div class=\"scroll\"><table data-table=\"{id}\"><thead><tr>");
         foreach (var column in table.Columns.Skip(skipColumns))
         {
-            html.Append(CultureInfo.InvariantCulture, $"<th>{Encode(column.Name)}</th>");
+            html.Append(CultureInfo.InvariantCulture, $"<th>{Encode(HtmlColumns.Header(column.Name))}</th>");
         }
 
         html.Append("</tr></thead><tbody>\n");
-        foreach (var row in rows)
+        foreach (var row in shown)
         {
             html.Append("<tr>");
             for (var i = skipColumns; i < row.Length; i++)
             {
                 var numeric = table.Columns[i].Type is ColumnType.WholeNumber or ColumnType.DecimalNumber;
-                html.Append(numeric ? "<td class=\"n\">" : "<td>").Append(Encode(TableFormats.Format(row[i]))).Append("</td>");
+                html.Append(numeric ? "<td class=\"n\">" : "<td>").Append(Encode(HtmlColumns.Cell(table.Columns[i].Name, row[i]))).Append("</td>");
             }
 
             html.Append("</tr>\n");
         }
 
-        html.Append("</tbody></table></div>\n");
+        html.Append("</tbody></table></div></details>\n");
     }
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static string Percent(decimal? ratio) => ratio is { } value ? (value * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "–";
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 }

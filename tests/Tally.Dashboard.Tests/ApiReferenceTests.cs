@@ -45,9 +45,13 @@ public sealed class ApiReferenceTests(DashboardServer server)
         await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         // Fonts and lazy parts load after the first paint and as sections open: open every one, as a reader would.
         var more = page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Show More" });
-        for (var opened = 0; opened < 10 && await more.CountAsync() > 0; opened++)
+        // Each click waits until its button has gone (the section opened) before the next: clicking again before the page
+        // re-rendered clicked the same button, and sections were left closed. Opening a section may show more buttons.
+        for (var opened = 0; opened < 50 && await more.CountAsync() > 0; opened++)
         {
-            await more.First.ClickAsync();
+            var button = await more.First.ElementHandleAsync();
+            await button.ClickAsync();
+            await button.WaitForElementStateAsync(ElementState.Hidden);
             await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         }
 

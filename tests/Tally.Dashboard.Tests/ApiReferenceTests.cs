@@ -55,7 +55,7 @@ public sealed class ApiReferenceTests(DashboardServer server)
             await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         }
 
-        await page.Page.GetByText("Create or update a company (name, IANA time zone)").First.WaitForAsync();
+        await page.Page.GetByText("Create or update a company (name, IANA time zone)").First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         await page.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardServer.ArtifactsDirectory, "api-reference.png") });
 
         lock (otherOrigins)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Tally.Access;
 using Tally.Companies;
 using Tally.Events;
@@ -321,7 +320,7 @@ public sealed partial class ReportService(IReportStore store, ICompanyStore comp
 
     private DateTime Now() => time.GetUtcNow().UtcDateTime;
 
-    private static string Text(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Text(DateOnly day) => Periods.Text(day);
 
     internal static ValidationException Invalid(string field, string message)
     {

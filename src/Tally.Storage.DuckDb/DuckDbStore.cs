@@ -68,6 +68,7 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
         await _writer.WriteAsync(writer =>
         {
             var applied = Migrations.Apply(writer, _file.Path);
+            StoreSnapshot.RemoveLeftovers(_file);
             // The write path's scratch tables, which a rebuild uses too.
             Migrations.CreateScratchTables(writer);
             _companies.Load(writer);

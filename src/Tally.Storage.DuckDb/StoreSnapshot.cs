@@ -15,6 +15,8 @@ internal sealed class StoreSnapshot
     private readonly string _copy;
     private readonly string _alias = $"tally_backup_{Guid.NewGuid():N}";
 
+    private const string LeftoverPrefix = ".backup-";
+
     private StoreSnapshot(DuckDBConnection connection, string copy)
     {
         _connection = connection;
@@ -24,7 +26,7 @@ internal sealed class StoreSnapshot
     /// <summary>Attaches a new file beside the store (the same file system, where the store's own user may write) to <paramref name="connection"/>.</summary>
     public static StoreSnapshot Attach(DuckDBConnection connection, StoreFile store)
     {
-        var snapshot = new StoreSnapshot(connection, Path.Combine(Path.GetDirectoryName(store.Path)!, $".backup-{Guid.NewGuid():N}.duckdb"));
+        var snapshot = new StoreSnapshot(connection, Path.Combine(Path.GetDirectoryName(store.Path)!, $"{LeftoverPrefix}{Guid.NewGuid():N}.duckdb"));
         Sql.Execute(connection, $"ATTACH '{snapshot._copy.Replace("'", "''", StringComparison.Ordinal)}' AS {snapshot._alias}");
         return snapshot;
     }
@@ -74,5 +76,17 @@ internal sealed class StoreSnapshot
 
         File.Delete(_copy);
         File.Delete(_copy + ".wal");
+    }
+
+    /// <summary>
+    /// Deletes the copies a process killed mid-backup left beside <paramref name="store"/>. Called once the store is
+    /// open: DuckDB's lock on it means no other process is serving this folder, so no copy there is in use.
+    /// </summary>
+    public static void RemoveLeftovers(StoreFile store)
+    {
+        foreach (var copy in Directory.EnumerateFiles(Path.GetDirectoryName(store.Path)!, LeftoverPrefix + "*"))
+        {
+            File.Delete(copy);
+        }
     }
 }

@@ -19,6 +19,32 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    [Fact]
+    public async Task Opening_the_store_deletes_the_copies_a_backup_killed_midway_left_and_nothing_else()
+    {
+        var directory = Directory.CreateTempSubdirectory("tally-leftovers-").FullName;
+        try
+        {
+            string[] leftovers = [".backup-0123456789abcdef.duckdb", ".backup-0123456789abcdef.duckdb.wal"];
+            foreach (var name in leftovers.Append("notes.txt"))
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory, name), "not a store");
+            }
+
+            await using (var store = DuckDbStore.Open(directory))
+            {
+                await store.MigrateAsync(CancellationToken.None);
+            }
+
+            leftovers.ShouldAllBe(name => !File.Exists(Path.Combine(directory, name)));
+            File.Exists(Path.Combine(directory, "notes.txt")).ShouldBeTrue();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(100)]

@@ -296,7 +296,7 @@ public class TypeFieldTests
     [InlineData("latency_ms", 0)]
     [InlineData("latency_ms", 1234)]
     [InlineData("input_tokens", 0)]
-    [InlineData("input_tokens", 5000000000)]
+    [InlineData("input_tokens", 1000000000)]
     [InlineData("output_tokens", 0)]
     [InlineData("output_tokens", 812)]
     public void A_model_response_keeps_a_non_negative_measure(string field, long value)
@@ -311,6 +311,8 @@ public class TypeFieldTests
     [InlineData("input_tokens", "-5")]
     [InlineData("input_tokens", "2e3")]
     [InlineData("input_tokens", "99999999999999999999")]
+    [InlineData("input_tokens", "1000000001")]
+    [InlineData("output_tokens", "9223372036854775807")]
     [InlineData("output_tokens", "-1")]
     [InlineData("output_tokens", "10.0")]
     [InlineData("output_tokens", "false")]

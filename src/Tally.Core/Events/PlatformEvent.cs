@@ -9,6 +9,13 @@ public sealed record PlatformEvent
     /// <summary>Largest company or user id: 2^53, the largest integer every JSON reader holds exactly.</summary>
     public const long MaxIdentifier = 1L << 53;
 
+    /// <summary>
+    /// Most tokens one response may count, in or out: a billion, far above any model's window. Token sums are 64-bit
+    /// everywhere (store aggregates, reports), so one absurd value must not overflow them: with this bound they hold
+    /// nine billion responses of a company, a day and a model at the maximum.
+    /// </summary>
+    public const long MaxTokens = 1_000_000_000;
+
     public required string Id { get; init; }
     public required EventType Type { get; init; }
 

@@ -178,7 +178,7 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
 
     public Task<IReadOnlyList<ModelPrice>> ReadPricesAsync(CancellationToken cancellationToken) => _prices.ReadAsync(cancellationToken);
 
-    public Task<bool> UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken) => _prices.UpsertAsync(price, cancellationToken);
+    public Task<PriceWrite> UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken) => _prices.UpsertAsync(price, cancellationToken);
 
     public Task<bool> DeletePriceAsync(string model, DateOnly effectiveFrom, CancellationToken cancellationToken) =>
         _prices.DeleteAsync(model, effectiveFrom, cancellationToken);

@@ -10,16 +10,38 @@ internal sealed class PriceTable(StoreFile file, EventWriter writer)
     public Task<IReadOnlyList<ModelPrice>> ReadAsync(CancellationToken cancellationToken) =>
         file.ReadAsync(Read, cancellationToken);
 
-    public Task<bool> UpsertAsync(ModelPrice price, CancellationToken cancellationToken) => writer.WriteAsync(connection =>
+    // One writer connection: nothing else writes between the currency check and the write.
+    public Task<PriceWrite> UpsertAsync(ModelPrice price, CancellationToken cancellationToken) => writer.WriteAsync(connection =>
     {
+        var others = OtherCurrencies(connection, price);
+        if (others.Count > 0)
+        {
+            return PriceWrite.Refused(others);
+        }
+
         using var transaction = connection.BeginTransaction();
         var replaced = Scalar(connection, "DELETE FROM model_prices WHERE model = $1 AND effective_from = $2 RETURNING 1",
             StoredText.Encode(price.Model), price.EffectiveFrom) is not null;
         Execute(connection, "INSERT INTO model_prices VALUES ($1, $2, $3, $4, $5)",
             StoredText.Encode(price.Model), price.EffectiveFrom, price.Currency, price.InputPerMillion, price.OutputPerMillion);
         transaction.Commit();
-        return !replaced;
+        return PriceWrite.Written(!replaced);
     }, cancellationToken);
+
+    private static List<string> OtherCurrencies(DuckDBConnection connection, ModelPrice price)
+    {
+        using var command = Command(connection, """
+            SELECT DISTINCT currency FROM model_prices WHERE currency <> $3 AND NOT (model = $1 AND effective_from = $2) ORDER BY currency
+            """, StoredText.Encode(price.Model), price.EffectiveFrom, price.Currency);
+        using var reader = command.ExecuteReader();
+        var currencies = new List<string>();
+        while (reader.Read())
+        {
+            currencies.Add(reader.GetString(0));
+        }
+
+        return currencies;
+    }
 
     public Task<bool> DeleteAsync(string model, DateOnly effectiveFrom, CancellationToken cancellationToken) => writer.WriteAsync(connection =>
         Scalar(connection, "DELETE FROM model_prices WHERE model = $1 AND effective_from = $2 RETURNING 1", StoredText.Encode(model), effectiveFrom) is not null,

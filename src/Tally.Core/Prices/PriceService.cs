@@ -38,16 +38,14 @@ public sealed class PriceService(IPriceStore store)
         }
 
         var price = new ModelPrice(model, day!.Value, currency!, input!.Value, output!.Value);
-        var others = (await store.ReadPricesAsync(cancellationToken))
-            .Where(p => !(p.Model == model && p.EffectiveFrom == price.EffectiveFrom) && p.Currency != price.Currency)
-            .Select(p => p.Currency).Distinct().ToList();
-        if (others.Count > 0)
+        var write = await store.UpsertPriceAsync(price, cancellationToken);
+        if (!write.Stored)
         {
-            errors.Add("currency", $"Every price is in one currency: the stored prices are in {string.Join(", ", others)}, not {price.Currency}.");
+            errors.Add("currency", $"Every price is in one currency: the stored prices are in {string.Join(", ", write.OtherCurrencies)}, not {price.Currency}.");
             throw new ValidationException(errors);
         }
 
-        return (price, await store.UpsertPriceAsync(price, cancellationToken));
+        return (price, write.Created);
     }
 
     /// <summary>Deletes the model's entry starting on that day; false when there is none. Throws <see cref="ValidationException"/> on a bad date.</summary>

@@ -89,10 +89,13 @@ public sealed class ReportApi(Uri address, string key) : IDisposable
     public void Dispose() => _client.Dispose();
 }
 
-/// <summary>One company over an inclusive range of days, as the dashboard shows it.</summary>
-public sealed record View(long CompanyId, string From, string To)
+/// <summary>One company over an inclusive range of days, in periods of a day, a week or a month, as the dashboard shows it.</summary>
+public sealed record View(long CompanyId, string From, string To, string Granularity = "day")
 {
-    public string Query => $"company_id={CompanyId}&start_date={From}&end_date={To}";
+    public string Query => $"company_id={CompanyId}&start_date={From}&end_date={To}" + (Granularity == "day" ? "" : $"&granularity={Granularity}");
+
+    /// <summary>The dashboard's <c>data-loaded</c> marker.</summary>
+    public string Marker => $"{CompanyId}|{From}|{To}|{Granularity}";
 
     public int Days => DateOnly.ParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber
         - DateOnly.ParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber + 1;
@@ -103,17 +106,17 @@ public sealed record View(long CompanyId, string From, string To)
         get
         {
             var from = DateOnly.ParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-            return new View(CompanyId, Day(from.AddDays(-Days)), Day(from.AddDays(-1)));
+            return new View(CompanyId, Day(from.AddDays(-Days)), Day(from.AddDays(-1)), Granularity);
         }
     }
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>The dashboard's <c>data-loaded</c> marker: "company|from|to".</summary>
+    /// <summary>Reads the dashboard's <c>data-loaded</c> marker: "company|from|to|granularity".</summary>
     public static View Parse(string loaded)
     {
         var parts = loaded.Split('|');
-        return new View(long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1], parts[2]);
+        return new View(long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1], parts[2], parts[3]);
     }
 }
 

@@ -7,7 +7,7 @@ namespace Tally.Dashboard.Tests;
 /// <summary>The dashboard in one browser tab, read the way a person reads it: visible text and the page's own markers.</summary>
 public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncDisposable
 {
-    public static readonly string[] ChartIds = ["chart-activity", "chart-grounding", "chart-active-users", "chart-feedback", "chart-tools", "chart-modes"];
+    public static readonly string[] ChartIds = ["chart-activity", "chart-grounding", "chart-active-users", "chart-feedback", "chart-tools", "chart-modes", "chart-cost"];
 
     private readonly List<string> _consoleErrors = Subscribe(page);
 

@@ -68,6 +68,30 @@ public sealed class ReportApi(Uri address, string key) : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Sets a model's price from a day on (instance-admin endpoint of analytics.md).</summary>
+    public async Task SetPriceAsync(string model, string effectiveFrom, decimal inputPerMillion, decimal outputPerMillion)
+    {
+        using var response = await _client.PutAsJsonAsync(new Uri($"/api/v2/admin/model-prices/{Uri.EscapeDataString(model)}", UriKind.Relative),
+            new { effective_from = effectiveFrom, currency = "EUR", input_per_million = inputPerMillion, output_per_million = outputPerMillion });
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Deletes every stored price entry (of <paramref name="model"/> only, when given).</summary>
+    public async Task DeletePricesAsync(string? model = null)
+    {
+        using var list = JsonDocument.Parse(await _client.GetStringAsync(new Uri("/api/v2/admin/model-prices", UriKind.Relative)));
+        foreach (var price in list.RootElement.GetProperty("prices").EnumerateArray())
+        {
+            var name = price.GetProperty("model").GetString()!;
+            if (model is null || name == model)
+            {
+                using var response = await _client.DeleteAsync(new Uri(
+                    $"/api/v2/admin/model-prices/{Uri.EscapeDataString(name)}?effective_from={price.GetProperty("effective_from").GetString()}", UriKind.Relative));
+                response.EnsureSuccessStatusCode();
+            }
+        }
+    }
+
     /// <summary>The tiles as docs/decisions.md defines them, computed from the API's JSON.</summary>
     public async Task<ExpectedTiles> TilesAsync(View view)
     {

@@ -174,5 +174,24 @@ public sealed class ViewTests(DashboardServer server)
 
         var grounding = await dashboard.ChartAsync("chart-grounding");
         grounding.GetProperty("totals").TryGetProperty("Grounding rate", out _).ShouldBeTrue();
+
+        // A model's cost over the periods: null where it has no price, so null over the range when it never has one.
+        var models = await api.DaysAsync("models", view);
+        var costChart = (await dashboard.ChartAsync("chart-cost")).GetProperty("totals");
+        var modelNames = models.SelectMany(d => d.GetProperty("models").EnumerateArray()).Select(m => m.GetProperty("model").GetString()!).ToHashSet();
+        costChart.EnumerateObject().Select(series => series.Name).ToHashSet().SetEquals(modelNames).ShouldBeTrue();
+        foreach (var series in costChart.EnumerateObject())
+        {
+            var costs = models.Select(d => d.GetProperty("models").EnumerateArray().Where(m => m.GetProperty("model").GetString() == series.Name)
+                .Select(m => m.GetProperty("cost")).FirstOrDefault()).Where(c => c.ValueKind != JsonValueKind.Undefined).ToList();
+            if (costs.All(c => c.ValueKind == JsonValueKind.Null))
+            {
+                series.Value.ValueKind.ShouldBe(JsonValueKind.Null, series.Name);
+            }
+            else
+            {
+                series.Value.GetDouble().ShouldBe(costs.Where(c => c.ValueKind == JsonValueKind.Number).Sum(c => c.GetDouble()), 1e-6, series.Name);
+            }
+        }
     }
 }

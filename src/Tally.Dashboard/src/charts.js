@@ -29,9 +29,9 @@ function tooltipFormatter(periods) {
 }
 
 /** `periods` are the report's elements (`date`, and `end_date` for a week or a month): the x axis shows each start. */
-function baseOption(periods, series, { yName, percentAxis = false, secondAxis = null } = {}) {
+function baseOption(periods, series, { yName, percentAxis = false, fractional = false, secondAxis = null } = {}) {
   const yAxis = [{
-    type: 'value', name: yName, minInterval: percentAxis ? 0 : 1, max: percentAxis ? 100 : null,
+    type: 'value', name: yName, minInterval: percentAxis || fractional ? 0 : 1, max: percentAxis ? 100 : null,
     axisLabel: { formatter: percentAxis ? '{value} %' : '{value}' },
   }];
   if (secondAxis) yAxis.push({ type: 'value', name: secondAxis, max: 100, axisLabel: { formatter: '{value} %' }, splitLine: { show: false } });
@@ -54,7 +54,7 @@ const bar = (name, data, extra = {}) => ({ name, type: 'bar', data, ...extra });
 
 /**
  * Each chart: its element id, its title for a period unit (day, week, month), and how its option is built from the
- * merged periods and the tool series.
+ * merged periods and the tool and cost series.
  */
 export const chartDefinitions = [
   {
@@ -108,7 +108,21 @@ export const chartDefinitions = [
       line('Agent threads', days.map((d) => d.agent_threads_count), { lineStyle: { type: 'dashed' } }),
     ], { yName: `per ${unit}` }),
   },
+  {
+    id: 'chart-cost',
+    title: (unit) => `Cost by model per ${unit}`,
+    // A model without a price in a period has no bar there (null), rather than a cost of 0.
+    build: ({ cost }) => ({
+      ...baseOption(cost.periods, cost.series.map((s) => bar(s.name, s.data, { stack: 'cost' })), { yName: cost.currency ?? '', fractional: true }),
+      ...(cost.currency === null ? { title: noPriceTitle } : {}),
+    }),
+  },
 ];
+
+const noPriceTitle = {
+  text: 'No model has a price: an instance admin sets them (tally prices set)',
+  left: 'center', top: 'middle', textStyle: { color: '#4a5263', fontSize: 13, fontWeight: 'normal' },
+};
 
 // Chart totals to the API's 6 decimals (money), which leaves counts exact and hides floating-point noise.
 const round6 = (value) => Math.round(value * 1e6) / 1e6;
@@ -120,7 +134,8 @@ const round6 = (value) => Math.round(value * 1e6) / 1e6;
  */
 function summary(option, unit) {
   const { periods } = option;
-  const totals = Object.fromEntries(option.series.map((s) => [s.name, round6(s.data.reduce((t, v) => t + (v ?? 0), 0))]));
+  const total = (data) => (data.every((v) => v === null) ? null : round6(data.reduce((t, v) => t + (v ?? 0), 0)));
+  const totals = Object.fromEntries(option.series.map((s) => [s.name, total(s.data)]));
   const partial = option.series[0]?.markLine?.data[0].xAxis ?? null;
   const last = periods.at(-1);
   return JSON.stringify({ from: periods[0]?.date ?? null, to: last ? (last.end_date ?? last.date) : null, periods: periods.length, unit, partial, totals });
@@ -145,10 +160,11 @@ function markPartialPeriod(option, today) {
 const instances = new Map();
 
 /**
- * Draws every chart over the merged periods (`days`) and the tool series, in periods of `unit`; `today` is the
- * company's current day when the range includes it (its counts are partial), else null.
+ * Draws every chart from `context`: the merged periods (`days`), the tool and cost series, in periods of `unit`;
+ * `today` is the company's current day when the range includes it (its counts are partial), else null.
  */
-export function renderCharts({ days, tools, unit }, today) {
+export function renderCharts(context, today) {
+  const { unit } = context;
   for (const definition of chartDefinitions) {
     const element = document.getElementById(definition.id);
     document.getElementById(`${definition.id}-title`).textContent = definition.title(unit);
@@ -157,7 +173,7 @@ export function renderCharts({ days, tools, unit }, today) {
       chart = echarts.init(element, null, { renderer: 'canvas' });
       instances.set(definition.id, chart);
     }
-    const option = definition.build({ days, tools, unit });
+    const option = definition.build(context);
     markPartialPeriod(option, today);
     option.series.forEach((series, index) => {
       const color = series.itemStyle?.color ?? palette[index % palette.length];

@@ -5,6 +5,7 @@ import { chartDefinitions, clearCharts, renderCharts, resizeCharts } from './cha
 import { download, toCsv } from './csv.js';
 import { dailyColumns, documentTotals, mergeDays, periodColumns, tileNumbers, toolSeries, toolTotals } from './daily.js';
 import { daysBetween, granularities, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
+import { costSeries, costTile, modelTotals, renderModels } from './models.js';
 import { fillTable, timestamp } from './tables.js';
 import { renderTiles } from './tiles.js';
 import { renderUsers, userHeader, users as userTable, visibleUsers } from './users.js';
@@ -144,20 +145,28 @@ async function load() {
   const scope = { company_id: view.company.id, start_date: view.range.from, end_date: view.range.to, granularity: view.granularity };
   const before = { company_id: view.company.id, start_date: view.previous.from, end_date: view.previous.to, granularity: view.granularity };
   const report = (name, parameters) => getReport(state.key, name, parameters);
+  // The range as one period, for what is not a sum of periods: the cost (rounded once), a model's users and latencies.
+  const whole = (parameters) => ({ ...parameters, granularity: 'total' });
   try {
-    const [sessions, feedback, tools, documents, activities, members, previousSessions, previousFeedback, previousTools, previousActivities] =
-      await Promise.all([
-        report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', scope),
-        report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
-        report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),
-      ]);
+    const [sessions, feedback, tools, documents, activities, members, models, modelsTotal,
+      previousSessions, previousFeedback, previousTools, previousActivities, previousModelsTotal] = await Promise.all([
+      report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', scope),
+      report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
+      report('models', scope), report('models', whole(scope)),
+      report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),
+      report('models', whole(before)),
+    ]);
     if (ticket !== state.loading) return;
     const days = mergeDays({ sessions, feedback, tools, activities });
     const previousDays = mergeDays({ sessions: previousSessions, feedback: previousFeedback, tools: previousTools, activities: previousActivities });
     const users = activities.reporting[0]?.users ?? [];
     state.data = { view, days, tools, documents, users };
-    renderTiles(tileNumbers(days, users.length), tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), daysBetween(view.range.from, view.range.to));
-    renderCharts({ days, tools: toolSeries(tools), unit: view.granularity }, partialDay(view));
+    const totals = modelTotals(modelsTotal);
+    renderTiles({ ...tileNumbers(days, users.length), cost: costTile(totals) },
+      { ...tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), cost: costTile(modelTotals(previousModelsTotal)) },
+      daysBetween(view.range.from, view.range.to));
+    renderCharts({ days, tools: toolSeries(tools), cost: costSeries(models, totals), unit: view.granularity }, partialDay(view));
+    renderModels(totals);
     renderDocuments(documentTotals(documents));
     renderTools(toolTotals(tools));
     userTable.rows = users;
@@ -188,7 +197,7 @@ async function load() {
 function clearNumbers() {
   state.data = null;
   for (const tile of document.querySelectorAll('.tile')) {
-    for (const attribute of ['value', 'previous', 'part', 'whole']) delete tile.dataset[attribute];
+    for (const attribute of ['value', 'previous', 'part', 'whole', 'currency']) delete tile.dataset[attribute];
     tile.querySelector('.value').textContent = '—';
     tile.querySelector('.change').textContent = '';
     delete tile.querySelector('.change').dataset.direction;

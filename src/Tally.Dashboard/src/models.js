@@ -32,11 +32,15 @@ export function costSeries(report, totals) {
   return { periods, series, currency: totals.currency };
 }
 
-/** The models table: answers, users, tokens and cost of each model over the range, as the API orders them. */
+/**
+ * The models table: answers, users, tokens, cost and latency percentiles of each model over the range, as the API
+ * orders them (the percentiles of the whole range, not of a period).
+ */
 export function renderModels(totals) {
   const currency = totals.currency ?? 'no price set';
   document.getElementById('models-cost-header').textContent = `Cost (${currency})`;
   fillTable(document.getElementById('models-table'), totals.models,
-    (m) => [m.model, m.responses_count, m.users_count, m.input_tokens, m.output_tokens, m.cost === null ? 'No price' : costs.format(m.cost)],
+    (m) => [m.model, m.responses_count, m.users_count, m.input_tokens, m.output_tokens, m.cost === null ? 'No price' : costs.format(m.cost),
+      m.latency_ms_p50, m.latency_ms_p95],
     'No model answered in this range.');
 }

@@ -6,6 +6,7 @@ import { download, toCsv } from './csv.js';
 import { dailyColumns, documentTotals, mergeDays, periodColumns, tileNumbers, toolSeries, toolTotals } from './daily.js';
 import { daysBetween, granularities, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
 import { costSeries, costTile, modelTotals, renderModels } from './models.js';
+import { renderSatisfaction } from './satisfaction.js';
 import { fillTable, timestamp } from './tables.js';
 import { renderTiles } from './tiles.js';
 import { renderUsers, userHeader, users as userTable, visibleUsers } from './users.js';
@@ -148,11 +149,11 @@ async function load() {
   // The range as one period, for what is not a sum of periods: the cost (rounded once), a model's users and latencies.
   const whole = (parameters) => ({ ...parameters, granularity: 'total' });
   try {
-    const [sessions, feedback, tools, documents, activities, members, models, modelsTotal,
+    const [sessions, feedback, tools, documents, activities, members, models, modelsTotal, satisfaction,
       previousSessions, previousFeedback, previousTools, previousActivities, previousModelsTotal] = await Promise.all([
       report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', scope),
       report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
-      report('models', scope), report('models', whole(scope)),
+      report('models', scope), report('models', whole(scope)), report('satisfaction', whole(scope)),
       report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),
       report('models', whole(before)),
     ]);
@@ -167,6 +168,7 @@ async function load() {
       daysBetween(view.range.from, view.range.to));
     renderCharts({ days, tools: toolSeries(tools), cost: costSeries(models, totals), unit: view.granularity }, partialDay(view));
     renderModels(totals);
+    renderSatisfaction(satisfaction);
     renderDocuments(documentTotals(documents));
     renderTools(toolTotals(tools));
     userTable.rows = users;
@@ -204,7 +206,7 @@ function clearNumbers() {
   }
   clearCharts();
   for (const table of document.querySelectorAll('#dashboard table')) fillTable(table, [], null, 'Not loaded: the last refresh failed.');
-  $('users-count').textContent = '';
+  for (const note of document.querySelectorAll('#users-count, .lists .note')) note.textContent = '';
   $('connections-page').textContent = '';
   $('connections-older').disabled = true;
   $('connections-newer').disabled = true;

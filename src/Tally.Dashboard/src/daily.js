@@ -78,7 +78,10 @@ export function tileNumbers(days, activeUsers) {
   };
 }
 
-/** Documents over the range: uses summed per document, names from the latest day that listed it. */
+/**
+ * Documents over the range: uses summed per document over the report's periods (one, as the page reads it), names
+ * from the latest period that listed it (the API's names are already those of the latest listing of all stored).
+ */
 export function documentTotals(usedDocuments) {
   const documents = new Map();
   for (const d of only(usedDocuments)) {

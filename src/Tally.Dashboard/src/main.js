@@ -146,12 +146,13 @@ async function load() {
   const scope = { company_id: view.company.id, start_date: view.range.from, end_date: view.range.to, granularity: view.granularity };
   const before = { company_id: view.company.id, start_date: view.previous.from, end_date: view.previous.to, granularity: view.granularity };
   const report = (name, parameters) => getReport(state.key, name, parameters);
-  // The range as one period, for what is not a sum of periods: the cost (rounded once), a model's users and latencies.
+  // The range as one period, for what is not a sum of periods (the cost, rounded once; a model's users and latencies;
+  // a rating's models, tools and documents) and for the documents, listed once each rather than once a day.
   const whole = (parameters) => ({ ...parameters, granularity: 'total' });
   try {
     const [sessions, feedback, tools, documents, activities, members, models, modelsTotal, satisfaction,
       previousSessions, previousFeedback, previousTools, previousActivities, previousModelsTotal] = await Promise.all([
-      report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', scope),
+      report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', whole(scope)),
       report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
       report('models', scope), report('models', whole(scope)), report('satisfaction', whole(scope)),
       report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),

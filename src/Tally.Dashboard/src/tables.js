@@ -4,16 +4,13 @@ export const numbers = new Intl.NumberFormat('en-US');
 // Costs to the API's 6 decimals: a chargeback figure must read as the API's.
 export const costs = new Intl.NumberFormat('en', { maximumFractionDigits: 6 });
 
-function cells(row, values) {
-  for (const value of values) {
+/** A cell is right-aligned when its column's header is: a cost or "No price" lines up with the numbers above it. */
+function cells(row, values, numeric) {
+  values.forEach((value, index) => {
     const cell = row.insertCell();
-    if (typeof value === 'number') {
-      cell.className = 'number';
-      cell.textContent = numbers.format(value);
-    } else {
-      cell.textContent = value ?? '—';
-    }
-  }
+    if (numeric[index]) cell.className = 'number';
+    cell.textContent = typeof value === 'number' ? numbers.format(value) : value ?? '—';
+  });
 }
 
 export function fillTable(table, rows, toCells, emptyText) {
@@ -26,7 +23,8 @@ export function fillTable(table, rows, toCells, emptyText) {
     cell.textContent = emptyText;
     return;
   }
-  for (const row of rows) cells(body.insertRow(), toCells(row));
+  const numeric = [...table.tHead.rows[0].cells].map((th) => th.classList.contains('number'));
+  for (const row of rows) cells(body.insertRow(), toCells(row), numeric);
 }
 
 /** An API timestamp (UTC) as the tables show it. */

@@ -7,7 +7,7 @@ namespace Tally.Dashboard.Tests;
 /// <summary>The dashboard in one browser tab, read the way a person reads it: visible text and the page's own markers.</summary>
 public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncDisposable
 {
-    public static readonly string[] ChartIds = ["chart-activity", "chart-grounding", "chart-active-users", "chart-feedback", "chart-tools", "chart-modes"];
+    public static readonly string[] ChartIds = ["chart-activity", "chart-grounding", "chart-active-users", "chart-feedback", "chart-tools", "chart-modes", "chart-cost"];
 
     private readonly List<string> _consoleErrors = Subscribe(page);
 
@@ -44,7 +44,7 @@ public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncD
     /// <summary>Waits until a view other than <paramref name="previous"/> has finished loading, and returns it.</summary>
     public async Task<View> WaitForViewAsync(View? previous = null)
     {
-        var before = previous is null ? "" : $"{previous.CompanyId}|{previous.From}|{previous.To}";
+        var before = previous?.Marker ?? "";
         var loaded = await page.WaitForFunctionAsync(
             "before => { const d = document.getElementById('dashboard'); return d.dataset.state === 'ready' && d.dataset.loaded && d.dataset.loaded !== before ? d.dataset.loaded : null; }",
             before, new PageWaitForFunctionOptions { Timeout = 20_000 });
@@ -62,7 +62,7 @@ public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncD
             await tile.Locator(".value").InnerTextAsync(), await tile.Locator(".change").InnerTextAsync());
     }
 
-    /// <summary>What a chart draws: its first and last day and each series' total (the page's data-summary).</summary>
+    /// <summary>What a chart draws: its first and last day, its periods and each series' total (the page's data-summary).</summary>
     public async Task<JsonElement> ChartAsync(string id)
     {
         var summary = await page.Locator($"#{id}").GetAttributeAsync("data-summary");

@@ -15,7 +15,7 @@ public sealed class LayoutTests(DashboardServer server, ITestOutputHelper output
         await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=1&range=last-30-days");
         await dashboard.ScreenshotAsync($"dashboard-{name}.png");
         await dashboard.ScreenshotAsync($"dashboard-{name}-first-screen.png", fullPage: false);
-        foreach (var section in new[] { "chart-tools", "users-title", "connections-title" })
+        foreach (var section in new[] { "chart-tools", "chart-cost", "models-title", "satisfaction-title", "users-title", "connections-title" })
         {
             await dashboard.Page.Locator($"#{section}").ScrollIntoViewIfNeededAsync();
             await dashboard.ScreenshotAsync($"dashboard-{name}-{section}.png", fullPage: false);

@@ -68,6 +68,30 @@ public sealed class ReportApi(Uri address, string key) : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Sets a model's price from a day on (instance-admin endpoint of analytics.md).</summary>
+    public async Task SetPriceAsync(string model, string effectiveFrom, decimal inputPerMillion, decimal outputPerMillion)
+    {
+        using var response = await _client.PutAsJsonAsync(new Uri($"/api/v2/admin/model-prices/{Uri.EscapeDataString(model)}", UriKind.Relative),
+            new { effective_from = effectiveFrom, currency = "EUR", input_per_million = inputPerMillion, output_per_million = outputPerMillion });
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Deletes every stored price entry (of <paramref name="model"/> only, when given).</summary>
+    public async Task DeletePricesAsync(string? model = null)
+    {
+        using var list = JsonDocument.Parse(await _client.GetStringAsync(new Uri("/api/v2/admin/model-prices", UriKind.Relative)));
+        foreach (var price in list.RootElement.GetProperty("prices").EnumerateArray())
+        {
+            var name = price.GetProperty("model").GetString()!;
+            if (model is null || name == model)
+            {
+                using var response = await _client.DeleteAsync(new Uri(
+                    $"/api/v2/admin/model-prices/{Uri.EscapeDataString(name)}?effective_from={price.GetProperty("effective_from").GetString()}", UriKind.Relative));
+                response.EnsureSuccessStatusCode();
+            }
+        }
+    }
+
     /// <summary>The tiles as docs/decisions.md defines them, computed from the API's JSON.</summary>
     public async Task<ExpectedTiles> TilesAsync(View view)
     {
@@ -89,10 +113,13 @@ public sealed class ReportApi(Uri address, string key) : IDisposable
     public void Dispose() => _client.Dispose();
 }
 
-/// <summary>One company over an inclusive range of days, as the dashboard shows it.</summary>
-public sealed record View(long CompanyId, string From, string To)
+/// <summary>One company over an inclusive range of days, in periods of a day, a week or a month, as the dashboard shows it.</summary>
+public sealed record View(long CompanyId, string From, string To, string Granularity = "day")
 {
-    public string Query => $"company_id={CompanyId}&start_date={From}&end_date={To}";
+    public string Query => $"company_id={CompanyId}&start_date={From}&end_date={To}" + (Granularity == "day" ? "" : $"&granularity={Granularity}");
+
+    /// <summary>The dashboard's <c>data-loaded</c> marker.</summary>
+    public string Marker => $"{CompanyId}|{From}|{To}|{Granularity}";
 
     public int Days => DateOnly.ParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber
         - DateOnly.ParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber + 1;
@@ -103,17 +130,17 @@ public sealed record View(long CompanyId, string From, string To)
         get
         {
             var from = DateOnly.ParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-            return new View(CompanyId, Day(from.AddDays(-Days)), Day(from.AddDays(-1)));
+            return new View(CompanyId, Day(from.AddDays(-Days)), Day(from.AddDays(-1)), Granularity);
         }
     }
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>The dashboard's <c>data-loaded</c> marker: "company|from|to".</summary>
+    /// <summary>Reads the dashboard's <c>data-loaded</c> marker: "company|from|to|granularity".</summary>
     public static View Parse(string loaded)
     {
         var parts = loaded.Split('|');
-        return new View(long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1], parts[2]);
+        return new View(long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1], parts[2], parts[3]);
     }
 }
 

@@ -123,6 +123,26 @@ public sealed class TableTests(DashboardServer server)
     }
 
     [Fact]
+    public async Task The_document_table_and_its_export_are_the_apis_documents_of_the_range_by_use()
+    {
+        await using var dashboard = await server.OpenAsync();
+        var view = await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=1&range=last-30-days&granularity=week");
+        var documents = (await server.Api.GetAsync("used-documents", (view with { Granularity = "total" }).Query))
+            .GetProperty("reporting")[0].GetProperty("dates")[0].GetProperty("documents").EnumerateArray().ToList();
+        documents.Count.ShouldBeGreaterThan(10, "the demo uses more documents than the table shows");
+
+        string Text(System.Text.Json.JsonElement document, string name) => document.GetProperty(name).GetString() ?? "";
+        (await dashboard.RowsAsync("documents-table")).ShouldBe(documents.Take(10).Select(d => new[]
+        {
+            d.GetProperty("document_title").GetString() ?? Text(d, "document_filename"), Text(d, "document_filename"),
+            d.GetProperty("usage_count").GetInt64().ToString("N0", CultureInfo.GetCultureInfo("en-US")),
+        }));
+        var (_, csv) = await dashboard.ExportAsync("documents");
+        csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => string.Join(',', line.Split(',')[2], line.Split(',')[^1]))
+            .ShouldBe(documents.Select(d => $"{d.GetProperty("document_id").GetInt64()},{d.GetProperty("usage_count").GetInt64()}"));
+    }
+
+    [Fact]
     public async Task The_tool_table_sums_the_days_and_shows_error_rates()
     {
         await using var dashboard = await server.OpenAsync();

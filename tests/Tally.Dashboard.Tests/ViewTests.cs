@@ -43,18 +43,18 @@ public sealed class ViewTests(DashboardServer server)
         await using var dashboard = await server.OpenAsync();
         var view = await dashboard.SignInAsync(DashboardServer.AdminKey, "#company=1&range=last-90-days");
         view.Days.ShouldBe(90);
-        await ChartsShowAsync(dashboard, view);
+        await ChartsShowAsync(server.Api, dashboard, view);
 
         await dashboard.Page.Locator("#range-preset").SelectOptionAsync("last-7-days");
         var week = await dashboard.WaitForViewAsync(view);
         (week.CompanyId, week.Days, week.To).ShouldBe((1, 7, view.To));
         dashboard.Page.Url.ShouldContain("range=last-7-days");
-        await ChartsShowAsync(dashboard, week);
+        await ChartsShowAsync(server.Api, dashboard, week);
 
         await dashboard.Page.Locator("#company-picker").SelectOptionAsync("3");
         var other = await dashboard.WaitForViewAsync(week);
         (other.CompanyId, other.Days).ShouldBe((3, 7));
-        await ChartsShowAsync(dashboard, other);
+        await ChartsShowAsync(server.Api, dashboard, other);
         dashboard.ConsoleErrors.ShouldBeEmpty();
     }
 
@@ -129,18 +129,17 @@ public sealed class ViewTests(DashboardServer server)
         (await dashboard.Page.Locator("#range-label").InnerTextAsync()).ShouldNotContain("today");
     }
 
-    /// <summary>Every chart covers exactly the view's days, and its series add up to the API's totals.</summary>
-    private async Task ChartsShowAsync(DashboardPage dashboard, View view)
+    /// <summary>Every chart covers exactly the view's periods, and its series add up to the API's totals.</summary>
+    internal static async Task ChartsShowAsync(ReportApi api, DashboardPage dashboard, View view)
     {
+        var (chat, agent) = await api.SessionDaysAsync(view);
         foreach (var id in DashboardPage.ChartIds)
         {
             var chart = await dashboard.ChartAsync(id);
-            (chart.GetProperty("from").GetString(), chart.GetProperty("to").GetString(), chart.GetProperty("days").GetInt32())
-                .ShouldBe((view.From, view.To, view.Days), id);
+            (chart.GetProperty("from").GetString(), chart.GetProperty("to").GetString(), chart.GetProperty("periods").GetInt32(), chart.GetProperty("unit").GetString())
+                .ShouldBe((view.From, view.To, chat.Count, view.Granularity), id);
         }
 
-        var api = server.Api;
-        var (chat, agent) = await api.SessionDaysAsync(view);
         var feedback = await api.DaysAsync("chats-feedback", view);
         var tools = await api.DaysAsync("tools", view);
         var activities = await api.DaysAsync("user-activities", view);
@@ -159,7 +158,7 @@ public sealed class ViewTests(DashboardServer server)
         Total(modes, "Agent threads").ShouldBe(Sum(agent, "threads", "threads_count"));
 
         var users = await dashboard.ChartAsync("chart-active-users");
-        Total(users, "DAU").ShouldBe(Sum(activities, "active_users_count"));
+        Total(users, view.Granularity == "day" ? "DAU" : $"Active in the {view.Granularity}").ShouldBe(Sum(activities, "active_users_count"));
         Total(users, "WAU").ShouldBe(Sum(activities, "weekly_active_users_count"));
         Total(users, "MAU").ShouldBe(Sum(activities, "monthly_active_users_count"));
 
@@ -175,5 +174,24 @@ public sealed class ViewTests(DashboardServer server)
 
         var grounding = await dashboard.ChartAsync("chart-grounding");
         grounding.GetProperty("totals").TryGetProperty("Grounding rate", out _).ShouldBeTrue();
+
+        // A model's cost over the periods: null where it has no price, so null over the range when it never has one.
+        var models = await api.DaysAsync("models", view);
+        var costChart = (await dashboard.ChartAsync("chart-cost")).GetProperty("totals");
+        var modelNames = models.SelectMany(d => d.GetProperty("models").EnumerateArray()).Select(m => m.GetProperty("model").GetString()!).ToHashSet();
+        costChart.EnumerateObject().Select(series => series.Name).ToHashSet().SetEquals(modelNames).ShouldBeTrue();
+        foreach (var series in costChart.EnumerateObject())
+        {
+            var costs = models.Select(d => d.GetProperty("models").EnumerateArray().Where(m => m.GetProperty("model").GetString() == series.Name)
+                .Select(m => m.GetProperty("cost")).FirstOrDefault()).Where(c => c.ValueKind != JsonValueKind.Undefined).ToList();
+            if (costs.All(c => c.ValueKind == JsonValueKind.Null))
+            {
+                series.Value.ValueKind.ShouldBe(JsonValueKind.Null, series.Name);
+            }
+            else
+            {
+                series.Value.GetDouble().ShouldBe(costs.Where(c => c.ValueKind == JsonValueKind.Number).Sum(c => c.GetDouble()), 1e-6, series.Name);
+            }
+        }
     }
 }

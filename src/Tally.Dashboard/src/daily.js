@@ -1,5 +1,5 @@
-// Joins the dated reports of one company into one row per day (the merged daily table), and sums a range of
-// them into the tiles' numbers. Every definition here is written down in docs/decisions.md.
+// Joins the dated reports of one company into one row per period (the merged daily, weekly or monthly table), and
+// sums a range of them into the tiles' numbers. Every definition here is written down in docs/decisions.md.
 
 export const dailyColumns = [
   'date', 'chat_sessions_count', 'agent_threads_count', 'chat_user_queries_count', 'agent_user_queries_count',
@@ -12,10 +12,16 @@ export const dailyColumns = [
 const only = (report) => report.reporting[0]?.dates ?? [];
 const onlyAgent = (report) => report.reporting_agent[0]?.dates ?? [];
 
+/** The merged table's columns: a week's or a month's row also has `end_date` (its last day inside the range), after `date`. */
+export const periodColumns = (granularity) => (granularity === 'day' ? dailyColumns : ['date', 'end_date', ...dailyColumns.slice(1)]);
+
 export function mergeDays({ sessions, feedback, tools, activities }) {
   const rows = new Map();
-  const row = (date) => {
-    if (!rows.has(date)) rows.set(date, Object.fromEntries(dailyColumns.map((c) => [c, c === 'date' ? date : 0])));
+  const row = ({ date, end_date }) => {
+    if (!rows.has(date)) {
+      const columns = periodColumns(end_date === undefined ? 'day' : 'period');
+      rows.set(date, Object.fromEntries(columns.map((c) => [c, c === 'date' ? date : c === 'end_date' ? end_date : 0])));
+    }
     return rows.get(date);
   };
   // Each dated report fills its columns of the day's row.
@@ -37,10 +43,10 @@ export function mergeDays({ sessions, feedback, tools, activities }) {
       tool_calls_count: d.tool_calls_count,
       tool_errors_count: d.tools.reduce((sum, t) => sum + t.errors_count, 0),
     })],
-    [only(activities), ({ date: _, ...counts }) => counts],
+    [only(activities), ({ date: _, end_date: __, ...counts }) => counts],
   ];
   for (const [days, columns] of sources) {
-    for (const d of days) Object.assign(row(d.date), columns(d));
+    for (const d of days) Object.assign(row(d), columns(d));
   }
   return [...rows.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
 }
@@ -72,7 +78,10 @@ export function tileNumbers(days, activeUsers) {
   };
 }
 
-/** Documents over the range: uses summed per document, names from the latest day that listed it. */
+/**
+ * Documents over the range: uses summed per document over the report's periods (one, as the page reads it), names
+ * from the latest period that listed it (the API's names are already those of the latest listing of all stored).
+ */
 export function documentTotals(usedDocuments) {
   const documents = new Map();
   for (const d of only(usedDocuments)) {
@@ -104,13 +113,13 @@ export function toolTotals(tools) {
       || (a.tool_type < b.tool_type ? -1 : a.tool_type > b.tool_type ? 1 : 0));
 }
 
-/** Per day and tool, the calls: the series of the tool-usage chart. */
+/** Per period and tool, the calls: the series of the tool-usage chart. */
 export function toolSeries(tools) {
   const names = toolTotals(tools).map((t) => `${t.tool_name} (${t.tool_type})`);
-  const dates = only(tools).map((d) => d.date);
-  const series = names.map((name) => ({ name, data: dates.map(() => 0) }));
+  const periods = only(tools).map(({ date, end_date }) => ({ date, end_date }));
+  const series = names.map((name) => ({ name, data: periods.map(() => 0) }));
   only(tools).forEach((d, index) => {
     for (const t of d.tools) series[names.indexOf(`${t.tool_name} (${t.tool_type})`)].data[index] += t.usage_count;
   });
-  return { dates, series };
+  return { periods, series };
 }

@@ -1,10 +1,15 @@
 // The dashboard page: signs in with an API key kept in sessionStorage, reads the public reporting API for one
-// company and one range (both in the URL hash), and draws tiles, charts and tables from what it answers.
+// company, one range and one period unit (all in the URL hash), and draws tiles, charts and tables from what it answers.
 import { ApiError, UnreachableError, getReport } from './api.js';
 import { chartDefinitions, clearCharts, renderCharts, resizeCharts } from './charts.js';
 import { download, toCsv } from './csv.js';
-import { dailyColumns, documentTotals, mergeDays, tileNumbers, toolSeries, toolTotals } from './daily.js';
-import { daysBetween, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
+import { dailyColumns, documentTotals, mergeDays, periodColumns, tileNumbers, toolSeries, toolTotals } from './daily.js';
+import { daysBetween, granularities, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
+import { costSeries, costTile, modelTotals, renderModels } from './models.js';
+import { renderSatisfaction } from './satisfaction.js';
+import { fillTable, timestamp } from './tables.js';
+import { renderTiles } from './tiles.js';
+import { renderUsers, userHeader, users as userTable, visibleUsers } from './users.js';
 
 const keyStorage = 'tally.apiKey';
 // Weekly and monthly active users count days before the range, so they say nothing about the range itself.
@@ -12,7 +17,6 @@ const happenedInRange = new Set(dailyColumns.filter((c) => c !== 'date' && !c.st
 const connectionsPageSize = 25;
 // The API's largest page (reports.md): an export of every connection in the range takes as few requests as it can.
 const connectionsExportPageSize = 1000;
-const numbers = new Intl.NumberFormat('en-US');
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -24,7 +28,6 @@ const state = {
   data: null,
   documents: [],
   tools: [],
-  users: { rows: [], sort: null, query: '' },
   connections: { cursors: [null], index: 0, next: null, rows: [] },
 };
 
@@ -97,8 +100,8 @@ function currentView() {
   const wanted = readHash(window.location.hash);
   const company = state.companies.find((c) => c.id === wanted.company) ?? state.companies[0];
   const range = wanted.custom ?? resolvePreset(wanted.preset, todayIn(company.timezone ?? 'UTC'));
-  const view = { company, preset: wanted.preset, custom: wanted.custom, range, previous: previousPeriod(range) };
-  const canonical = writeHash({ company: company.id, preset: view.preset, custom: view.custom });
+  const view = { company, preset: wanted.preset, custom: wanted.custom, granularity: wanted.granularity, range, previous: previousPeriod(range) };
+  const canonical = writeHash({ company: company.id, preset: view.preset, custom: view.custom, granularity: view.granularity });
   if (canonical !== window.location.hash) window.history.replaceState(null, '', canonical);
   return view;
 }
@@ -114,9 +117,14 @@ function showView(view) {
   $('range-preset').value = view.preset;
   $('range-from').value = view.range.from;
   $('range-to').value = view.range.to;
+  $('granularity').value = view.granularity;
   const length = daysBetween(view.range.from, view.range.to);
   const partial = partialDay(view) ? '; today is not over yet' : '';
-  $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}${partial}), compared with ${view.previous.from} to ${view.previous.to}`;
+  const by = view.granularity === 'day' ? '' : `, by ${view.granularity}`;
+  $('range-label').textContent = `${view.range.from} to ${view.range.to} (${length} day${length === 1 ? '' : 's'}, ${view.company.timezone ?? 'UTC'}${partial})${by}, compared with ${view.previous.from} to ${view.previous.to}`;
+  const { adjective } = granularities.find((g) => g.id === view.granularity);
+  $('merged-title').textContent = `${adjective[0].toUpperCase()}${adjective.slice(1)} table`;
+  $('merged-export').textContent = `Export ${adjective} CSV`;
 }
 
 /** The company's today when the range includes it: the one day whose counts are still growing. */
@@ -134,26 +142,37 @@ async function load() {
   const ticket = ++state.loading;
   delete $('dashboard').dataset.loaded;
   setStatus('loading', 'Loading…');
-  const scope = { company_id: view.company.id, start_date: view.range.from, end_date: view.range.to };
-  const before = { company_id: view.company.id, start_date: view.previous.from, end_date: view.previous.to };
+  // Every dated report is read in the chosen periods; the tiles sum them, which gives the range's numbers in any unit.
+  const scope = { company_id: view.company.id, start_date: view.range.from, end_date: view.range.to, granularity: view.granularity };
+  const before = { company_id: view.company.id, start_date: view.previous.from, end_date: view.previous.to, granularity: view.granularity };
   const report = (name, parameters) => getReport(state.key, name, parameters);
+  // The range as one period, for what is not a sum of periods (the cost, rounded once; a model's users and latencies;
+  // a rating's models, tools and documents) and for the documents, listed once each rather than once a day.
+  const whole = (parameters) => ({ ...parameters, granularity: 'total' });
   try {
-    const [sessions, feedback, tools, documents, activities, members, previousSessions, previousFeedback, previousTools, previousActivities] =
-      await Promise.all([
-        report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', scope),
-        report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
-        report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),
-      ]);
+    const [sessions, feedback, tools, documents, activities, members, models, modelsTotal, satisfaction,
+      previousSessions, previousFeedback, previousTools, previousActivities, previousModelsTotal] = await Promise.all([
+      report('chat-sessions', scope), report('chats-feedback', scope), report('tools', scope), report('used-documents', whole(scope)),
+      report('user-activities', scope), report('users', { company_id: view.company.id, start_date: view.range.from }),
+      report('models', scope), report('models', whole(scope)), report('satisfaction', whole(scope)),
+      report('chat-sessions', before), report('chats-feedback', before), report('tools', before), report('user-activities', before),
+      report('models', whole(before)),
+    ]);
     if (ticket !== state.loading) return;
     const days = mergeDays({ sessions, feedback, tools, activities });
     const previousDays = mergeDays({ sessions: previousSessions, feedback: previousFeedback, tools: previousTools, activities: previousActivities });
     const users = activities.reporting[0]?.users ?? [];
     state.data = { view, days, tools, documents, users };
-    renderTiles(tileNumbers(days, users.length), tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), daysBetween(view.range.from, view.range.to));
-    renderCharts(days, toolSeries(tools), partialDay(view));
+    const totals = modelTotals(modelsTotal);
+    renderTiles({ ...tileNumbers(days, users.length), cost: costTile(totals) },
+      { ...tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), cost: costTile(modelTotals(previousModelsTotal)) },
+      daysBetween(view.range.from, view.range.to));
+    renderCharts({ days, tools: toolSeries(tools), cost: costSeries(models, totals), unit: view.granularity }, partialDay(view));
+    renderModels(totals);
+    renderSatisfaction(satisfaction);
     renderDocuments(documentTotals(documents));
     renderTools(toolTotals(tools));
-    state.users.rows = users;
+    userTable.rows = users;
     renderUsers();
     state.connections = { cursors: [null], index: 0, next: null, rows: [] };
     await loadConnections(ticket);
@@ -181,14 +200,14 @@ async function load() {
 function clearNumbers() {
   state.data = null;
   for (const tile of document.querySelectorAll('.tile')) {
-    for (const attribute of ['value', 'previous', 'part', 'whole']) delete tile.dataset[attribute];
+    for (const attribute of ['value', 'previous', 'part', 'whole', 'currency']) delete tile.dataset[attribute];
     tile.querySelector('.value').textContent = '—';
     tile.querySelector('.change').textContent = '';
     delete tile.querySelector('.change').dataset.direction;
   }
   clearCharts();
   for (const table of document.querySelectorAll('#dashboard table')) fillTable(table, [], null, 'Not loaded: the last refresh failed.');
-  $('users-count').textContent = '';
+  for (const note of document.querySelectorAll('#users-count, .lists .note')) note.textContent = '';
   $('connections-page').textContent = '';
   $('connections-older').disabled = true;
   $('connections-newer').disabled = true;
@@ -199,7 +218,7 @@ function clearNumbers() {
 function markLoaded(view) {
   const dashboard = $('dashboard');
   for (const button of document.querySelectorAll('[data-export]')) button.disabled = false;
-  dashboard.dataset.loaded = `${view.company.id}|${view.range.from}|${view.range.to}`;
+  dashboard.dataset.loaded = `${view.company.id}|${view.range.from}|${view.range.to}|${view.granularity}`;
   dashboard.dataset.readyAfterMs ??= String(Math.round(performance.now()));
 }
 
@@ -237,76 +256,6 @@ function showMessage(element, text) {
   element.textContent = text ?? '';
 }
 
-// ---- Tiles ---------------------------------------------------------------------------------------------------
-
-const shareTiles = new Set(['grounded', 'satisfaction']);
-
-function renderTiles(current, previous, length) {
-  for (const tile of document.querySelectorAll('.tile')) {
-    const name = tile.dataset.tile;
-    const now = current[name];
-    const then = previous[name];
-    const isShare = shareTiles.has(name);
-    tile.dataset.value = now.value ?? '';
-    tile.dataset.previous = then.value ?? '';
-    if (isShare) {
-      tile.dataset.part = now.part;
-      tile.dataset.whole = now.whole;
-    }
-    tile.querySelector('.value').textContent = isShare ? formatShare(now.value) : numbers.format(now.value);
-    const change = tile.querySelector('.change');
-    const { text, direction } = isShare ? shareChange(now.value, then.value) : countChange(now.value, then.value);
-    change.textContent = `${text} vs previous ${length} day${length === 1 ? '' : 's'}`;
-    change.dataset.direction = direction;
-  }
-}
-
-const formatShare = (value) => (value === null ? '—' : `${value.toFixed(1)} %`);
-
-function countChange(now, then) {
-  if (then === 0) return now === 0 ? { text: 'No change', direction: 'flat' } : { text: `New (was 0)`, direction: 'up' };
-  const change = (100 * (now - then)) / then;
-  return arrow(change, `${Math.abs(change).toFixed(1)} %`);
-}
-
-function shareChange(now, then) {
-  if (now === null || then === null) return { text: 'No comparison', direction: 'flat' };
-  const change = now - then;
-  return arrow(change, `${Math.abs(change).toFixed(1)} pts`);
-}
-
-function arrow(change, magnitude) {
-  if (Math.abs(change) < 0.05) return { text: 'No change', direction: 'flat' };
-  return change > 0 ? { text: `▲ up ${magnitude}`, direction: 'up' } : { text: `▼ down ${magnitude}`, direction: 'down' };
-}
-
-// ---- Tables --------------------------------------------------------------------------------------------------
-
-function cells(row, values) {
-  for (const value of values) {
-    const cell = row.insertCell();
-    if (typeof value === 'number') {
-      cell.className = 'number';
-      cell.textContent = numbers.format(value);
-    } else {
-      cell.textContent = value ?? '—';
-    }
-  }
-}
-
-function fillTable(table, rows, toCells, emptyText) {
-  const body = table.tBodies[0];
-  body.replaceChildren();
-  if (rows.length === 0) {
-    const cell = body.insertRow().insertCell();
-    cell.colSpan = table.tHead.rows[0].cells.length;
-    cell.className = 'empty';
-    cell.textContent = emptyText;
-    return;
-  }
-  for (const row of rows) cells(body.insertRow(), toCells(row));
-}
-
 function renderDocuments(documents) {
   state.documents = documents;
   fillTable($('documents-table'), documents.slice(0, 10), (d) => [d.document_title ?? d.document_filename, d.document_filename, d.usage_count],
@@ -319,82 +268,6 @@ function renderTools(tools) {
     'No tool was called in this range.');
 }
 
-const userColumns = [
-  { key: 'user_name', label: 'User', text: true },
-  { key: 'user_id', label: 'Id' },
-  { key: 'active_days_count', label: 'Active days' },
-  { key: 'sessions_count', label: 'Sessions' },
-  { key: 'user_queries_count', label: 'Questions' },
-  { key: 'feedbacks_count', label: 'Feedback' },
-  { key: 'tool_calls_count', label: 'Tool calls' },
-  { key: 'first_activity_date', label: 'First active', text: true },
-  { key: 'last_activity_date', label: 'Last active', text: true },
-  { key: 'last_connection', label: 'Last connection (UTC)', text: true },
-  { key: 'input_tokens', label: 'Input tokens' },
-  { key: 'output_tokens', label: 'Output tokens' },
-  { key: 'cost', label: 'Cost' },
-];
-
-// Costs to the API's 6 decimals: a chargeback figure must read as the API's.
-const costs = new Intl.NumberFormat('en', { maximumFractionDigits: 6 });
-
-function userHeader() {
-  const row = $('users-table').tHead.rows[0];
-  row.replaceChildren(...userColumns.map((column) => {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    if (!column.text) th.className = 'number';
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'sort';
-    button.dataset.sort = column.key;
-    button.textContent = column.label;
-    button.addEventListener('click', () => sortUsers(column));
-    th.append(button);
-    return th;
-  }));
-}
-
-function sortUsers(column) {
-  const sort = state.users.sort;
-  const direction = sort?.key === column.key ? (sort.direction === 'ascending' ? 'descending' : 'ascending') : (column.text ? 'ascending' : 'descending');
-  state.users.sort = { key: column.key, direction };
-  renderUsers();
-}
-
-function visibleUsers() {
-  const query = state.users.query.trim().toLowerCase();
-  let rows = state.users.rows.filter((u) => !query || (u.user_name ?? '').toLowerCase().includes(query) || String(u.user_id).includes(query));
-  const sort = state.users.sort;
-  if (sort) {
-    const sign = sort.direction === 'ascending' ? 1 : -1;
-    // Nulls (no name, never connected) sort last either way; ties keep the API's order (questions, then id).
-    rows = rows.map((u, index) => ({ u, index })).sort((a, b) => {
-      const x = a.u[sort.key];
-      const y = b.u[sort.key];
-      if (x === null || y === null) return x === y ? a.index - b.index : x === null ? 1 : -1;
-      const order = typeof x === 'number' ? x - y : x.localeCompare(y);
-      return order * sign || a.index - b.index;
-    }).map(({ u }) => u);
-  }
-  return rows;
-}
-
-function renderUsers() {
-  const rows = visibleUsers();
-  for (const th of $('users-table').tHead.rows[0].cells) {
-    const key = th.querySelector('button').dataset.sort;
-    if (state.users.sort?.key === key) th.setAttribute('aria-sort', state.users.sort.direction);
-    else th.removeAttribute('aria-sort');
-  }
-  fillTable($('users-table'), rows, (u) => [u.user_name, String(u.user_id), u.active_days_count, u.sessions_count, u.user_queries_count,
-    u.feedbacks_count, u.tool_calls_count, u.first_activity_date, u.last_activity_date, timestamp(u.last_connection),
-    u.input_tokens ?? null, u.output_tokens ?? null, typeof u.cost === 'number' ? costs.format(u.cost) : null],
-  state.users.rows.length === 0 ? 'Nobody was active in this range.' : 'No user matches the search.');
-  $('users-count').textContent = `${numbers.format(rows.length)} of ${numbers.format(state.users.rows.length)} users`;
-}
-
-const timestamp = (value) => (value ? value.replace('T', ' ').replace('Z', '') : null);
 
 async function loadConnections(ticket = state.loading) {
   const view = state.view;
@@ -473,10 +346,12 @@ function writeExport(name, connections) {
       'input_tokens', 'output_tokens', 'cost'], visibleUsers()],
     // Every connection in the range, not only the page on screen.
     connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], connections],
-    daily: [['company_id', 'company_name', ...dailyColumns], days],
+    // end_date follows date for a week or a month, as in the API's CSV.
+    daily: [['company_id', 'company_name', ...periodColumns(view.granularity)], days],
   };
   const [columns, rows] = tables[name];
-  download(`tally-${view.company.id}-${name}-${view.range.from}-to-${view.range.to}.csv`, toCsv(columns, withCompany(rows)));
+  const file = name === 'daily' ? granularities.find((g) => g.id === view.granularity).adjective : name;
+  download(`tally-${view.company.id}-${file}-${view.range.from}-to-${view.range.to}.csv`, toCsv(columns, withCompany(rows)));
 }
 
 // ---- Wiring --------------------------------------------------------------------------------------------------
@@ -487,7 +362,7 @@ function buildCharts() {
     card.className = 'card';
     const title = document.createElement('h3');
     title.id = `${definition.id}-title`;
-    title.textContent = definition.title;
+    title.textContent = definition.title('day');
     const chart = document.createElement('div');
     chart.className = 'chart';
     chart.id = definition.id;
@@ -496,7 +371,7 @@ function buildCharts() {
     legend.className = 'legend';
     legend.id = `${definition.id}-legend`;
     legend.setAttribute('role', 'group');
-    legend.setAttribute('aria-label', `${definition.title}: series shown`);
+    legend.setAttribute('aria-label', `${definition.title('day')}: series shown`);
     card.append(title, legend, chart);
     return card;
   }));
@@ -504,6 +379,7 @@ function buildCharts() {
 
 function wire() {
   $('range-preset').replaceChildren(...presets.map((p) => new Option(p.label, p.id)), new Option('Custom range', 'custom'));
+  $('granularity').replaceChildren(...granularities.map((g) => new Option(g.label, g.id)));
   buildCharts();
   userHeader();
   $('sign-in-form').addEventListener('submit', (event) => {
@@ -520,6 +396,7 @@ function wire() {
     }
     navigate({ preset: event.target.value, custom: null });
   });
+  $('granularity').addEventListener('change', (event) => navigate({ granularity: event.target.value }));
   $('range-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const from = $('range-from').value;
@@ -528,7 +405,7 @@ function wire() {
     else setStatus('error', 'Choose a start day on or before the end day.');
   });
   $('users-search').addEventListener('input', (event) => {
-    state.users.query = event.target.value;
+    userTable.query = event.target.value;
     renderUsers();
   });
   $('connections-older').addEventListener('click', () => turnConnectionsPage(1));

@@ -10,6 +10,15 @@ export const presets = [
 
 export const defaultPreset = 'last-30-days';
 
+/** The API's periods (analytics.md): a dated report answers one element per day, ISO week or calendar month. */
+export const granularities = [
+  { id: 'day', label: 'By day', adjective: 'daily' },
+  { id: 'week', label: 'By week', adjective: 'weekly' },
+  { id: 'month', label: 'By month', adjective: 'monthly' },
+];
+
+export const defaultGranularity = 'day';
+
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isDay(text) {
@@ -52,7 +61,7 @@ export function previousPeriod({ from, to }) {
   return { from: addDays(from, -length), to: addDays(from, -1) };
 }
 
-/** The view a URL hash names: company id, and a preset or a custom from/to. The key is never part of it. */
+/** The view a URL hash names: company id, a preset or a custom from/to, and the period. The key is never part of it. */
 export function readHash(hash) {
   const parameters = new URLSearchParams(hash.replace(/^#/, ''));
   const company = Number.parseInt(parameters.get('company') ?? '', 10);
@@ -60,10 +69,11 @@ export function readHash(hash) {
   const to = parameters.get('to');
   const custom = isDay(from) && isDay(to) && from <= to ? { from, to } : null;
   const preset = presets.some((p) => p.id === parameters.get('range')) ? parameters.get('range') : defaultPreset;
-  return { company: Number.isSafeInteger(company) && company > 0 ? company : null, preset: custom ? 'custom' : preset, custom };
+  const granularity = granularities.some((g) => g.id === parameters.get('granularity')) ? parameters.get('granularity') : defaultGranularity;
+  return { company: Number.isSafeInteger(company) && company > 0 ? company : null, preset: custom ? 'custom' : preset, custom, granularity };
 }
 
-export function writeHash({ company, preset, custom }) {
+export function writeHash({ company, preset, custom, granularity }) {
   const parameters = new URLSearchParams();
   if (company) parameters.set('company', String(company));
   if (preset === 'custom' && custom) {
@@ -72,5 +82,7 @@ export function writeHash({ company, preset, custom }) {
   } else {
     parameters.set('range', preset);
   }
+  // Days are the default: a link made before periods existed, and one made by day now, are the same link.
+  if (granularity && granularity !== defaultGranularity) parameters.set('granularity', granularity);
   return `#${parameters.toString()}`;
 }

@@ -53,13 +53,15 @@ internal static class ServePhase
     public static readonly string[] Reports = ["chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "connections", "satisfaction"];
 
     /// <summary>
-    /// The dated reports by month (and used-documents cut to its top fifty), timed over HTTP after the reports above;
-    /// their numbers are checked by the reference tests, not against a baseline here. Named "report?parameters".
+    /// The dated reports by month (and used-documents cut to its top fifty) and the models report (by day and by month),
+    /// timed over HTTP after the reports above; their numbers are checked by the reference tests, not against a
+    /// baseline here. Named "report?parameters".
     /// </summary>
     public static readonly string[] PeriodReports =
     [
         "chat-sessions?granularity=month", "chats-feedback?granularity=month", "tools?granularity=month",
         "used-documents?granularity=month&limit=50", "user-activities?granularity=month", "used-documents?granularity=day&limit=50",
+        "models?granularity=day", "models?granularity=month", "satisfaction?granularity=month",
     ];
 
     public static async Task<ServeResult> RunAsync(string dataDirectory, long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken,
@@ -168,6 +170,11 @@ internal static class ServePhase
                     await reads[r]();
                     storeMs[r][round] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
+            }
+
+            foreach (var profile in await AnswerProfile.RunAsync(app.Services, companyId, first, last, storeMs[0].Length, cancellationToken))
+            {
+                Console.WriteLine(F($"        {profile.Report} by day in-process: report built (store read + folding) {Format(profile.BuildMs)} ms, serialised {Format(profile.SerialiseMs)} ms, {profile.Bytes / 1024.0:N0} KiB"));
             }
 
             // On PostgreSQL: every read once more with auto_explain on, for the plans (after the timings).

@@ -302,6 +302,10 @@ internal static class Migrations
             {ModelAggregates.Tables}
             {ModelAggregates.Statements("events", "AND day IS NOT NULL AND seq <= (SELECT watermark FROM aggregation_state)")}
             """),
+        (11, "the distinct-count sets and document usage rolled up per month and ISO week, with their counters", $"""
+            {RollupAggregates.Tables}
+            {RollupAggregates.Backfill}
+            """),
     ];
 
     /// <summary>
@@ -334,6 +338,7 @@ internal static class Migrations
     public static void CreateScratchTables(DuckDBConnection connection) => Execute(connection, """
         CREATE OR REPLACE TEMP TABLE suspect_keys (key_hash BIGINT);
         CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
+        CREATE OR REPLACE TEMP TABLE rollup_increments (company_id BIGINT, unit VARCHAR, start DATE, a VARCHAR, b VARCHAR, amount BIGINT);
         CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
         """);
 

@@ -37,15 +37,22 @@ internal sealed class ModelReader(Aggregator aggregator)
                     }
                 }
 
-                // Distinct users per period: a range join of the day-model-user set with the periods.
+                // Distinct users per period: the rolled-up counters of whole months and weeks, the day-model-user set
+                // joined with the day's period for the others (see PeriodParts).
                 var users = new List<ModelPeriodUsers>();
+                var parts = PeriodParts.Of(periods);
                 using (var command = Command(connection, $"""
+                    WITH periods(day, period) AS (VALUES {parts.DayValues}),
+                    whole(unit, start, period) AS (VALUES {parts.WholeValues})
                     SELECT p.period, u.model, count(DISTINCT u.user_id)
-                    FROM daily_model_users u JOIN (VALUES {Rows(periods.Select((p, i) => $"{Literal(i)}, {Literal(p.First)}, {Literal(p.Last)}"))}) p(period, first, last)
-                        ON u.day BETWEEN p.first AND p.last
+                    FROM daily_model_users u JOIN periods p ON u.day = p.day
                     WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
                     GROUP BY p.period, u.model
-                    """, companyId, first, last))
+                    UNION ALL
+                    SELECT w.period, c.model, c.users
+                    FROM rollup_model_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
+                    WHERE c.company_id = $1
+                    """, companyId, parts.FirstDay, parts.LastDay))
                 using (var reader = command.ExecuteReader())
                 {
                     while (reader.Read())

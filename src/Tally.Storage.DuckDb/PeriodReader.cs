@@ -3,9 +3,10 @@ using static Tally.Storage.DuckDb.Sql;
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
-/// The distinct counts over periods of several days (weeks, months, a whole range): each joins a day-keyed set table
-/// with the period of every day of the range, given as a VALUES list (at most 3,660 rows, all written by Tally), and
-/// counts once over each period. An equality join on the day is a hash join; a join on each period's first and last
+/// The distinct counts over periods of several days (weeks, months, a whole range). A whole month or ISO week reads
+/// its rolled-up counters; the other periods join a day-keyed set table with the period of each of their days,
+/// given as a VALUES list (at most 3,660 rows, all written by Tally), and count once over each period (see
+/// <see cref="PeriodParts"/>). An equality join on the day is a hash join; a join on each period's first and last
 /// day was a range join, about 30 times slower over a year of sessions.
 /// </summary>
 internal sealed class PeriodReader(Aggregator aggregator)
@@ -13,9 +14,10 @@ internal sealed class PeriodReader(Aggregator aggregator)
     public Task<IReadOnlyList<ModeDistincts>> ReadModeDistinctsAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
         aggregator.ReadCaughtUpAsync<IReadOnlyList<ModeDistincts>>(connection =>
         {
-            var (first, last) = Span(periods);
+            var parts = PeriodParts.Of(periods);
             using var command = Command(connection, $"""
-                WITH periods(day, period) AS (VALUES {Values(periods)}),
+                WITH periods(day, period) AS (VALUES {parts.DayValues}),
+                whole(unit, start, period) AS (VALUES {parts.WholeValues}),
                 models AS (
                     SELECT p.period,
                         count(DISTINCT m.model) FILTER (WHERE m.mode = 'chat') AS chat,
@@ -32,7 +34,14 @@ internal sealed class PeriodReader(Aggregator aggregator)
                     GROUP BY p.period)
                 SELECT period, coalesce(m.chat, 0), coalesce(m.agent, 0), coalesce(s.chat, 0), coalesce(s.agent, 0)
                 FROM models m FULL JOIN sessions s USING (period)
-                """, companyId, first, last);
+                UNION ALL
+                SELECT w.period,
+                    coalesce(sum(c.models) FILTER (WHERE c.mode = 'chat'), 0)::BIGINT, coalesce(sum(c.models) FILTER (WHERE c.mode = 'agent'), 0)::BIGINT,
+                    coalesce(sum(c.sessions) FILTER (WHERE c.mode = 'chat'), 0)::BIGINT, coalesce(sum(c.sessions) FILTER (WHERE c.mode = 'agent'), 0)::BIGINT
+                FROM rollup_mode_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
+                WHERE c.company_id = $1
+                GROUP BY w.period
+                """, companyId, parts.FirstDay, parts.LastDay);
             using var reader = command.ExecuteReader();
             var rows = new List<ModeDistincts>();
             while (reader.Read())
@@ -46,14 +55,19 @@ internal sealed class PeriodReader(Aggregator aggregator)
     public Task<IReadOnlyList<ToolUsers>> ReadToolUsersAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
         aggregator.ReadCaughtUpAsync<IReadOnlyList<ToolUsers>>(connection =>
         {
-            var (first, last) = Span(periods);
+            var parts = PeriodParts.Of(periods);
             using var command = Command(connection, $"""
-                WITH periods(day, period) AS (VALUES {Values(periods)})
+                WITH periods(day, period) AS (VALUES {parts.DayValues}),
+                whole(unit, start, period) AS (VALUES {parts.WholeValues})
                 SELECT p.period, u.tool_name, u.tool_type, count(DISTINCT u.user_id)
                 FROM daily_tool_users u JOIN periods p ON u.day = p.day
                 WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
                 GROUP BY p.period, u.tool_name, u.tool_type
-                """, companyId, first, last);
+                UNION ALL
+                SELECT w.period, c.tool_name, c.tool_type, c.users
+                FROM rollup_tool_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
+                WHERE c.company_id = $1
+                """, companyId, parts.FirstDay, parts.LastDay);
             using var reader = command.ExecuteReader();
             var rows = new List<ToolUsers>();
             while (reader.Read())
@@ -67,14 +81,19 @@ internal sealed class PeriodReader(Aggregator aggregator)
     public Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken) =>
         aggregator.ReadCaughtUpAsync<IReadOnlyList<DocumentPeriod>>(connection =>
         {
-            var (first, last) = Span(periods);
+            var parts = PeriodParts.Of(periods);
             using var command = Command(connection, $"""
-                WITH periods(day, period) AS (VALUES {Values(periods)}),
+                WITH periods(day, period) AS (VALUES {parts.DayValues}),
+                whole(unit, start, period) AS (VALUES {parts.WholeValues}),
                 sums AS (
                     SELECT p.period, d.document_id, sum(d.usage)::BIGINT AS usage
                     FROM daily_documents d JOIN periods p ON d.day = p.day
                     WHERE d.company_id = $1 AND d.day BETWEEN $2 AND $3
-                    GROUP BY p.period, d.document_id),
+                    GROUP BY p.period, d.document_id
+                    UNION ALL
+                    SELECT w.period, r.document_id, r.usage
+                    FROM rollup_documents r JOIN whole w ON r.unit = w.unit AND r.start = w.start
+                    WHERE r.company_id = $1),
                 ranked AS (
                     SELECT period, document_id, usage, count(*) OVER (PARTITION BY period) AS documents
                     FROM sums
@@ -82,7 +101,7 @@ internal sealed class PeriodReader(Aggregator aggregator)
                 SELECT r.period, r.document_id, r.usage, r.documents, n.filename, n.title
                 FROM ranked r JOIN documents n ON n.company_id = $1 AND n.document_id = r.document_id
                 ORDER BY r.period, r.usage DESC, r.document_id
-                """, companyId, first, last, limit);
+                """, companyId, parts.FirstDay, parts.LastDay, limit);
             using var reader = command.ExecuteReader();
             var rows = new List<DocumentPeriod>();
             while (reader.Read())
@@ -93,10 +112,4 @@ internal sealed class PeriodReader(Aggregator aggregator)
 
             return rows;
         }, cancellationToken);
-
-    private static (DateOnly First, DateOnly Last) Span(IReadOnlyList<DayRange> periods) => (periods[0].First, periods[^1].Last);
-
-    private static string Values(IReadOnlyList<DayRange> periods) =>
-        Rows(periods.SelectMany((period, index) => Enumerable.Range(period.First.DayNumber, period.Count)
-            .Select(day => $"{Literal(DateOnly.FromDayNumber(day))}, {Literal(index)}")));
 }

@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
@@ -85,6 +86,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
@@ -106,6 +108,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -119,6 +122,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
@@ -143,6 +147,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
         Downgrade(directory, ToStep5);
@@ -165,6 +170,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
         Downgrade(directory, ToStep6);
 
@@ -188,6 +194,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -203,6 +210,52 @@ public sealed class UpgradeTests
 
         await satisfaction.AllAsync(client, workload.First, workload.Last);
     }
+
+    [Fact]
+    public async Task A_step_10_database_rolls_its_distinct_sets_and_document_usage_up_by_month_and_week()
+    {
+        // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep10);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        var check = new ReportChecker(reference, now);
+        await CheckEveryGranularityAsync();
+
+        // Events after the upgrade, late ones included, move the rolled-up counts of their months and weeks.
+        foreach (var request in Workload.Generate(14, new DateOnly(2025, 3, 1), 20).Requests.Select(r => r.Select(e => e with { Id = "later-" + e.Id }).ToList()))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe(reference.Store(request));
+        }
+
+        await CheckEveryGranularityAsync();
+
+        async Task CheckEveryGranularityAsync()
+        {
+            foreach (var (start, end) in new[] { (workload.First, workload.Last), (new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31)), (new DateOnly(2025, 3, 3), new DateOnly(2025, 3, 9)) })
+            {
+                await check.CompanyAsync(client, null, null, start, end);
+                foreach (var granularity in new[] { "week", "month", "total" })
+                {
+                    await check.CompanyAsync(client, null, null, start, end, granularity, documentsLimit: 2);
+                }
+            }
+        }
+    }
+
+    // Schema step 11 undone: no month and week rollups.
+    private const string ToStep10 = """
+        DROP TABLE rollup_models;
+        DROP TABLE rollup_query_sessions;
+        DROP TABLE rollup_mode_counts;
+        DROP TABLE rollup_tool_users;
+        DROP TABLE rollup_tool_counts;
+        DROP TABLE rollup_model_users;
+        DROP TABLE rollup_model_counts;
+        DROP TABLE rollup_documents;
+        DELETE FROM schema_migrations WHERE version = 11;
+        """;
 
     // Schema steps 8 to 10 undone: nothing kept of where the ratings go, no model prices, no model aggregates.
     private const string ToStep7 = """

@@ -1,0 +1,54 @@
+using static Tally.Storage.DuckDb.Sql;
+
+namespace Tally.Storage.DuckDb;
+
+/// <summary>
+/// The periods of a read split by where their distinct counts come from: a period that is exactly one calendar month
+/// or one ISO week (whatever the granularity asked, so a total over one month counts) reads its rolled-up counters
+/// (<see cref="RollupAggregates"/>); any other period (a range's cut first and last period, days, a longer total)
+/// reads the day tables. Both lists are SQL VALUES rows led by a row that joins nothing, so that neither is empty.
+/// </summary>
+internal sealed class PeriodParts
+{
+    private PeriodParts(IReadOnlyList<DayRange> periods)
+    {
+        var days = new List<string> { "NULL::DATE, -1" };
+        var whole = new List<string> { "NULL::VARCHAR, NULL::DATE, -1" };
+        var (first, last) = (DateOnly.MaxValue, DateOnly.MinValue);
+        for (var index = 0; index < periods.Count; index++)
+        {
+            var period = periods[index];
+            if (Unit(period) is { } unit)
+            {
+                whole.Add($"'{unit}', {Literal(period.First)}, {Literal(index)}");
+                continue;
+            }
+
+            days.AddRange(Enumerable.Range(period.First.DayNumber, period.Count)
+                .Select(day => $"{Literal(DateOnly.FromDayNumber(day))}, {Literal(index)}"));
+            (first, last) = (first < period.First ? first : period.First, last > period.Last ? last : period.Last);
+        }
+
+        DayValues = Rows(days);
+        WholeValues = Rows(whole);
+        (FirstDay, LastDay) = (first, last);
+    }
+
+    /// <summary>VALUES rows (day, period) of every day of the periods read from the day tables.</summary>
+    public string DayValues { get; }
+
+    /// <summary>VALUES rows (unit, start, period) of the whole months and weeks, read from the rollups.</summary>
+    public string WholeValues { get; }
+
+    /// <summary>The span of the days read from the day tables (first after last when there are none).</summary>
+    public DateOnly FirstDay { get; }
+
+    public DateOnly LastDay { get; }
+
+    public static PeriodParts Of(IReadOnlyList<DayRange> periods) => new(periods);
+
+    private static string? Unit(DayRange period) =>
+        period.First.Day == 1 && period.Last == period.First.AddMonths(1).AddDays(-1) ? "month"
+        : period.First.DayOfWeek == DayOfWeek.Monday && period.Count == 7 ? "week"
+        : null;
+}

@@ -23,7 +23,20 @@ public sealed class DemoProcess : IAsyncLifetime
 
     public string Output { get; } = Directory.CreateTempSubdirectory("tally-report-out-").FullName;
 
-    public async Task InitializeAsync() => Server = await TallyProcess.ServeAsync(_dataDirectory, AdminKey, "--demo", "--seed", "7");
+    public async Task InitializeAsync()
+    {
+        Server = await TallyProcess.ServeAsync(_dataDirectory, AdminKey, "--demo", "--seed", "7");
+        // Every demo model priced, one of them twice inside the range, so that costs are numbers that change mid-range.
+        foreach (var (model, from, input, output) in new[]
+        {
+            ("alfred-4", Start.AddDays(-400), "2.5", "10"), ("alfred-4", Start.AddDays(7), "3.123457", "12.5"),
+            ("mistral-large", Start.AddDays(-400), "0.7", "2.1"), ("llama-3.3-70b", Start.AddDays(-400), "0.2", "0.6"), ("gpt-4o", Start.AddDays(-400), "5", "15"),
+        })
+        {
+            var run = await TallyAsync("prices", "set", model, "--from", $"{from:yyyy-MM-dd}", "--currency", "EUR", "--input", input, "--output", output);
+            run.ExitCode.ShouldBe(0, run.StandardError);
+        }
+    }
 
     public async Task DisposeAsync()
     {
@@ -34,6 +47,23 @@ public sealed class DemoProcess : IAsyncLifetime
 
     public Task<(int ExitCode, string StandardOutput, string StandardError)> TallyAsync(params string[] arguments) =>
         TallyProcess.RunAsync(arguments, new Dictionary<string, string?> { ["TALLY_URL"] = Server.Address.ToString(), ["TALLY_KEY"] = AdminKey });
+
+    /// <summary>
+    /// The server's own CSV of <paramref name="report"/> as rows; for <c>models</c>, with the JSON's currency on every row,
+    /// the column the exports add.
+    /// </summary>
+    public async Task<List<Dictionary<string, string>>> ApiCsvRowsAsync(string report, string query)
+    {
+        var rows = ExportedRows.FromCsv(await ApiAsync(report, query + "&format=csv"));
+        if (report == "models")
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(await ApiAsync(report, query));
+            var currency = json.RootElement.GetProperty("currency").GetString() ?? "";
+            rows.ForEach(row => row["currency"] = currency);
+        }
+
+        return rows;
+    }
 
     public async Task<string> ApiAsync(string report, string query)
     {
@@ -49,7 +79,7 @@ public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture
     public static TheoryData<string, string, string> Exports()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var report in new[] { "chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "user-activities --users", "connections" })
+        foreach (var report in new[] { "chat-sessions", "chats-feedback", "tools", "used-documents", "users", "user-activities", "user-activities --users", "connections", "models", "satisfaction" })
         {
             foreach (var format in new[] { "csv", "json", "parquet", "xlsx" })
             {
@@ -63,6 +93,12 @@ public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture
         data.Add("used-documents", "csv", "--granularity month");
         data.Add("user-activities", "xlsx", "--granularity total");
         data.Add("tools", "json", "--granularity week --company 2");
+        data.Add("models", "csv", "--granularity week");
+        data.Add("models", "parquet", "--granularity month");
+        data.Add("models", "json", "--granularity total --company 3");
+        data.Add("satisfaction", "json", "--granularity week");
+        data.Add("satisfaction", "parquet", "--granularity month --company 2");
+        data.Add("satisfaction", "csv", "--granularity total");
         return data;
     }
 
@@ -76,7 +112,9 @@ public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture
             "-o", file, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         var query = string.Concat(extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Chunk(2)
             .Select(pair => $"&{pair[0] switch { "--company" => "company_id", "--granularity" => "granularity", _ => "user_id" }}={pair[1]}"));
-        var expected = ExportedRows.FromApi(words[0], await demo.ApiAsync(words[0], query), perUser: words.Length > 1);
+        var expected = words[0] is "models" or "satisfaction"
+            ? await demo.ApiCsvRowsAsync(words[0], query)
+            : ExportedRows.FromApi(words[0], await demo.ApiAsync(words[0], query), perUser: words.Length > 1);
 
         run.ExitCode.ShouldBe(0, run.StandardError);
         var actual = format switch
@@ -121,7 +159,7 @@ public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture
 
         run.ExitCode.ShouldBe(0, run.StandardError);
         var workbook = ExportedWorkbook.Read(file);
-        workbook.SheetNames.ShouldBe(["all", "chat-sessions", "chats-feedback", "tools", "used-documents", "user-activities", "active-users", "users"]);
+        workbook.SheetNames.ShouldBe(["all", "chat-sessions", "chats-feedback", "tools", "used-documents", "user-activities", "active-users", "users", "models", "satisfaction"]);
         workbook.HeaderFrozen.Values.ShouldAllBe(frozen => frozen);
         ExportedRows.ShouldMatch(workbook.Sheets["all"], ExportedRows.FromCsv(csv.StandardOutput), "the merged sheet against the merged CSV");
         ExportedRows.ShouldMatch(workbook.Sheets["tools"], ExportedRows.FromApi("tools", await demo.ApiAsync("tools", "")), "the tools sheet against the API");
@@ -158,13 +196,19 @@ public sealed partial class ReportCommandTests(DemoProcess demo) : IClassFixture
         var unknownFormat = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "--format", "xml");
         var unknownExtension = await demo.TallyAsync("report", "tools", "--start", "2026-03-02", "-o", Path.Combine(demo.Output, "tools.txt"));
         var missingStart = await demo.TallyAsync("report", "tools");
+        var misspeltReport = await demo.TallyAsync("report", "model", "--start", "2026-03-02");
+        var badGranularity = await demo.TallyAsync("report", "models", "--start", "2026-03-02", "--granularity", "year");
+        var capitalGranularity = await demo.TallyAsync("report", "satisfaction", "--start", "2026-03-02", "--granularity", "Month");
 
         foreach (var (run, says) in new[]
         {
-            (unknownReport, "'foo' is not a command of tally report: use one of chat-sessions, chats-feedback, tools, used-documents, users, user-activities, connections, all, html."),
+            (unknownReport, "'foo' is not a command of tally report: use one of chat-sessions, chats-feedback, tools, used-documents, models, satisfaction, users, user-activities, connections, all, html."),
             (unknownFormat, "--format 'xml' is not a format: use table, csv, json, parquet, xlsx."),
             (unknownExtension, "Cannot tell the format of tools.txt from its name"),
             (missingStart, "Option '--start' is required."),
+            (misspeltReport, "'model' is not a command of tally report: use one of chat-sessions, chats-feedback, tools, used-documents, models, satisfaction,"),
+            (badGranularity, "--granularity 'year' is not one of day, week, month, total."),
+            (capitalGranularity, "--granularity 'Month' is not one of day, week, month, total."),
         })
         {
             run.ExitCode.ShouldBe(1, run.StandardError);

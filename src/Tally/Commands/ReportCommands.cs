@@ -31,6 +31,10 @@ internal static class ReportCommands
             async (fetcher, request, _, token) => [ReportTables.Tools(await fetcher.ToolsAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.UsedDocuments, "Documents used in answers per company, day and document.",
             async (fetcher, request, _, token) => [ReportTables.UsedDocuments(await fetcher.UsedDocumentsAsync(request, token))]));
+        report.Subcommands.Add(TableCommand(Names.Models, "Answers, users, tokens, latency (p50, p95) and cost per company, period and model.",
+            async (fetcher, request, _, token) => [AnalyticsTables.Models(await fetcher.ModelsAsync(request, token))]));
+        report.Subcommands.Add(TableCommand(Names.Satisfaction, "Likes, dislikes and satisfaction rate per company and period: in total, by model, by tool and by document (a dimension column says which).",
+            async (fetcher, request, _, token) => [AnalyticsTables.Satisfaction(await fetcher.SatisfactionAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.Users, "Members per company, as of the end of the range.",
             async (fetcher, request, _, token) => [ReportTables.Users(await fetcher.UsersAsync(request, token))]));
 
@@ -240,6 +244,16 @@ internal static class ReportCommands
         if (reports.Users is { } users)
         {
             tables.Add(ReportTables.Users(users));
+        }
+
+        if (reports.Models is { } models)
+        {
+            tables.Add(AnalyticsTables.Models(models));
+        }
+
+        if (reports.Satisfaction is { } satisfaction)
+        {
+            tables.Add(AnalyticsTables.Satisfaction(satisfaction));
         }
 
         return tables;

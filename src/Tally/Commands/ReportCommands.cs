@@ -90,7 +90,7 @@ internal static class ReportCommands
             var companies = reports.Companies().Select(company => company.Id).ToList();
             foreach (var company in companies)
             {
-                foreach (var chart in Charts.For(reports, company))
+                foreach (var chart in Charts.For(reports, company, range.Request(parse).Granularity))
                 {
                     var name = companies.Count == 1 ? chart.Name : $"company-{company}-{chart.Name}";
                     var path = Path.Combine(folder.FullName, $"{name}.{extension}");
@@ -119,8 +119,11 @@ internal static class ReportCommands
         command.Validators.Add(result => CheckFolder(result, result.GetValue(output)?.FullName));
         command.SetAction((parse, cancellationToken) => ServerConnection.RunAsync(parse, async options =>
         {
+            var request = range.Request(parse);
             var reports = await FetchAllAsync(options, range, parse, cancellationToken);
-            var html = HtmlReport.Render(reports, MergedTable.Build(reports), range.Request(parse), DateTime.UtcNow);
+            // The monthly view: months asked of the server, so that its active users are people, not sums of days.
+            var monthly = request.Granularity is Granularity.Month ? reports : await FetchAllAsync(options, range, parse, cancellationToken, Granularity.Month);
+            var html = HtmlReport.Render(reports, MergedTable.Build(reports), MergedTable.Build(monthly), request, DateTime.UtcNow);
             var path = parse.GetValue(output)!.FullName;
             await AtomicFile.WriteAsync(path, new UTF8Encoding(false).GetBytes(html), cancellationToken);
             await Console.Error.WriteLineAsync($"Wrote {path}");
@@ -259,13 +262,15 @@ internal static class ReportCommands
         return tables;
     }
 
-    private static async Task<UsageReports> FetchAllAsync(TallyClientOptions options, RangeOptions range, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<UsageReports> FetchAllAsync(
+        TallyClientOptions options, RangeOptions range, ParseResult parse, CancellationToken cancellationToken, Granularity? granularity = null)
     {
         using var client = new TallyClient(options);
+        var request = range.Request(parse);
         return await FetchProgressBar.RunAsync("reports", async progress =>
         {
             using var fetcher = new ReportFetcher(client, range.Fetch(parse, progress));
-            return await fetcher.AllAsync(range.Request(parse), cancellationToken);
+            return await fetcher.AllAsync(granularity is null ? request : request with { Granularity = granularity }, cancellationToken);
         });
     }
 

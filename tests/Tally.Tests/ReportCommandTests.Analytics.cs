@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Tally.Tests;
 
-/// <summary>Costs and satisfaction in <c>tally report all</c>, period by period, against the API; the charts by month.</summary>
+/// <summary>Costs and satisfaction in <c>tally report all</c>, period by period, against the API.</summary>
 public sealed partial class ReportCommandTests
 {
     [Theory]
@@ -41,24 +41,6 @@ public sealed partial class ReportCommandTests
                 Number(row[column]).ShouldBe(Number(period.Ratings[column]), what + " " + column);
             }
         }
-    }
-
-    [Fact]
-    public async Task Plots_by_month_have_one_bar_per_month_and_say_so()
-    {
-        var folder = Path.Combine(demo.Output, "plots-month");
-        var start = demo.End.AddDays(-70);
-        var run = await demo.TallyAsync("plot", "--start", $"{start:yyyy-MM-dd}", "--end", $"{demo.End:yyyy-MM-dd}", "--company", "2", "--granularity", "month",
-            "-o", folder, "--format", "svg");
-
-        run.ExitCode.ShouldBe(0, run.StandardError);
-        Directory.GetFiles(folder).Select(Path.GetFileNameWithoutExtension).Order().ShouldBe(Charts);
-        var texts = SvgTexts(Path.Combine(folder, "sessions-and-queries.svg"));
-        texts.ShouldContain(text => text.StartsWith("Sessions and questions per month", StringComparison.Ordinal), string.Join(" | ", texts));
-        SvgTexts(Path.Combine(folder, "cost-by-model.svg")).ShouldContain("cost (EUR)");
-        SvgTexts(Path.Combine(folder, "satisfaction-by-tool.svg")).ShouldContain(text => text.StartsWith("Worst-rated tools (at least 5 ratings)", StringComparison.Ordinal));
-        // The title's range runs to the last day of the last month inside the range, not to that month's first day.
-        texts.ShouldContain($"Acme Analytics (company 2), {start:yyyy-MM-dd} to {demo.End:yyyy-MM-dd}");
     }
 
     private static decimal? Number(string cell) => cell.Length == 0 ? null : decimal.Parse(cell, NumberStyles.Float, CultureInfo.InvariantCulture);

@@ -32,6 +32,9 @@ public sealed class TallyClient : IDisposable
         /// <summary>Latest logins, newest first, paged.</summary>
         public const string Connections = "connections";
 
+        /// <summary>Answers, tokens, latency and cost per model, per period.</summary>
+        public const string Models = "models";
+
         /// <summary>Likes and dislikes by the model, tools and documents of the rated answer, per period.</summary>
         public const string Satisfaction = "satisfaction";
     }
@@ -68,6 +71,10 @@ public sealed class TallyClient : IDisposable
     /// <summary>One page of <c>connections</c>; pass its <c>next</c> as <see cref="ReportRequest.Cursor"/> for the following one.</summary>
     public Task<ConnectionsReport> GetConnectionsAsync(ReportRequest request, CancellationToken cancellationToken = default) =>
         GetAsync<ConnectionsReport>(ReportNames.Connections, request, cancellationToken);
+
+    /// <summary><c>models</c>, per <see cref="ReportRequest.Granularity"/>.</summary>
+    public Task<ModelsReport> GetModelsAsync(ReportRequest request, CancellationToken cancellationToken = default) =>
+        GetAsync<ModelsReport>(ReportNames.Models, request, cancellationToken);
 
     /// <summary><c>satisfaction</c>, per <see cref="ReportRequest.Granularity"/>.</summary>
     public Task<SatisfactionReport> GetSatisfactionAsync(ReportRequest request, CancellationToken cancellationToken = default) =>

@@ -14,6 +14,18 @@ public static class JsonLeaves
         return leaves;
     }
 
+    /// <summary>Checks that <paramref name="actual"/> has exactly the leaves of <paramref name="expected"/>, with the same values.</summary>
+    public static void ShouldEqual(Dictionary<string, string> actual, Dictionary<string, string> expected)
+    {
+        foreach (var (path, value) in expected)
+        {
+            actual.ShouldContainKey(path);
+            actual[path].ShouldBe(value, path);
+        }
+
+        actual.Keys.Except(expected.Keys).ShouldBeEmpty();
+    }
+
     private static void Walk(JsonElement element, string path, Dictionary<string, string> leaves)
     {
         switch (element.ValueKind)

@@ -80,14 +80,20 @@ public sealed class ParadigmCompatibilityTests(DemoServer demo) : IAsyncLifetime
         var merged = MergedTable.Build(reports);
         var full = MergedTable.Build(await fromTally.AllAsync(request));
 
-        warnings.Count.ShouldBe(2);
-        warnings.ShouldContain(warning => warning.Contains("tools", StringComparison.Ordinal));
-        warnings.ShouldContain(warning => warning.Contains("user-activities", StringComparison.Ordinal));
+        warnings.Count.ShouldBe(4);
+        foreach (var missing in new[] { "tools", "user-activities", "models", "satisfaction" })
+        {
+            warnings.ShouldContain(warning => warning.Contains($"no {missing} report", StringComparison.Ordinal), missing);
+        }
+
         reports.Tools.ShouldBeNull();
+        reports.Models.ShouldBeNull();
+        reports.Satisfaction.ShouldBeNull();
         reports.ChatSessions!.ReportingAgent.ShouldBeNull();
         reports.ChatSessions.Reporting[0].Company.Timezone.ShouldBeNull();
         merged.IndexOf("tool_calls_count").ShouldBe(-1);
         merged.IndexOf("active_users_count").ShouldBe(-1);
+        merged.IndexOf("cost").ShouldBe(-1);
         merged.Rows.Count.ShouldBe(31);
         foreach (var column in new[] { "sessions_count", "user_queries_count", "likes_count", "dislikes_count", "satisfaction_rate", "top_document" })
         {

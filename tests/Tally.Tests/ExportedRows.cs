@@ -119,7 +119,8 @@ public static class ExportedRows
                     continue;
                 case "user-activities" when perUser:
                     rows.AddRange(entry.GetProperty("users").EnumerateArray().Select(row => Row(Fields(row, "user_id", "user_name", "active_days_count", "sessions_count",
-                        "user_queries_count", "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection"))));
+                        "user_queries_count", "feedbacks_count", "tool_calls_count", "first_activity_date", "last_activity_date", "last_connection",
+                        "input_tokens", "output_tokens", "cost"))));
                     continue;
             }
 

@@ -118,6 +118,23 @@ public sealed class ReportFetcher : IDisposable
         return parts[^1] with { Reporting = JoinDays(parts.Select(part => part.Reporting)) };
     }
 
+    /// <summary>
+    /// <c>models</c> over the whole range. Each period comes whole from one chunk (<see cref="Plan"/>), so its distinct
+    /// users, percentiles and once-rounded cost are the server's own.
+    /// </summary>
+    public async Task<ModelsReport> ModelsAsync(ReportRequest request, CancellationToken cancellationToken = default)
+    {
+        var parts = await FetchChunksAsync(request, _client.GetModelsAsync, cancellationToken);
+        return parts[^1] with { Reporting = JoinDays(parts.Select(part => part.Reporting)), Currency = parts.Select(part => part.Currency).LastOrDefault(currency => currency is not null) };
+    }
+
+    /// <summary><c>satisfaction</c> over the whole range; each period comes whole from one chunk (<see cref="Plan"/>).</summary>
+    public async Task<SatisfactionReport> SatisfactionAsync(ReportRequest request, CancellationToken cancellationToken = default)
+    {
+        var parts = await FetchChunksAsync(request, _client.GetSatisfactionAsync, cancellationToken);
+        return parts[^1] with { Reporting = JoinDays(parts.Select(part => part.Reporting)) };
+    }
+
     /// <summary><c>users</c>: one request, as of the end of the range.</summary>
     public async Task<MembersReport> UsersAsync(ReportRequest request, CancellationToken cancellationToken = default) =>
         (await FetchChunksAsync([request], _client.GetUsersAsync, cancellationToken))[0];
@@ -167,7 +184,7 @@ public sealed class ReportFetcher : IDisposable
     }
 
     /// <summary>
-    /// Every dated report and the members, over the whole range, all at once. A report the server does not have
+    /// Every dated report (models and satisfaction included) and the members, over the whole range, all at once. A report the server does not have
     /// (a 404 while other reports answer) is null, with a warning.
     /// </summary>
     public async Task<UsageReports> AllAsync(ReportRequest request, CancellationToken cancellationToken = default)
@@ -178,7 +195,9 @@ public sealed class ReportFetcher : IDisposable
         var documents = Optional(TallyClient.ReportNames.UsedDocuments, UsedDocumentsAsync(request, cancellationToken));
         var activities = Optional(TallyClient.ReportNames.UserActivities, UserActivitiesAsync(request, cancellationToken));
         var members = Optional(TallyClient.ReportNames.Users, UsersAsync(request, cancellationToken));
-        var outcomes = new[] { await sessions, await feedback, await tools, await documents, await activities, await members };
+        var models = Optional(TallyClient.ReportNames.Models, ModelsAsync(request, cancellationToken));
+        var satisfaction = Optional(TallyClient.ReportNames.Satisfaction, SatisfactionAsync(request, cancellationToken));
+        var outcomes = new[] { await sessions, await feedback, await tools, await documents, await activities, await members, await models, await satisfaction };
         if (outcomes.All(outcome => outcome.Missing is not null))
         {
             // Nothing answered: not a missing report but a wrong company or a wrong address.
@@ -196,7 +215,11 @@ public sealed class ReportFetcher : IDisposable
             (ToolsReport?)outcomes[2].Value,
             (DocumentsReport?)outcomes[3].Value,
             (UserActivitiesReport?)outcomes[4].Value,
-            (MembersReport?)outcomes[5].Value);
+            (MembersReport?)outcomes[5].Value)
+        {
+            Models = (ModelsReport?)outcomes[6].Value,
+            Satisfaction = (SatisfactionReport?)outcomes[7].Value,
+        };
     }
 
     private static async Task<(string Report, object? Value, TallyApiException? Missing)> Optional<T>(string report, Task<T> fetch)
@@ -275,6 +298,12 @@ public sealed record UsageReports(
     UserActivitiesReport? UserActivities,
     MembersReport? Users)
 {
+    /// <summary><c>models</c>: tokens, latency and cost per model; null where the server does not have it (Paradigm).</summary>
+    public ModelsReport? Models { get; init; }
+
+    /// <summary><c>satisfaction</c>: ratings by model, tool and document; null where the server does not have it (Paradigm).</summary>
+    public SatisfactionReport? Satisfaction { get; init; }
+
     /// <summary>Every company named by a dated report, by id (the latest name seen wins), in id order.</summary>
     public IReadOnlyList<ReportCompany> Companies() =>
         [.. (ChatSessions?.Reporting.Select(entry => entry.Company) ?? [])
@@ -282,6 +311,8 @@ public sealed record UsageReports(
             .Concat(Tools?.Reporting.Select(entry => entry.Company) ?? [])
             .Concat(UsedDocuments?.Reporting.Select(entry => entry.Company) ?? [])
             .Concat(UserActivities?.Reporting.Select(entry => entry.Company) ?? [])
+            .Concat(Models?.Reporting.Select(entry => entry.Company) ?? [])
+            .Concat(Satisfaction?.Reporting.Select(entry => entry.Company) ?? [])
             .GroupBy(company => company.Id)
             .OrderBy(group => group.Key)
             .Select(group => group.LastOrDefault(company => company.Name is not null) ?? group.Last())];

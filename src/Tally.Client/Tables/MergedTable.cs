@@ -28,6 +28,7 @@ public static class MergedTable
         var feedback = Index(reports.ChatsFeedback?.Reporting, day => day.Date);
         var tools = Index(reports.Tools?.Reporting, day => day.Date);
         var documents = Index(reports.UsedDocuments?.Reporting, day => day.Date);
+        var models = Index(reports.Models?.Reporting, period => period.Date);
         var activity = Index(reports.UserActivities?.Reporting.Select(entry => new CompanyDays<ActivityDay>(entry.Company, entry.Dates)), day => day.Date);
         var toolNames = tools.Values.SelectMany(day => day.Tools ?? []).Select(tool => tool.ToolName).Distinct().Order(StringComparer.Ordinal).ToList();
 
@@ -35,7 +36,8 @@ public static class MergedTable
 
         // By week, month or total, each row is a period: its end comes from whichever report has it.
         DateOnly? EndOf((long Company, DateOnly Date) key) => sessions.GetValueOrDefault(key)?.EndDate ?? feedback.GetValueOrDefault(key)?.EndDate
-            ?? tools.GetValueOrDefault(key)?.EndDate ?? documents.GetValueOrDefault(key)?.EndDate ?? activity.GetValueOrDefault(key)?.EndDate;
+            ?? tools.GetValueOrDefault(key)?.EndDate ?? documents.GetValueOrDefault(key)?.EndDate ?? activity.GetValueOrDefault(key)?.EndDate
+            ?? models.GetValueOrDefault(key)?.EndDate;
 
         var columns = new List<Column> { new("company_id", WholeNumber), new("company_name", Text), new("date", Date), new("end_date", Date) };
         var parts = new List<Func<(long Company, DateOnly Date), IEnumerable<object?>>>();
@@ -96,10 +98,22 @@ public static class MergedTable
             });
         }
 
+        if (reports.Models is { } modelsReport)
+        {
+            // The period's tokens and cost over every model, as the server sums them (cost exact, rounded once; empty
+            // when a model that answered has no price), and the currency of the prices so a cost never goes unlabelled.
+            columns.AddRange(Integers("input_tokens", "output_tokens"));
+            columns.Add(new("cost", DecimalNumber));
+            columns.Add(new("currency", Text));
+            parts.Add(key => models.GetValueOrDefault(key) is { } period
+                ? [period.InputTokens, period.OutputTokens, period.Cost, modelsReport.Currency]
+                : [null, null, null, modelsReport.Currency]);
+        }
+
         columns.AddRange(RatioColumns.Select(name => new Column(name, DecimalNumber)));
 
         var table = new Table("all", columns);
-        var keys = sessions.Keys.Concat(feedback.Keys).Concat(tools.Keys).Concat(documents.Keys).Concat(activity.Keys)
+        var keys = sessions.Keys.Concat(feedback.Keys).Concat(tools.Keys).Concat(documents.Keys).Concat(activity.Keys).Concat(models.Keys)
             .Distinct().OrderBy(key => key.Company).ThenBy(key => key.Date);
         foreach (var key in keys)
         {

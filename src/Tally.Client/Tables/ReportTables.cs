@@ -151,13 +151,15 @@ public static class ReportTables
             new("company_id", WholeNumber), new("company_name", Text), new("user_id", WholeNumber), new("user_name", Text),
             new("active_days_count", WholeNumber), new("sessions_count", WholeNumber), new("user_queries_count", WholeNumber),
             new("feedbacks_count", WholeNumber), new("tool_calls_count", WholeNumber), new("first_activity_date", Date),
-            new("last_activity_date", Date), new("last_connection", Timestamp)]);
+            new("last_activity_date", Date), new("last_connection", Timestamp), new("input_tokens", WholeNumber), new("output_tokens", WholeNumber),
+            new("cost", DecimalNumber)]);
         foreach (var entry in report.Reporting)
         {
             foreach (var user in entry.Users ?? [])
             {
                 table.Add(entry.Company.Id, entry.Company.Name, user.UserId, user.UserName, user.ActiveDaysCount, user.SessionsCount,
-                    user.UserQueriesCount, user.FeedbacksCount, user.ToolCallsCount, user.FirstActivityDate, user.LastActivityDate, user.LastConnection);
+                    user.UserQueriesCount, user.FeedbacksCount, user.ToolCallsCount, user.FirstActivityDate, user.LastActivityDate, user.LastConnection,
+                    user.InputTokens, user.OutputTokens, user.Cost);
             }
         }
 
@@ -190,6 +192,6 @@ public static class ReportTables
             .ToDictionary(pair => pair.Key, pair => pair.Day);
 
     /// <summary>company_id, company_name, date and end_date (dropped when every row is a day), then these columns.</summary>
-    private static List<Column> Columns(params (string Name, ColumnType Type)[] columns) =>
+    internal static List<Column> Columns(params (string Name, ColumnType Type)[] columns) =>
         [new("company_id", WholeNumber), new("company_name", Text), new("date", Date), new("end_date", Date), .. columns.Select(column => new Column(column.Name, column.Type))];
 }

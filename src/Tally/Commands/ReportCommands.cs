@@ -31,6 +31,10 @@ internal static class ReportCommands
             async (fetcher, request, _, token) => [ReportTables.Tools(await fetcher.ToolsAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.UsedDocuments, "Documents used in answers per company, day and document.",
             async (fetcher, request, _, token) => [ReportTables.UsedDocuments(await fetcher.UsedDocumentsAsync(request, token))]));
+        report.Subcommands.Add(TableCommand(Names.Models, "Answers, users, tokens, latency (p50, p95) and cost per company, period and model.",
+            async (fetcher, request, _, token) => [AnalyticsTables.Models(await fetcher.ModelsAsync(request, token))]));
+        report.Subcommands.Add(TableCommand(Names.Satisfaction, "Likes, dislikes and satisfaction rate per company and period: in total, by model, by tool and by document (a dimension column says which).",
+            async (fetcher, request, _, token) => [AnalyticsTables.Satisfaction(await fetcher.SatisfactionAsync(request, token))]));
         report.Subcommands.Add(TableCommand(Names.Users, "Members per company, as of the end of the range.",
             async (fetcher, request, _, token) => [ReportTables.Users(await fetcher.UsersAsync(request, token))]));
 
@@ -86,7 +90,7 @@ internal static class ReportCommands
             var companies = reports.Companies().Select(company => company.Id).ToList();
             foreach (var company in companies)
             {
-                foreach (var chart in Charts.For(reports, company))
+                foreach (var chart in Charts.For(reports, company, range.Request(parse).Granularity))
                 {
                     var name = companies.Count == 1 ? chart.Name : $"company-{company}-{chart.Name}";
                     var path = Path.Combine(folder.FullName, $"{name}.{extension}");
@@ -115,8 +119,11 @@ internal static class ReportCommands
         command.Validators.Add(result => CheckFolder(result, result.GetValue(output)?.FullName));
         command.SetAction((parse, cancellationToken) => ServerConnection.RunAsync(parse, async options =>
         {
+            var request = range.Request(parse);
             var reports = await FetchAllAsync(options, range, parse, cancellationToken);
-            var html = HtmlReport.Render(reports, MergedTable.Build(reports), range.Request(parse), DateTime.UtcNow);
+            // The monthly view: months asked of the server, so that its active users are people, not sums of days.
+            var monthly = request.Granularity is Granularity.Month ? reports : await FetchAllAsync(options, range, parse, cancellationToken, Granularity.Month);
+            var html = HtmlReport.Render(reports, MergedTable.Build(reports), MergedTable.Build(monthly), request, DateTime.UtcNow);
             var path = parse.GetValue(output)!.FullName;
             await AtomicFile.WriteAsync(path, new UTF8Encoding(false).GetBytes(html), cancellationToken);
             await Console.Error.WriteLineAsync($"Wrote {path}");
@@ -242,16 +249,28 @@ internal static class ReportCommands
             tables.Add(ReportTables.Users(users));
         }
 
+        if (reports.Models is { } models)
+        {
+            tables.Add(AnalyticsTables.Models(models));
+        }
+
+        if (reports.Satisfaction is { } satisfaction)
+        {
+            tables.Add(AnalyticsTables.Satisfaction(satisfaction));
+        }
+
         return tables;
     }
 
-    private static async Task<UsageReports> FetchAllAsync(TallyClientOptions options, RangeOptions range, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<UsageReports> FetchAllAsync(
+        TallyClientOptions options, RangeOptions range, ParseResult parse, CancellationToken cancellationToken, Granularity? granularity = null)
     {
         using var client = new TallyClient(options);
+        var request = range.Request(parse);
         return await FetchProgressBar.RunAsync("reports", async progress =>
         {
             using var fetcher = new ReportFetcher(client, range.Fetch(parse, progress));
-            return await fetcher.AllAsync(range.Request(parse), cancellationToken);
+            return await fetcher.AllAsync(granularity is null ? request : request with { Granularity = granularity }, cancellationToken);
         });
     }
 

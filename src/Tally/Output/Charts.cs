@@ -21,16 +21,17 @@ internal static class Charts
 {
     private static readonly ScottPlot.Palettes.Category10 Palette = new();
 
-    public static List<Chart> For(UsageReports reports, long companyId)
+    public static List<Chart> For(UsageReports reports, long companyId, Granularity? granularity)
     {
         var charts = new List<Chart>();
+        var per = PerPeriod(granularity);
         var scope = ScopeOf(reports, companyId);
         if (reports.ChatSessions is { } sessions && Days(sessions.Reporting, companyId) is { } chatDays)
         {
             var agentDays = Days(sessions.ReportingAgent ?? [], companyId) ?? [];
             var agentByDate = agentDays.ToDictionary(day => day.Date);
-            var dates = chatDays.Select(day => day.Date).ToList();
-            charts.Add(Lines("sessions-and-queries", "Sessions and questions per day", "count", dates,
+            var dates = chatDays.Select(day => new Period(day.Date, day.EndDate)).ToList();
+            charts.Add(Lines("sessions-and-queries", $"Sessions and questions {per}", "count", dates,
                 ("chat sessions", chatDays.Select(day => (double)(day.Sessions?.SessionsCount ?? 0))),
                 ("agent threads", chatDays.Select(day => (double)(agentByDate.GetValueOrDefault(day.Date)?.Threads?.ThreadsCount ?? 0))),
                 ("questions", chatDays.Select(day => (double)((day.Chats?.UserQueriesCount ?? 0) + (agentByDate.GetValueOrDefault(day.Date)?.Chats?.UserQueriesCount ?? 0))))));
@@ -44,7 +45,7 @@ internal static class Charts
 
         if (reports.UserActivities?.Reporting.FirstOrDefault(entry => entry.Company.Id == companyId) is { } activity)
         {
-            var dates = activity.Dates.Select(day => day.Date).ToList();
+            var dates = activity.Dates.Select(day => new Period(day.Date, day.EndDate)).ToList();
             charts.Add(Lines("active-users", "Active users: daily, weekly, monthly", "users", dates,
                 ("DAU", activity.Dates.Select(day => (double)(day.ActiveUsersCount ?? 0))),
                 ("WAU", activity.Dates.Select(day => (double)(day.WeeklyActiveUsersCount ?? 0))),
@@ -53,14 +54,14 @@ internal static class Charts
 
         if (reports.ChatsFeedback is { } feedback && Days(feedback.Reporting, companyId) is { } feedbackDays)
         {
-            var dates = feedbackDays.Select(day => day.Date).ToList();
+            var dates = feedbackDays.Select(day => new Period(day.Date, day.EndDate)).ToList();
             var likes = feedbackDays.Select(day => (double)(day.Feedbacks?.LikesCount ?? 0)).ToList();
             var dislikes = feedbackDays.Select(day => (double)(day.Feedbacks?.DislikesCount ?? 0)).ToList();
             var chart = Stacked("feedback", "Likes, dislikes and satisfaction", "ratings", dates, ("likes", likes), ("dislikes", dislikes));
-            var rated = dates.Select((date, i) => (Date: date, Likes: likes[i], Total: likes[i] + dislikes[i])).Where(day => day.Total > 0).ToList();
+            var rated = dates.Select((period, i) => (Period: period, Likes: likes[i], Total: likes[i] + dislikes[i])).Where(day => day.Total > 0).ToList();
             if (rated.Count > 0)
             {
-                var rate = chart.Plot.Add.Scatter(rated.Select(day => X(day.Date)).ToArray(), rated.Select(day => 100 * day.Likes / day.Total).ToArray());
+                var rate = chart.Plot.Add.Scatter(rated.Select(day => day.Period.Middle).ToArray(), rated.Select(day => 100 * day.Likes / day.Total).ToArray());
                 rate.LegendText = "satisfaction (%)";
                 rate.Color = Palette.GetColor(3);
                 rate.LineWidth = 2;
@@ -74,11 +75,11 @@ internal static class Charts
 
         if (reports.Tools is { } tools && Days(tools.Reporting, companyId) is { } toolDays)
         {
-            var dates = toolDays.Select(day => day.Date).ToList();
+            var dates = toolDays.Select(day => new Period(day.Date, day.EndDate)).ToList();
             var names = toolDays.SelectMany(day => day.Tools ?? []).GroupBy(tool => tool.ToolName)
                 .OrderByDescending(group => group.Sum(tool => tool.UsageCount ?? 0)).ThenBy(group => group.Key, StringComparer.Ordinal)
                 .Select(group => group.Key).ToList();
-            charts.Add(Stacked("tools", "Tool calls per day, by tool", "calls", dates,
+            charts.Add(Stacked("tools", $"Tool calls {per}, by tool", "calls", dates,
                 [.. names.Select(name => (name, (IReadOnlyList<double>)toolDays.Select(day => (double)(day.Tools ?? []).Where(tool => tool.ToolName == name).Sum(tool => tool.UsageCount ?? 0)).ToList()))]));
         }
 
@@ -87,6 +88,8 @@ internal static class Charts
             var top = RangeTotals.Documents(documentDays).Take(10).Reverse().ToList();
             charts.Add(TopDocuments(top));
         }
+
+        charts.AddRange(AnalyticsCharts.For(reports, companyId, per));
 
         // A chart copied into a mail or a slide still says whose numbers and which days it shows.
         foreach (var chart in charts)
@@ -97,28 +100,46 @@ internal static class Charts
         return [.. charts.Select(chart => chart with { Title = $"{chart.Title}, {scope}" })];
     }
 
+    /// <summary>"per day", "per week", "per month", or "over the range" for one period.</summary>
+    private static string PerPeriod(Granularity? granularity) => granularity switch
+    {
+        Granularity.Week => "per week",
+        Granularity.Month => "per month",
+        Granularity.Total => "over the range",
+        _ => "per day",
+    };
+
     /// <summary>"Acme Analytics (company 2), 2026-11-01 to 2026-11-30": the company and the days its reports cover.</summary>
     private static string ScopeOf(UsageReports reports, long companyId)
     {
         var name = reports.Companies().FirstOrDefault(company => company.Id == companyId)?.Name ?? "Company";
-        var dates = (Days(reports.ChatSessions?.Reporting ?? [], companyId)?.Select(day => day.Date) ?? [])
-            .Concat(reports.UserActivities?.Reporting.FirstOrDefault(entry => entry.Company.Id == companyId)?.Dates.Select(day => day.Date) ?? [])
-            .Concat(Days(reports.ChatsFeedback?.Reporting ?? [], companyId)?.Select(day => day.Date) ?? [])
-            .Concat(Days(reports.Tools?.Reporting ?? [], companyId)?.Select(day => day.Date) ?? [])
+        // A period's first and last days (the last is its end_date by week, month or total).
+        var dates = (Days(reports.ChatSessions?.Reporting ?? [], companyId)?.SelectMany(day => new[] { day.Date, day.EndDate ?? day.Date }) ?? [])
+            .Concat(reports.UserActivities?.Reporting.FirstOrDefault(entry => entry.Company.Id == companyId)?.Dates.SelectMany(day => new[] { day.Date, day.EndDate ?? day.Date }) ?? [])
+            .Concat(Days(reports.ChatsFeedback?.Reporting ?? [], companyId)?.SelectMany(day => new[] { day.Date, day.EndDate ?? day.Date }) ?? [])
+            .Concat(Days(reports.Tools?.Reporting ?? [], companyId)?.SelectMany(day => new[] { day.Date, day.EndDate ?? day.Date }) ?? [])
             .ToList();
         var range = dates.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", {dates.Min():yyyy-MM-dd} to {dates.Max():yyyy-MM-dd}");
         return $"{name} (company {companyId}){range}";
     }
 
-    private static IReadOnlyList<TDay>? Days<TDay>(IReadOnlyList<CompanyDays<TDay>> entries, long companyId) =>
+    internal static IReadOnlyList<TDay>? Days<TDay>(IReadOnlyList<CompanyDays<TDay>> entries, long companyId) =>
         entries.FirstOrDefault(entry => entry.Company.Id == companyId)?.Dates;
 
-    private static double X(DateOnly date) => date.ToDateTime(TimeOnly.MinValue).ToOADate();
+    /// <summary>A day, or a week or month cut to the range: <see cref="Middle"/> is where its point or bar goes.</summary>
+    internal readonly record struct Period(DateOnly First, DateOnly? EndDate)
+    {
+        public DateOnly Last => EndDate ?? First;
 
-    private static Chart Lines(string name, string title, string unit, List<DateOnly> dates, params (string Label, IEnumerable<double> Values)[] series)
+        public int Days => Last.DayNumber - First.DayNumber + 1;
+
+        public double Middle => First.ToDateTime(TimeOnly.MinValue).ToOADate() + ((Days - 1) / 2.0);
+    }
+
+    private static Chart Lines(string name, string title, string unit, List<Period> dates, params (string Label, IEnumerable<double> Values)[] series)
     {
         var plot = NewPlot(title, unit);
-        var xs = dates.Select(X).ToArray();
+        var xs = dates.Select(period => period.Middle).ToArray();
         for (var i = 0; i < series.Length; i++)
         {
             var line = plot.Add.Scatter(xs, series[i].Values.ToArray());
@@ -132,7 +153,7 @@ internal static class Charts
         return new Chart(name, title, plot);
     }
 
-    private static Chart Stacked(string name, string title, string unit, List<DateOnly> dates, params (string Label, IReadOnlyList<double> Values)[] series)
+    internal static Chart Stacked(string name, string title, string unit, List<Period> dates, params (string Label, IReadOnlyList<double> Values)[] series)
     {
         var plot = NewPlot(title, unit);
         var bars = new List<Bar>();
@@ -143,7 +164,8 @@ internal static class Charts
             for (var day = 0; day < dates.Count; day++)
             {
                 var value = series[i].Values[day];
-                bars.Add(new Bar { Position = X(dates[day]), ValueBase = bottoms[day], Value = bottoms[day] + value, FillColor = color, LineWidth = 0, Size = 0.8 });
+                // A bar spans 80 % of its period: a day, a week, a month (or the part of it inside the range).
+                bars.Add(new Bar { Position = dates[day].Middle, ValueBase = bottoms[day], Value = bottoms[day] + value, FillColor = color, LineWidth = 0, Size = 0.8 * dates[day].Days });
                 bottoms[day] += value;
             }
 
@@ -156,20 +178,29 @@ internal static class Charts
         return new Chart(name, title, plot);
     }
 
-    private static Chart TopDocuments(List<DocumentTotal> documents)
+    private static Chart TopDocuments(List<DocumentTotal> documents) =>
+        HorizontalBars("top-documents", "Top documents over the range", "answers that used the document",
+            [.. documents.Select(document => (document.Name, (double)document.Uses))]);
+
+    /// <summary>One horizontal bar per item, the first at the bottom, names cut to 40 characters, values from zero.</summary>
+    internal static Chart HorizontalBars(string name, string title, string valueLabel, IReadOnlyList<(string Label, double Value)> items, double? maximum = null)
     {
-        const string title = "Top documents over the range";
         var plot = NewPlot(title, "");
-        var bars = documents.Select((document, i) => new Bar { Position = i, Value = document.Uses, FillColor = Palette.GetColor(0), LineWidth = 0 }).ToList();
+        var bars = items.Select((item, i) => new Bar { Position = i, Value = item.Value, FillColor = Palette.GetColor(0), LineWidth = 0 }).ToList();
         var barPlot = plot.Add.Bars(bars);
         barPlot.Horizontal = true;
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. documents.Select((_, i) => (double)i)],
-            [.. documents.Select(document => document.Name.Length > 40 ? document.Name[..39] + "…" : document.Name)]);
-        plot.XLabel("answers that used the document");
+            [.. items.Select((_, i) => (double)i)],
+            [.. items.Select(item => item.Label.Length > 40 ? item.Label[..39] + "…" : item.Label)]);
+        plot.XLabel(valueLabel);
         plot.Axes.Rules.Add(new ScottPlot.AxisRules.LockedLeft(plot.Axes.Bottom, 0));
+        if (maximum is { } right)
+        {
+            plot.Axes.Rules.Add(new ScottPlot.AxisRules.LockedRight(plot.Axes.Bottom, right));
+        }
+
         plot.HideLegend();
-        return new Chart("top-documents", title, plot);
+        return new Chart(name, title, plot);
     }
 
     /// <summary>

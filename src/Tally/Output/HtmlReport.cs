@@ -15,7 +15,8 @@ internal static class HtmlReport
     private const int ChartWidth = 900;
     private const int ChartHeight = 360;
 
-    public static string Render(UsageReports reports, Table merged, ReportRequest request, DateTime generatedAt)
+    /// <summary>The report of <paramref name="reports"/> (merged into <paramref name="merged"/>), with <paramref name="monthly"/>, the same range by month, as its monthly view.</summary>
+    public static string Render(UsageReports reports, Table merged, Table monthly, ReportRequest request, DateTime generatedAt)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -49,7 +50,7 @@ internal static class HtmlReport
             // Two charts a row and every table folded (its row count in the summary): three companies fit in a few
             // screens instead of tens of thousands of pixels, and a reader opens the table they need.
             html.Append("<div class=\"charts\">\n");
-            foreach (var chart in Charts.For(reports, company))
+            foreach (var chart in Charts.For(reports, company, request.Granularity))
             {
                 var svg = Convert.ToBase64String(Encoding.UTF8.GetBytes(chart.Svg(ChartWidth, ChartHeight)));
                 html.Append(CultureInfo.InvariantCulture, $"<img alt=\"{Encode(chart.Title)}\" src=\"data:image/svg+xml;base64,{svg}\" width=\"{ChartWidth}\" height=\"{ChartHeight}\">\n");
@@ -65,7 +66,13 @@ internal static class HtmlReport
                 AppendTable(html, "Users", "users", users, users.Rows, skipColumns: 2);
             }
 
-            AppendTable(html, "Every day", "daily", merged, rows, skipColumns: 2);
+            AppendTable(html, PeriodTitle(request.Granularity), "daily", merged, rows, skipColumns: 2);
+            if (request.Granularity is not Granularity.Month)
+            {
+                var monthColumn = monthly.IndexOf("company_id");
+                AppendTable(html, "Every month", "monthly", monthly, monthly.Rows.Where(row => (long)row[monthColumn]! == company), skipColumns: 2);
+            }
+
             html.Append("</section>\n");
         }
 
@@ -77,6 +84,14 @@ internal static class HtmlReport
         html.Append("</body></html>\n");
         return html.ToString();
     }
+
+    private static string PeriodTitle(Granularity? granularity) => granularity switch
+    {
+        Granularity.Week => "Every week",
+        Granularity.Month => "Every month",
+        Granularity.Total => "The whole range",
+        _ => "Every day",
+    };
 
     private static void AppendSummary(StringBuilder html, Table merged, List<object?[]> rows, CompanyMembers? members)
     {

@@ -302,7 +302,7 @@ internal static class Migrations
             {ModelAggregates.Tables}
             {ModelAggregates.Statements("events", "AND day IS NOT NULL AND seq <= (SELECT watermark FROM aggregation_state)")}
             """),
-        (11, "the distinct-count sets and document usage rolled up per month and ISO week, with their counters", $"""
+        (11, "the distinct-count sets and document usage rolled up per calendar month, with their counters", $"""
             {RollupAggregates.Tables}
             {RollupAggregates.Backfill}
             """),

@@ -40,7 +40,7 @@ internal sealed class ModelReader(Aggregator aggregator)
                     }
                 }
 
-                // Distinct users per period: the rolled-up counters of whole months and weeks, the day-model-user set
+                // Distinct users per period: the rolled-up counters of whole months, the day-model-user set
                 // joined with the day's period for the others (see PeriodParts).
                 var users = new List<ModelPeriodUsers>();
                 var parts = PeriodParts.Of(periods);

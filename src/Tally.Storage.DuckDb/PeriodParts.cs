@@ -4,7 +4,7 @@ namespace Tally.Storage.DuckDb;
 
 /// <summary>
 /// The periods of a read split by where their distinct counts come from: a period that is exactly one calendar month
-/// or one ISO week (whatever the granularity asked, so a total over one month counts) reads its rolled-up counters
+/// (whatever the granularity asked, so a total over one month counts) reads its rolled-up counters
 /// (<see cref="RollupAggregates"/>); any other period (a range's cut first and last period, days, a longer total)
 /// reads the day tables. Both lists are SQL VALUES rows led by a row that joins nothing, so that neither is empty.
 /// </summary>
@@ -37,7 +37,7 @@ internal sealed class PeriodParts
     /// <summary>VALUES rows (day, period) of every day of the periods read from the day tables.</summary>
     public string DayValues { get; }
 
-    /// <summary>VALUES rows (unit, start, period) of the whole months and weeks, read from the rollups.</summary>
+    /// <summary>VALUES rows (unit, start, period) of the whole months, read from the rollups.</summary>
     public string WholeValues { get; }
 
     /// <summary>The span of the days read from the day tables (first after last when there are none).</summary>
@@ -48,7 +48,5 @@ internal sealed class PeriodParts
     public static PeriodParts Of(IReadOnlyList<DayRange> periods) => new(periods);
 
     private static string? Unit(DayRange period) =>
-        period.First.Day == 1 && period.Last == period.First.AddMonths(1).AddDays(-1) ? "month"
-        : period.First.DayOfWeek == DayOfWeek.Monday && period.Count == 7 ? "week"
-        : null;
+        period.First.Day == 1 && period.Last == period.First.AddMonths(1).AddDays(-1) ? "month" : null;
 }

@@ -3,7 +3,7 @@ using static Tally.Storage.DuckDb.Sql;
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
-/// The distinct counts over periods of several days (weeks, months, a whole range). A whole month or ISO week reads
+/// The distinct counts over periods of several days (weeks, months, a whole range). A whole month reads
 /// its rolled-up counters; the other periods join a day-keyed set table with the period of each of their days,
 /// given as a VALUES list (at most 3,660 rows, all written by Tally), and count once over each period (see
 /// <see cref="PeriodParts"/>). An equality join on the day is a hash join; a join on each period's first and last

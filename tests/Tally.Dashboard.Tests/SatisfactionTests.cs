@@ -22,9 +22,11 @@ public sealed class SatisfactionTests(DashboardServer server)
             .GetProperty("reporting")[0].GetProperty("dates")[0].GetProperty(dimension).EnumerateArray().ToList();
         entries.ShouldNotBeEmpty();
 
-        // The rule of docs/decisions.md: rate ascending (none last), more dislikes first, more ratings first, the API's order.
+        // The rule of docs/decisions.md: 5 ratings or more first, rate ascending (none last), more dislikes first,
+        // more ratings first, the API's order.
         var expected = entries.Select((entry, index) => (Entry: entry, Index: index))
-            .OrderBy(e => e.Entry.GetProperty("satisfaction_rate").ValueKind == JsonValueKind.Null)
+            .OrderBy(e => Count(e.Entry, "likes_count") + Count(e.Entry, "dislikes_count") < 5)
+            .ThenBy(e => e.Entry.GetProperty("satisfaction_rate").ValueKind == JsonValueKind.Null)
             .ThenBy(e => e.Entry.GetProperty("satisfaction_rate").ValueKind == JsonValueKind.Null ? 0 : e.Entry.GetProperty("satisfaction_rate").GetDouble())
             .ThenByDescending(e => Count(e.Entry, "dislikes_count"))
             .ThenByDescending(e => Count(e.Entry, "likes_count") + Count(e.Entry, "dislikes_count"))

@@ -6,17 +6,24 @@ import { fillTable, numbers } from './tables.js';
 /** Rows shown per list: the worst ones; the note under each says how many there are. */
 export const satisfactionRows = 10;
 
+/** Fewer ratings than this are not a verdict: such entries come after the others (the CLI's charts leave them out). */
+export const verdictRatings = 5;
+
+const ratings = (entry) => entry.likes_count + entry.dislikes_count;
+
 /**
- * The API's entries, worst first: satisfaction_rate ascending (an entry without ratings, which the API does not
- * list today, last), then more dislikes first, then more ratings first, then the API's own order (by key).
+ * The API's entries, worst first: those with at least `verdictRatings` ratings before the others, then
+ * satisfaction_rate ascending (an entry without ratings, which the API does not list today, last), then more
+ * dislikes first, then more ratings first, then the API's own order (by key).
  */
 export function worstFirst(entries) {
   return entries.map((entry, index) => ({ entry, index })).sort((a, b) => {
     const x = a.entry;
     const y = b.entry;
+    if ((ratings(x) >= verdictRatings) !== (ratings(y) >= verdictRatings)) return ratings(x) >= verdictRatings ? -1 : 1;
     if ((x.satisfaction_rate === null) !== (y.satisfaction_rate === null)) return x.satisfaction_rate === null ? 1 : -1;
     return (x.satisfaction_rate ?? 0) - (y.satisfaction_rate ?? 0) || y.dislikes_count - x.dislikes_count
-      || (y.likes_count + y.dislikes_count) - (x.likes_count + x.dislikes_count) || a.index - b.index;
+      || ratings(y) - ratings(x) || a.index - b.index;
   }).map(({ entry }) => entry);
 }
 

@@ -65,11 +65,14 @@ public sealed class ModelPriceTests : IAsyncLifetime
         (await PutAsync("b", Entry("2025-03-01"))).Status.ShouldBe(HttpStatusCode.Created);
         (await PutAsync("b", Entry("2025-01-01"))).Status.ShouldBe(HttpStatusCode.Created);
         (await PutAsync("a%2Fx%25y%20z", Entry())).Status.ShouldBe(HttpStatusCode.Created);
+        // A model of spaces is a name events may carry, so it may have a price; one with a control character may not.
+        (await PutAsync("%20", Entry())).Status.ShouldBe(HttpStatusCode.Created);
+        (await PutAsync("a%09b", Entry())).Status.ShouldBe(HttpStatusCode.BadRequest);
 
         using var list = JsonDocument.Parse(await ListAsync());
         list.RootElement.GetProperty("prices").EnumerateArray()
             .Select(p => (p.GetProperty("model").GetString(), p.GetProperty("effective_from").GetString()))
-            .ShouldBe([("a/x%y z", "2025-01-01"), ("b", "2025-01-01"), ("b", "2025-03-01")]);
+            .ShouldBe([(" ", "2025-01-01"), ("a/x%y z", "2025-01-01"), ("b", "2025-01-01"), ("b", "2025-03-01")]);
         (await DeleteAsync("a%2Fx%25y%20z", "?effective_from=2025-01-01")).ShouldBe(HttpStatusCode.NoContent);
         (await ListAsync()).ShouldNotContain("a/x");
     }

@@ -59,9 +59,15 @@ public sealed class PriceService(IPriceStore store)
 
     private static void CheckModel(string model, ValidationErrors errors)
     {
-        if (string.IsNullOrWhiteSpace(model))
+        // The names events may carry (non-empty, no control characters), a name of spaces included: a price is
+        // looked up by the name the answers carry.
+        if (model.Length == 0)
         {
             errors.Add("model", "This field may not be blank.");
+        }
+        else if (model.AsSpan().ContainsAnyInRange('\u0000', '\u001F') || model.AsSpan().ContainsAnyInRange('\u007F', '\u009F'))
+        {
+            errors.Add("model", "Must not contain control characters (no event's model can).");
         }
         else if (model.EnumerateRunes().Count() > MaxModelLength)
         {

@@ -171,8 +171,9 @@ public sealed class DuckDbStore : ITallyStore, IStoreSnapshots
     public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
         _models.ReadModelUsageAsync(companyId, periods, cancellationToken);
 
-    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
-        _models.ReadUserModelTokensAsync(companyId, days, userId, cancellationToken);
+    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
+        long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken) =>
+        _models.ReadUserModelTokensAsync(companyId, days, stretchStarts, userId, cancellationToken);
 
     // Model prices
 

@@ -67,12 +67,19 @@ internal sealed class ModelReader(Aggregator aggregator)
                 return new ModelUsage(days, latencies, users);
             }, cancellationToken);
 
-    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
+        long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken) =>
         aggregator.ReadCaughtUpAsync<IReadOnlyList<UserModelTokens>>(connection =>
         {
-            using var command = Command(connection, """
-                SELECT user_id, day, model, input_tokens, output_tokens FROM daily_model_users
+            // The stretch of each day: the latest start on or before it (a handful of dates, written by Tally).
+            var stretch = stretchStarts.Count == 0
+                ? "$2"
+                : $"CASE {string.Concat(stretchStarts.Reverse().Select(start => $"WHEN day >= {Literal(start)} THEN {Literal(start)} "))}ELSE $2 END";
+            using var command = Command(connection, $"""
+                SELECT user_id, {stretch} AS stretch, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT
+                FROM daily_model_users
                 WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND ($4::BIGINT IS NULL OR user_id = $4)
+                GROUP BY user_id, stretch, model
                 """, companyId, days.First, days.Last, userId);
             using var reader = command.ExecuteReader();
             var rows = new List<UserModelTokens>();

@@ -58,13 +58,18 @@ public sealed partial class PostgresStore
         return new ModelUsage(days, latencies, users);
     }
 
-    public async Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
+        long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);
+        // The stretch of each day: the latest start on or before it (a handful of dates).
         await using var command = Command(connection, """
-            SELECT user_id, day, model, input_tokens, output_tokens FROM daily_model_users
+            SELECT user_id, coalesce((SELECT max(s) FROM unnest($5::date[]) AS s WHERE s <= day), $2) AS stretch, model,
+                sum(input_tokens)::bigint, sum(output_tokens)::bigint
+            FROM daily_model_users
             WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND ($4::bigint IS NULL OR user_id = $4)
-            """, companyId, days.First, days.Last, userId);
+            GROUP BY user_id, stretch, model
+            """, companyId, days.First, days.Last, userId, stretchStarts.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<UserModelTokens>();
         while (await reader.ReadAsync(cancellationToken))

@@ -54,12 +54,16 @@ public abstract partial class StoreContract
             new ModelPeriodUsers(0, "m", 2), new ModelPeriodUsers(0, "n", 1), new ModelPeriodUsers(1, "m", 1), new ModelPeriodUsers(1, "n", 1),
         ]);
         total.Users.OrderBy(u => u.Model, StringComparer.Ordinal).ToList().ShouldBe([new ModelPeriodUsers(0, "m", 2), new ModelPeriodUsers(0, "n", 2)], "distinct over the period, not a sum of days");
-        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(5), DaysAgo(0)), null, CancellationToken.None))
-            .OrderBy(t => t.UserId).ThenBy(t => t.Day).ThenBy(t => t.Model, StringComparer.Ordinal).ShouldBe([
-                new UserModelTokens(1, DaysAgo(2), "m", 10, 5), new UserModelTokens(1, DaysAgo(2), "n", 0, 0), new UserModelTokens(1, DaysAgo(1), "m", 1, 0),
-                new UserModelTokens(2, DaysAgo(2), "m", 0, 7), new UserModelTokens(3, DaysAgo(1), "n", 0, 0),
+        // Stretches split on DaysAgo(1): each row sums a user's model over one stretch, dated by its first day.
+        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(5), DaysAgo(0)), [DaysAgo(1)], null, CancellationToken.None))
+            .OrderBy(t => t.UserId).ThenBy(t => t.From).ThenBy(t => t.Model, StringComparer.Ordinal).ShouldBe([
+                new UserModelTokens(1, DaysAgo(5), "m", 10, 5), new UserModelTokens(1, DaysAgo(5), "n", 0, 0), new UserModelTokens(1, DaysAgo(1), "m", 1, 0),
+                new UserModelTokens(2, DaysAgo(5), "m", 0, 7), new UserModelTokens(3, DaysAgo(1), "n", 0, 0),
             ]);
-        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(1), DaysAgo(0)), 1, CancellationToken.None)).ShouldBe([new UserModelTokens(1, DaysAgo(1), "m", 1, 0)]);
+        // One stretch: the whole range, days summed.
+        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(5), DaysAgo(0)), [], 1, CancellationToken.None))
+            .OrderBy(t => t.Model, StringComparer.Ordinal).ShouldBe([new UserModelTokens(1, DaysAgo(5), "m", 11, 5), new UserModelTokens(1, DaysAgo(5), "n", 0, 0)]);
+        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(1), DaysAgo(0)), [], 1, CancellationToken.None)).ShouldBe([new UserModelTokens(1, DaysAgo(1), "m", 1, 0)]);
     }
 
     [Fact]
@@ -75,6 +79,6 @@ public abstract partial class StoreContract
         usage.Latencies.Select(l => l.LatencyMs).Order().ShouldBe([110_000_000_000_000_000m, 9_300_000_000_000_000_000m]);
         moved.Days.ShouldBe([new ModelDay(DaysAgo(-1), "m", 2, 0, 3, 0, 1)]);
         moved.Users.ShouldBe([new ModelPeriodUsers(0, "m", 1)]);
-        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(-1), DaysAgo(-1)), null, CancellationToken.None)).ShouldBe([new UserModelTokens(1, DaysAgo(-1), "m", 3, 0)]);
+        (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(-1), DaysAgo(-1)), [], null, CancellationToken.None)).ShouldBe([new UserModelTokens(1, DaysAgo(-1), "m", 3, 0)]);
     }
 }

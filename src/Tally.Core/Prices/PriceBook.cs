@@ -1,3 +1,5 @@
+using Tally.Storage;
+
 namespace Tally.Prices;
 
 /// <summary>
@@ -22,6 +24,15 @@ public sealed class PriceBook
 
     /// <summary>The currency of the stored prices; null when there are none.</summary>
     public string? Currency { get; }
+
+    /// <summary>
+    /// The days inside <paramref name="range"/>, after its first, on which some model's price takes effect, ascending:
+    /// between two of them every model keeps one price (or none), so tokens summed over such a stretch cost exactly
+    /// what they cost day by day.
+    /// </summary>
+    public IReadOnlyList<DateOnly> ChangesWithin(DayRange range) =>
+        _byModel.Values.SelectMany(entries => entries).Select(p => p.EffectiveFrom)
+            .Where(day => day > range.First && day <= range.Last).Distinct().Order().ToList();
 
     /// <summary>The model's price in effect on <paramref name="day"/>; null when it has none.</summary>
     public ModelPrice? InEffect(string model, DateOnly day)

@@ -8,17 +8,19 @@ public sealed partial class ReportService
     /// <summary>
     /// Per user: the token sums over their responses in the range, and their cost: each day and model's tokens priced
     /// with the price in effect that day, summed exactly and rounded once; null when one of those day-model pairs has
-    /// tokens and no price.
+    /// tokens and no price. The store sums the days of each stretch with one price in effect, which costs the same
+    /// (the price is linear in the tokens) and is null in the same cases (a stretch has tokens when one of its days has).
     /// </summary>
     private async Task<Dictionary<long, UserTokens>> UserTokensAsync(Scope scope, long? userId, PriceBook book, CancellationToken cancellationToken)
     {
         var sums = new Dictionary<long, (long Input, long Output, CostSum Cost)>();
-        foreach (var row in await models.ReadUserModelTokensAsync(scope.Company.Id, scope.Days, userId, cancellationToken))
+        foreach (var row in await models.ReadUserModelTokensAsync(scope.Company.Id, scope.Days, book.ChangesWithin(scope.Days), userId, cancellationToken))
         {
             var sum = sums.GetValueOrDefault(row.UserId);
             sum.Input += row.InputTokens;
             sum.Output += row.OutputTokens;
-            sum.Cost.Add(book.Cost(row.Model, row.Day, row.InputTokens, row.OutputTokens));
+            // One price is in effect over the whole stretch: its first day's.
+            sum.Cost.Add(book.Cost(row.Model, row.From, row.InputTokens, row.OutputTokens));
             sums[row.UserId] = sum;
         }
 

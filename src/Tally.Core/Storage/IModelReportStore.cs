@@ -13,8 +13,15 @@ public interface IModelReportStore
     /// </summary>
     Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken);
 
-    /// <summary>Per user (all, or the one given), day of the range and model: the user's token sums over their responses.</summary>
-    Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(long companyId, DayRange days, long? userId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Per user (all, or the one given), model and stretch of the range: the user's token sums over their responses.
+    /// The stretches start on the range's first day and on each of <paramref name="stretchStarts"/> (days inside the
+    /// range, after its first, ascending), each running to the day before the next; a row is dated by its stretch's
+    /// first day. Core passes the days a price takes effect, so one price applies to each row: a handful of rows per
+    /// user instead of one per active day.
+    /// </summary>
+    Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
+        long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken);
 }
 
 public sealed record ModelUsage(IReadOnlyList<ModelDay> Days, IReadOnlyList<LatencyCount> Latencies, IReadOnlyList<ModelPeriodUsers> Users);
@@ -31,5 +38,5 @@ public readonly record struct LatencyCount(DateOnly Day, string Model, decimal L
 /// <summary>The distinct users a model answered in the period at <see cref="Period"/> (its index in the periods asked for).</summary>
 public readonly record struct ModelPeriodUsers(int Period, string Model, long Users);
 
-/// <summary>A user's token sums from one model on one day.</summary>
-public readonly record struct UserModelTokens(long UserId, DateOnly Day, string Model, long InputTokens, long OutputTokens);
+/// <summary>A user's token sums from one model over the stretch of days that starts on <see cref="From"/>.</summary>
+public readonly record struct UserModelTokens(long UserId, DateOnly From, string Model, long InputTokens, long OutputTokens);

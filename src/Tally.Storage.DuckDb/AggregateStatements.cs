@@ -19,7 +19,7 @@ internal static class AggregateStatements
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
-        .. ModelAggregates.TableNames, .. RollupAggregates.TableNames,
+        .. ModelAggregates.TableNames, .. MonthCounters.TableNames,
     ];
 
     /// <summary>
@@ -130,7 +130,7 @@ internal static class AggregateStatements
                 listed_at = excluded.listed_at, listed_event_id = excluded.listed_event_id, listed_position = excluded.listed_position
             WHERE (excluded.listed_at, excluded.listed_event_id, excluded.listed_position) > (listed_at, listed_event_id, listed_position)
             """);
-        RollupAggregates.Aggregate(connection, source, listings);
+        MonthCounters.Invalidate(connection, source);
 
         // A user's rating of an answer is their latest like, dislike or none: when it changes, the old one's day
         // loses a like or dislike and the new one's day gains one.

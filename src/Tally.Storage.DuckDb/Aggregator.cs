@@ -90,6 +90,44 @@ internal sealed class Aggregator : IAsyncDisposable
         return await _file.ReadAsync(query, cancellationToken);
     }
 
+    /// <summary>
+    /// A report read that takes the counters of whole calendar months (<paramref name="months"/>, their first days; see
+    /// <see cref="MonthCounters"/>). When they are current it runs beside the batches, in one transaction with that
+    /// check, so that a batch dropping one of them meanwhile is not seen; otherwise it builds them and reads under the
+    /// lock, where no batch runs.
+    /// </summary>
+    public async Task<T> ReadWithMonthsCaughtUpAsync<T>(long companyId, IReadOnlyList<DateOnly> months, Func<DuckDBConnection, T> query,
+        CancellationToken cancellationToken)
+    {
+        if (months.Count == 0)
+        {
+            return await ReadCaughtUpAsync(query, cancellationToken);
+        }
+
+        await CatchUpAsync(cancellationToken);
+        var (current, answer) = await _file.ReadAsync(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            return MonthCounters.AreCurrent(connection, companyId, months) ? (true, query(connection)) : (false, default(T));
+        }, cancellationToken);
+        if (current)
+        {
+            return answer!;
+        }
+
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            // Batches only move the aggregates forward: they still include every commit CatchUpAsync waited for.
+            MonthCounters.Build(_connection, companyId, months);
+            return query(_connection);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Waits for the aggregates to include every commit stored when it was called (read your writes).</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
     {

@@ -302,9 +302,45 @@ internal static class Migrations
             {ModelAggregates.Tables}
             {ModelAggregates.Statements("events", "AND day IS NOT NULL AND seq <= (SELECT watermark FROM aggregation_state)")}
             """),
-        (11, "the distinct-count sets and document usage rolled up per calendar month, with their counters", $"""
-            {RollupAggregates.Tables}
-            {RollupAggregates.Backfill}
+        (11, "the distinct-count sets and document usage rolled up per calendar month, with their counters", """
+            CREATE TABLE rollup_models (company_id BIGINT, unit VARCHAR, start DATE, mode VARCHAR, model VARCHAR, PRIMARY KEY (company_id, unit, start, mode, model));
+            CREATE TABLE rollup_query_sessions (company_id BIGINT, unit VARCHAR, start DATE, mode VARCHAR, session_id VARCHAR, PRIMARY KEY (company_id, unit, start, mode, session_id));
+            CREATE TABLE rollup_mode_counts (
+                company_id BIGINT, unit VARCHAR, start DATE, mode VARCHAR, models BIGINT NOT NULL, sessions BIGINT NOT NULL,
+                PRIMARY KEY (company_id, unit, start, mode)
+            );
+            CREATE TABLE rollup_tool_users (
+                company_id BIGINT, unit VARCHAR, start DATE, tool_name VARCHAR, tool_type VARCHAR, user_id BIGINT,
+                PRIMARY KEY (company_id, unit, start, tool_name, tool_type, user_id)
+            );
+            CREATE TABLE rollup_tool_counts (
+                company_id BIGINT, unit VARCHAR, start DATE, tool_name VARCHAR, tool_type VARCHAR, users BIGINT NOT NULL,
+                PRIMARY KEY (company_id, unit, start, tool_name, tool_type)
+            );
+            CREATE TABLE rollup_model_users (company_id BIGINT, unit VARCHAR, start DATE, model VARCHAR, user_id BIGINT, PRIMARY KEY (company_id, unit, start, model, user_id));
+            CREATE TABLE rollup_model_counts (company_id BIGINT, unit VARCHAR, start DATE, model VARCHAR, users BIGINT NOT NULL, PRIMARY KEY (company_id, unit, start, model));
+            CREATE TABLE rollup_documents (company_id BIGINT, unit VARCHAR, start DATE, document_id BIGINT, usage BIGINT NOT NULL, PRIMARY KEY (company_id, unit, start, document_id));
+            INSERT INTO rollup_models SELECT DISTINCT company_id, 'month', date_trunc('month', day)::DATE, mode, model FROM daily_models;
+            INSERT INTO rollup_query_sessions SELECT DISTINCT company_id, 'month', date_trunc('month', day)::DATE, mode, session_id FROM daily_query_sessions;
+            INSERT INTO rollup_mode_counts
+            SELECT company_id, unit, start, mode, sum(models)::BIGINT, sum(sessions)::BIGINT FROM (
+                SELECT company_id, unit, start, mode, count(*) AS models, 0 AS sessions FROM rollup_models GROUP BY ALL
+                UNION ALL
+                SELECT company_id, unit, start, mode, 0, count(*) FROM rollup_query_sessions GROUP BY ALL
+            ) GROUP BY ALL;
+            INSERT INTO rollup_tool_users SELECT DISTINCT company_id, 'month', date_trunc('month', day)::DATE, tool_name, tool_type, user_id FROM daily_tool_users;
+            INSERT INTO rollup_tool_counts SELECT company_id, unit, start, tool_name, tool_type, count(*) FROM rollup_tool_users GROUP BY ALL;
+            INSERT INTO rollup_model_users SELECT DISTINCT company_id, 'month', date_trunc('month', day)::DATE, model, user_id FROM daily_model_users;
+            INSERT INTO rollup_model_counts SELECT company_id, unit, start, model, count(*) FROM rollup_model_users GROUP BY ALL;
+            INSERT INTO rollup_documents SELECT company_id, 'month', date_trunc('month', day)::DATE, document_id, sum(usage)::BIGINT FROM daily_documents GROUP BY ALL;
+            """),
+        (12, "month counters built at a month's first read instead of in every batch: the rolled-up sets go", """
+            DROP TABLE rollup_models;
+            DROP TABLE rollup_query_sessions;
+            DROP TABLE rollup_tool_users;
+            DROP TABLE rollup_model_users;
+            -- The months whose counters are current; none yet, so each is built again at its next read.
+            CREATE TABLE rollup_months (company_id BIGINT, start DATE, PRIMARY KEY (company_id, start));
             """),
     ];
 
@@ -338,7 +374,6 @@ internal static class Migrations
     public static void CreateScratchTables(DuckDBConnection connection) => Execute(connection, """
         CREATE OR REPLACE TEMP TABLE suspect_keys (key_hash BIGINT);
         CREATE OR REPLACE TEMP TABLE increments (company_id BIGINT, day DATE, a VARCHAR, b VARCHAR, amount BIGINT);
-        CREATE OR REPLACE TEMP TABLE rollup_increments (company_id BIGINT, unit VARCHAR, start DATE, a VARCHAR, b VARCHAR, amount BIGINT);
         CREATE OR REPLACE TEMP TABLE zone_periods (period_start TIMESTAMP, period_end TIMESTAMP, offset_minutes BIGINT);
         """);
 

@@ -5,67 +5,72 @@ namespace Tally.Storage.DuckDb;
 /// <summary>The reads of the models report and of the users' tokens, from the model aggregates, once they include every acknowledged commit.</summary>
 internal sealed class ModelReader(Aggregator aggregator)
 {
-    public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
-        periods.Count == 0
-            ? Task.FromResult(new ModelUsage([], [], []))
-            : aggregator.ReadCaughtUpAsync(connection =>
+    public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken)
+    {
+        if (periods.Count == 0)
+        {
+            return Task.FromResult(new ModelUsage([], [], []));
+        }
+
+        var parts = PeriodParts.Of(periods);
+        return aggregator.ReadWithMonthsCaughtUpAsync(companyId, parts.WholeMonths, connection =>
+        {
+            var (first, last) = (periods[0].First, periods[^1].Last);
+            var days = new List<ModelDay>();
+            using (var command = Command(connection, """
+                SELECT day, model, responses, responses_with_documents, input_tokens, output_tokens, responses_with_usage
+                FROM daily_model_usage WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                """, companyId, first, last))
+            using (var reader = command.ExecuteReader())
             {
-                var (first, last) = (periods[0].First, periods[^1].Last);
-                var days = new List<ModelDay>();
-                using (var command = Command(connection, """
-                    SELECT day, model, responses, responses_with_documents, input_tokens, output_tokens, responses_with_usage
-                    FROM daily_model_usage WHERE company_id = $1 AND day BETWEEN $2 AND $3
-                    """, companyId, first, last))
-                using (var reader = command.ExecuteReader())
+                while (reader.Read())
                 {
-                    while (reader.Read())
-                    {
-                        days.Add(new ModelDay(Day(reader, 0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
-                            reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
-                    }
+                    days.Add(new ModelDay(Day(reader, 0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
+                        reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
                 }
+            }
 
-                // The rounded latencies are read as DOUBLE: a DECIMAL(20, 0) crosses to .NET about 4 times slower, and a
-                // DOUBLE holds each of them exactly (two significant digits d × 10^k, k ≤ 17: d × 5^k < 2^53), which the
-                // conversion to decimal keeps (it rounds to 15 significant digits).
-                var latencies = new List<LatencyCount>();
-                using (var command = Command(connection, """
-                    SELECT day, model, latency_ms::DOUBLE, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3
-                    """, companyId, first, last))
-                using (var reader = command.ExecuteReader())
+            // The rounded latencies are read as DOUBLE: a DECIMAL(20, 0) crosses to .NET about 4 times slower, and a
+            // DOUBLE holds each of them exactly (two significant digits d × 10^k, k ≤ 17: d × 5^k < 2^53), which the
+            // conversion to decimal keeps (it rounds to 15 significant digits).
+            var latencies = new List<LatencyCount>();
+            using (var command = Command(connection, """
+                SELECT day, model, latency_ms::DOUBLE, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3
+                """, companyId, first, last))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
                 {
-                    while (reader.Read())
-                    {
-                        latencies.Add(new LatencyCount(Day(reader, 0), reader.GetString(1), (decimal)reader.GetDouble(2), reader.GetInt64(3)));
-                    }
+                    latencies.Add(new LatencyCount(Day(reader, 0), reader.GetString(1), (decimal)reader.GetDouble(2), reader.GetInt64(3)));
                 }
+            }
 
-                // Distinct users per period: the rolled-up counters of whole months, the day-model-user set
-                // joined with the day's period for the others (see PeriodParts).
-                var users = new List<ModelPeriodUsers>();
-                var parts = PeriodParts.Of(periods);
-                using (var command = Command(connection, $"""
-                    WITH periods(day, period) AS (VALUES {parts.DayValues}),
-                    whole(unit, start, period) AS (VALUES {parts.WholeValues})
-                    SELECT p.period, u.model, count(DISTINCT u.user_id)
-                    FROM daily_model_users u JOIN periods p ON u.day = p.day
-                    WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
-                    GROUP BY p.period, u.model
-                    UNION ALL
-                    SELECT w.period, c.model, c.users
-                    FROM rollup_model_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
-                    WHERE c.company_id = $1
-                    """, companyId, parts.FirstDay, parts.LastDay))
-                using (var reader = command.ExecuteReader())
+            // Distinct users per period: the rolled-up counters of whole months, the day-model-user set
+            // joined with the day's period for the others (see PeriodParts).
+            var users = new List<ModelPeriodUsers>();
+            using (var command = Command(connection, $"""
+                WITH periods(day, period) AS (VALUES {parts.DayValues}),
+                whole(unit, start, period) AS (VALUES {parts.WholeValues})
+                SELECT p.period, u.model, count(DISTINCT u.user_id)
+                FROM daily_model_users u JOIN periods p ON u.day = p.day
+                WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
+                GROUP BY p.period, u.model
+                UNION ALL
+                SELECT w.period, c.model, c.users
+                FROM rollup_model_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
+                WHERE c.company_id = $1
+                """, companyId, parts.FirstDay, parts.LastDay))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
                 {
-                    while (reader.Read())
-                    {
-                        users.Add(new ModelPeriodUsers(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)));
-                    }
+                    users.Add(new ModelPeriodUsers(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)));
                 }
+            }
 
-                return new ModelUsage(days, latencies, users);
-            }, cancellationToken);
+            return new ModelUsage(days, latencies, users);
+        }, cancellationToken);
+    }
 
     public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
         long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken) =>

@@ -5,7 +5,7 @@ namespace Tally.Storage.DuckDb;
 /// <summary>
 /// The periods of a read split by where their distinct counts come from: a period that is exactly one calendar month
 /// (whatever the granularity asked, so a total over one month counts) reads its rolled-up counters
-/// (<see cref="RollupAggregates"/>); any other period (a range's cut first and last period, days, a longer total)
+/// (<see cref="MonthCounters"/>, which the read first makes current); any other period (a range's cut first and last period, days, a longer total)
 /// reads the day tables. Both lists are SQL VALUES rows led by a row that joins nothing, so that neither is empty.
 /// </summary>
 internal sealed class PeriodParts
@@ -14,6 +14,7 @@ internal sealed class PeriodParts
     {
         var days = new List<string> { "NULL::DATE, -1" };
         var whole = new List<string> { "NULL::VARCHAR, NULL::DATE, -1" };
+        var months = new List<DateOnly>();
         var (first, last) = (DateOnly.MaxValue, DateOnly.MinValue);
         for (var index = 0; index < periods.Count; index++)
         {
@@ -21,6 +22,7 @@ internal sealed class PeriodParts
             if (Unit(period) is { } unit)
             {
                 whole.Add($"'{unit}', {Literal(period.First)}, {Literal(index)}");
+                months.Add(period.First);
                 continue;
             }
 
@@ -31,6 +33,7 @@ internal sealed class PeriodParts
 
         DayValues = Rows(days);
         WholeValues = Rows(whole);
+        WholeMonths = months;
         (FirstDay, LastDay) = (first, last);
     }
 
@@ -39,6 +42,9 @@ internal sealed class PeriodParts
 
     /// <summary>VALUES rows (unit, start, period) of the whole months, read from the rollups.</summary>
     public string WholeValues { get; }
+
+    /// <summary>The first days of the whole months.</summary>
+    public IReadOnlyList<DateOnly> WholeMonths { get; }
 
     /// <summary>The span of the days read from the day tables (first after last when there are none).</summary>
     public DateOnly FirstDay { get; }

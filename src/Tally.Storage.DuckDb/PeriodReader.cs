@@ -11,10 +11,11 @@ namespace Tally.Storage.DuckDb;
 /// </summary>
 internal sealed class PeriodReader(Aggregator aggregator)
 {
-    public Task<IReadOnlyList<ModeDistincts>> ReadModeDistinctsAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
-        aggregator.ReadCaughtUpAsync<IReadOnlyList<ModeDistincts>>(connection =>
+    public Task<IReadOnlyList<ModeDistincts>> ReadModeDistinctsAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken)
+    {
+        var parts = PeriodParts.Of(periods);
+        return aggregator.ReadWithMonthsCaughtUpAsync<IReadOnlyList<ModeDistincts>>(companyId, parts.WholeMonths, connection =>
         {
-            var parts = PeriodParts.Of(periods);
             using var command = Command(connection, $"""
                 WITH periods(day, period) AS (VALUES {parts.DayValues}),
                 whole(unit, start, period) AS (VALUES {parts.WholeValues}),
@@ -51,11 +52,13 @@ internal sealed class PeriodReader(Aggregator aggregator)
 
             return rows;
         }, cancellationToken);
+    }
 
-    public Task<IReadOnlyList<ToolUsers>> ReadToolUsersAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken) =>
-        aggregator.ReadCaughtUpAsync<IReadOnlyList<ToolUsers>>(connection =>
+    public Task<IReadOnlyList<ToolUsers>> ReadToolUsersAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken)
+    {
+        var parts = PeriodParts.Of(periods);
+        return aggregator.ReadWithMonthsCaughtUpAsync<IReadOnlyList<ToolUsers>>(companyId, parts.WholeMonths, connection =>
         {
-            var parts = PeriodParts.Of(periods);
             using var command = Command(connection, $"""
                 WITH periods(day, period) AS (VALUES {parts.DayValues}),
                 whole(unit, start, period) AS (VALUES {parts.WholeValues})
@@ -77,11 +80,13 @@ internal sealed class PeriodReader(Aggregator aggregator)
 
             return rows;
         }, cancellationToken);
+    }
 
-    public Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken) =>
-        aggregator.ReadCaughtUpAsync<IReadOnlyList<DocumentPeriod>>(connection =>
+    public Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken)
+    {
+        var parts = PeriodParts.Of(periods);
+        return aggregator.ReadWithMonthsCaughtUpAsync<IReadOnlyList<DocumentPeriod>>(companyId, parts.WholeMonths, connection =>
         {
-            var parts = PeriodParts.Of(periods);
             using var command = Command(connection, $"""
                 WITH periods(day, period) AS (VALUES {parts.DayValues}),
                 whole(unit, start, period) AS (VALUES {parts.WholeValues}),
@@ -112,4 +117,5 @@ internal sealed class PeriodReader(Aggregator aggregator)
 
             return rows;
         }, cancellationToken);
+    }
 }

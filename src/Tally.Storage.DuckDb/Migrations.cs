@@ -334,13 +334,15 @@ internal static class Migrations
             INSERT INTO rollup_model_counts SELECT company_id, unit, start, model, count(*) FROM rollup_model_users GROUP BY ALL;
             INSERT INTO rollup_documents SELECT company_id, 'month', date_trunc('month', day)::DATE, document_id, sum(usage)::BIGINT FROM daily_documents GROUP BY ALL;
             """),
-        (12, "month counters built at a month's first read instead of in every batch: the rolled-up sets go", """
+        (12, "month counters built at a month's first read instead of in every batch, with the month's latency histograms: the rolled-up sets go", """
             DROP TABLE rollup_models;
             DROP TABLE rollup_query_sessions;
             DROP TABLE rollup_tool_users;
             DROP TABLE rollup_model_users;
             -- The months whose counters are current; none yet, so each is built again at its next read.
             CREATE TABLE rollup_months (company_id BIGINT, start DATE, PRIMARY KEY (company_id, start));
+            -- A month's latency histogram per model, built with its counters (written and read whole: no key).
+            CREATE TABLE rollup_model_latencies (company_id BIGINT, unit VARCHAR, start DATE, model VARCHAR, latency_ms DECIMAL(20, 0), responses BIGINT NOT NULL);
             """),
     ];
 

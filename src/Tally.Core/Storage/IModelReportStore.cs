@@ -9,7 +9,8 @@ public interface IModelReportStore
 {
     /// <summary>
     /// Per day and model in the span of <paramref name="periods"/> (consecutive, in order): the additive numbers and the
-    /// latency histogram; per period and model: the distinct users who got a response.
+    /// latency histogram (whose rows may each sum several days of one period, dated by one of them); per period and
+    /// model: the distinct users who got a response.
     /// </summary>
     Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken);
 

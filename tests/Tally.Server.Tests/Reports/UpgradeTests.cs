@@ -261,6 +261,7 @@ public sealed class UpgradeTests
     // list of current month counters.
     private const string ToStep11 = """
         DROP TABLE rollup_months;
+        DROP TABLE rollup_model_latencies;
         CREATE TABLE rollup_models (company_id BIGINT, unit VARCHAR, start DATE, mode VARCHAR, model VARCHAR, PRIMARY KEY (company_id, unit, start, mode, model));
         CREATE TABLE rollup_query_sessions (company_id BIGINT, unit VARCHAR, start DATE, mode VARCHAR, session_id VARCHAR, PRIMARY KEY (company_id, unit, start, mode, session_id));
         CREATE TABLE rollup_tool_users (

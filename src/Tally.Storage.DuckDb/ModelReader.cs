@@ -30,19 +30,18 @@ internal sealed class ModelReader(Aggregator aggregator)
                 }
             }
 
-            // The rounded latencies are read as DOUBLE: a DECIMAL(20, 0) crosses to .NET about 4 times slower, and a
-            // DOUBLE holds each of them exactly (two significant digits d × 10^k, k ≤ 17: d × 5^k < 2^53), which the
-            // conversion to decimal keeps (it rounds to 15 significant digits).
+            // The rounded latencies are kept as DOUBLE (see ModelAggregates): the conversion to decimal keeps each
+            // exactly (it rounds to 15 significant digits, and they have two).
             // A whole month's histograms come summed, dated by its first day (see MonthCounters): the period is the same.
             var latencies = new List<LatencyCount>();
             using (var command = Command(connection, $"""
                 WITH periods(day, period) AS (VALUES {parts.DayValues}),
                 whole(unit, start, period) AS (VALUES {parts.WholeValues})
-                SELECT l.day, l.model, l.latency_ms::DOUBLE, l.responses
+                SELECT l.day, l.model, l.latency_ms, l.responses
                 FROM daily_model_latencies l JOIN periods p ON l.day = p.day
                 WHERE l.company_id = $1 AND l.day BETWEEN $2 AND $3
                 UNION ALL
-                SELECT r.start, r.model, r.latency_ms::DOUBLE, r.responses
+                SELECT r.start, r.model, r.latency_ms, r.responses
                 FROM rollup_model_latencies r JOIN whole w ON r.unit = w.unit AND r.start = w.start
                 WHERE r.company_id = $1
                 """, companyId, parts.FirstDay, parts.LastDay))

@@ -258,7 +258,7 @@ public sealed class UpgradeTests
     }
 
     // Schema step 12 undone: the month sets kept in every batch (their contents do not matter: step 12 drops them), no
-    // list of current month counters.
+    // list of current month counters, the rounded latencies as DECIMAL(20, 0).
     private const string ToStep11 = """
         DROP TABLE rollup_months;
         DROP TABLE rollup_model_latencies;
@@ -269,6 +269,13 @@ public sealed class UpgradeTests
             PRIMARY KEY (company_id, unit, start, tool_name, tool_type, user_id)
         );
         CREATE TABLE rollup_model_users (company_id BIGINT, unit VARCHAR, start DATE, model VARCHAR, user_id BIGINT, PRIMARY KEY (company_id, unit, start, model, user_id));
+        CREATE TABLE daily_model_latencies_step_11 (
+            company_id BIGINT, day DATE, model VARCHAR, latency_ms DECIMAL(20, 0), responses BIGINT NOT NULL,
+            PRIMARY KEY (company_id, day, model, latency_ms)
+        );
+        INSERT INTO daily_model_latencies_step_11 SELECT company_id, day, model, latency_ms::DECIMAL(20, 0), responses FROM daily_model_latencies;
+        DROP TABLE daily_model_latencies;
+        ALTER TABLE daily_model_latencies_step_11 RENAME TO daily_model_latencies;
         DELETE FROM schema_migrations WHERE version = 12;
         """;
 

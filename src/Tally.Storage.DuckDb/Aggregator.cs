@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DuckDB.NET.Data;
 using Tally.Ingestion;
 using static Tally.Storage.DuckDb.Sql;
@@ -24,6 +25,10 @@ internal sealed class Aggregator : IAsyncDisposable
 
     // Each asked-about company's newest connections, extended by each batch under the lock.
     private readonly NewestConnections _newestConnections;
+
+    // Whole months whose counters are current in rollup_months, learnt by reads under the lock; see
+    // ReadWithMonthsCaughtUpAsync. Emptied by anything that may drop a month, under the lock.
+    private readonly ConcurrentDictionary<(long Company, DateOnly Month), byte> _knownCurrentMonths = new();
 
     // The last commit stored (told by the writer once it is durable), and the last one the aggregates include.
     private long _storedCommit;
@@ -92,27 +97,20 @@ internal sealed class Aggregator : IAsyncDisposable
 
     /// <summary>
     /// A report read that takes the counters of whole calendar months (<paramref name="months"/>, their first days; see
-    /// <see cref="MonthCounters"/>). When they are current it runs beside the batches, in one transaction with that
-    /// check, so that a batch dropping one of them meanwhile is not seen; otherwise it builds them and reads under the
-    /// lock, where no batch runs.
+    /// <see cref="MonthCounters"/>). Months known current are read beside the batches, as any report; otherwise the
+    /// read builds the missing months and reads under the lock, where no batch runs, and they become known.
+    /// Known months are forgotten by every batch and every caught-up write (a time-zone change, a rebuild), before
+    /// either is done: a read that finds a month known after catching up reads counters that include every commit
+    /// acknowledged before it started. Batches never write the counters, and a build replaces a month's in one
+    /// transaction, so a read beside them sees them whole.
     /// </summary>
     public async Task<T> ReadWithMonthsCaughtUpAsync<T>(long companyId, IReadOnlyList<DateOnly> months, Func<DuckDBConnection, T> query,
         CancellationToken cancellationToken)
     {
-        if (months.Count == 0)
-        {
-            return await ReadCaughtUpAsync(query, cancellationToken);
-        }
-
         await CatchUpAsync(cancellationToken);
-        var (current, answer) = await _file.ReadAsync(connection =>
+        if (months.All(month => _knownCurrentMonths.ContainsKey((companyId, month))))
         {
-            using var transaction = connection.BeginTransaction();
-            return MonthCounters.AreCurrent(connection, companyId, months) ? (true, query(connection)) : (false, default(T));
-        }, cancellationToken);
-        if (current)
-        {
-            return answer!;
+            return await _file.ReadAsync(query, cancellationToken);
         }
 
         await _lock.WaitAsync(cancellationToken);
@@ -120,7 +118,13 @@ internal sealed class Aggregator : IAsyncDisposable
         {
             // Batches only move the aggregates forward: they still include every commit CatchUpAsync waited for.
             MonthCounters.Build(_connection, companyId, months);
-            return query(_connection);
+            var answer = query(_connection);
+            foreach (var month in months)
+            {
+                _knownCurrentMonths[(companyId, month)] = 0;
+            }
+
+            return answer;
         }
         finally
         {
@@ -160,6 +164,8 @@ internal sealed class Aggregator : IAsyncDisposable
         {
             // The caller holds the write lock: no commit is stored meanwhile, so this is every commit.
             CatchUpHoldingLock(Interlocked.Read(ref _storedCommit));
+            // The action may rebuild a company's aggregates, month counters included.
+            _knownCurrentMonths.Clear();
             return action();
         }
         finally
@@ -232,6 +238,8 @@ internal sealed class Aggregator : IAsyncDisposable
             AggregateStatements.RecordIngestionCounts(_connection, batch, totals);
             Execute(_connection, $"UPDATE aggregation_state SET watermark = {to}");
             transaction.Commit();
+            // The batch dropped the months it touched; which ones is not worth tracking: the next read of each month asks the store.
+            _knownCurrentMonths.Clear();
             _newestConnections.Add(connections);
             Interlocked.Exchange(ref _aggregatedCommit, to);
         }

@@ -28,10 +28,6 @@ internal static class MonthCounters
         WHERE m.company_id = touched.company_id AND m.start = touched.start
         """);
 
-    /// <summary>Whether every one of <paramref name="months"/> (first days) has current counters for the company.</summary>
-    public static bool AreCurrent(DuckDBConnection connection, long companyId, IReadOnlyList<DateOnly> months) =>
-        Missing(connection, companyId, months).Count == 0;
-
     /// <summary>
     /// Builds the counters of those of <paramref name="months"/> that are not current from the day tables and marks
     /// them current. The caller holds the aggregation lock (no batch runs meanwhile).

@@ -77,6 +77,43 @@ public sealed class AnalyticsFetchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_users_cost_fetched_in_chunks_is_rounded_once_as_in_one_fetch()
+    {
+        // 100 days across a price change, in chunks of 10 days: each chunk's cost is rounded on its own. Every model
+        // priced, so that every user has a cost.
+        using (var admin = new TallyAdminClient(Options()))
+        {
+            await admin.SetPriceAsync("llama-3.3-70b", DemoServer.Today.AddDays(-400), "EUR", 0.123457m, 0.654321m);
+        }
+
+        var request = new ReportRequest(DemoServer.Today.AddDays(-99), DemoServer.Today);
+        using var client = new TallyClient(Options());
+        using var chunked = new ReportFetcher(client, new FetchOptions { ChunkDays = 10 });
+        using var whole = new ReportFetcher(client, new FetchOptions { ChunkDays = 3660 });
+
+        var inChunks = await chunked.UserActivitiesAsync(request);
+        var inOne = await whole.UserActivitiesAsync(request);
+
+        // Summing the chunks' rounded costs gives another cost for some user: a fetcher that summed them would fail below.
+        var summedCosts = new Dictionary<(long Company, long User), decimal>();
+        foreach (var chunk in chunked.Plan(request))
+        {
+            foreach (var entry in (await client.GetUserActivitiesAsync(chunk)).Reporting)
+            {
+                foreach (var user in entry.Users ?? [])
+                {
+                    summedCosts[(entry.Company.Id, user.UserId)] = summedCosts.GetValueOrDefault((entry.Company.Id, user.UserId)) + (user.Cost ?? 0);
+                }
+            }
+        }
+
+        chunked.Plan(request).Count.ShouldBe(10);
+        inOne.Reporting.SelectMany(entry => entry.Users!.Select(user => (Key: (entry.Company.Id, user.UserId), user.Cost)))
+            .ShouldContain(user => user.Cost != null && summedCosts[user.Key] != user.Cost);
+        Comparable(inChunks with { GeneratedAt = null }).ShouldBe(Comparable(inOne with { GeneratedAt = null }));
+    }
+
+    [Fact]
     public async Task Every_report_of_a_range_includes_models_and_satisfaction()
     {
         using var client = new TallyClient(Options());

@@ -141,17 +141,25 @@ public sealed class ReportFetcher : IDisposable
 
     /// <summary>
     /// <c>user-activities</c> over the whole range. Day rows join in date order (weekly and monthly counts already
-    /// look back across chunk edges on the server); the per-user tables add up, first and last dates are the
-    /// outermost, and the last connection is the latest chunk's.
+    /// look back across chunk edges on the server). The per-user tables add up (first and last dates are the
+    /// outermost, the last connection is the latest chunk's), except on a server that prices tokens: a user's cost
+    /// is rounded once over the range, so summing chunks could be off by a millionth per chunk, and the table comes
+    /// from one more request over the whole range with <c>granularity=total</c> (one period, so a small answer).
     /// </summary>
     public async Task<UserActivitiesReport> UserActivitiesAsync(ReportRequest request, CancellationToken cancellationToken = default)
     {
         var parts = await FetchChunksAsync(request, _client.GetUserActivitiesAsync, cancellationToken);
+        var priced = parts.Length > 1 && parts.Any(part => part.Reporting.Any(entry => entry.Users?.Any(user => user.Cost is not null) == true));
+        var wholeRange = priced
+            ? (await FetchChunksAsync([request with { Granularity = Granularity.Total }], _client.GetUserActivitiesAsync, cancellationToken))[0]
+                .Reporting.ToDictionary(entry => entry.Company.Id, entry => entry.Users)
+            : null;
         var companies = parts.SelectMany(part => part.Reporting).GroupBy(entry => entry.Company.Id).OrderBy(group => group.Key);
         var joined = companies.Select(group => new CompanyActivity(
             group.Last().Company,
             [.. group.SelectMany(entry => entry.Dates)],
-            group.Any(entry => entry.Users is null) ? null : JoinUsers(group.SelectMany(entry => entry.Users!)))).ToList();
+            wholeRange is not null && wholeRange.TryGetValue(group.Key, out var users) ? users
+                : group.Any(entry => entry.Users is null) ? null : JoinUsers(group.SelectMany(entry => entry.Users!)))).ToList();
         return parts[^1] with { Reporting = joined };
     }
 
@@ -278,7 +286,7 @@ public sealed class ReportFetcher : IDisposable
                 later.LastConnection ?? earlier.LastConnection,
                 Add(earlier.InputTokens, later.InputTokens),
                 Add(earlier.OutputTokens, later.OutputTokens),
-                // Each chunk's cost is rounded once: their sum may differ from one fetch's by a millionth per chunk.
+                // Summed only when no whole-range table was fetched (see UserActivitiesAsync), so no chunk had a cost.
                 earlier.Cost is { } a && later.Cost is { } b ? a + b : null)))
             .OrderByDescending(row => row.UserQueriesCount ?? 0)
             .ThenBy(row => row.UserId)];

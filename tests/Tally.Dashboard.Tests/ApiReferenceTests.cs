@@ -47,11 +47,22 @@ public sealed class ApiReferenceTests(DashboardServer server)
         var more = page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Show More" });
         // Each click waits until its button has gone (the section opened) before the next: clicking again before the page
         // re-rendered clicked the same button, and sections were left closed. Opening a section may show more buttons.
-        for (var opened = 0; opened < 50 && await more.CountAsync() > 0; opened++)
+        // On a busy machine a click can land while the page re-renders and open nothing: after a few seconds the same
+        // button is clicked again. Sections left closed fail the wait for the last section's text below.
+        for (var clicks = 0; clicks < 60 && await more.CountAsync() > 0; clicks++)
         {
-            var button = await more.First.ElementHandleAsync();
-            await button.ClickAsync();
-            await button.WaitForElementStateAsync(ElementState.Hidden);
+            try
+            {
+                var button = await more.First.ElementHandleAsync();
+                await button.ClickAsync(new ElementHandleClickOptions { Timeout = 5_000 });
+                await button.WaitForElementStateAsync(ElementState.Hidden, new ElementHandleWaitForElementStateOptions { Timeout = 5_000 });
+            }
+            catch (Exception exception) when (exception is TimeoutException or PlaywrightException)
+            {
+                // A button the re-render replaced (detached) or a click that opened nothing: look for the buttons again.
+                continue;
+            }
+
             await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         }
 

@@ -259,7 +259,7 @@ internal static class AggregateStatements
             }
         }
 
-        RatingAggregates.Restore(connection, source, documents);
+        RatingAggregates.Restore(connection, source);
         return connections;
     }
 

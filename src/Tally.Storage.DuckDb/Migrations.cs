@@ -348,7 +348,9 @@ internal static class Migrations
             INSERT INTO rollup_model_counts SELECT company_id, unit, start, model, count(*) FROM rollup_model_users GROUP BY ALL;
             INSERT INTO rollup_documents SELECT company_id, 'month', date_trunc('month', day)::DATE, document_id, sum(usage)::BIGINT FROM daily_documents GROUP BY ALL;
             """),
-        (12, "month counters built at a month's first read instead of in every batch, with the month's latency histograms: the rolled-up sets go; rounded latencies as DOUBLE", """
+        (12, "month counters built at a month's first read instead of in every batch, with the month's latency histograms: the rolled-up sets go; rounded latencies as DOUBLE; first responses' documents read from their listings", """
+            -- A rated answer's documents are read from its first response's own listing in event_documents.
+            DROP TABLE first_response_documents;
             DROP TABLE rollup_models;
             DROP TABLE rollup_query_sessions;
             DROP TABLE rollup_tool_users;

@@ -16,7 +16,7 @@ internal static class RatingAggregates
     /// <summary>The tables to empty for a company before it is rebuilt.</summary>
     public static readonly string[] Tables =
     [
-        "first_responses", "first_response_documents", "response_tools", "daily_model_ratings", "daily_tool_ratings", "daily_document_ratings",
+        "first_responses", "response_tools", "daily_model_ratings", "daily_tool_ratings", "daily_document_ratings",
     ];
 
     /// <summary>The answer ids of the batch's responses, tool calls and ratings, and their contributions withdrawn. Runs before the ratings change.</summary>
@@ -39,29 +39,16 @@ internal static class RatingAggregates
     }
 
     /// <summary>Brings the answers' state up to the batch, adds the touched answers' contributions back and applies the differences.</summary>
-    public static void Restore(DuckDBConnection connection, string events, string documents)
+    public static void Restore(DuckDBConnection connection, string events)
     {
-        // The rated response is the first model_response of the answer id: an earlier one replaces it, with its documents.
+        // The rated response is the first model_response of the answer id: an earlier one replaces it. Its documents are
+        // its own listing in event_documents, found by its event id: nothing to copy or delete when the first one changes.
         Execute(connection, $"""
             INSERT INTO first_responses
             SELECT company_id, response_id, model, ts, event_id FROM {events} e WHERE type = 'model_response'
             QUALIFY row_number() OVER (PARTITION BY company_id, response_id ORDER BY ts, event_id) = 1
             ON CONFLICT DO UPDATE SET model = excluded.model, first_at = excluded.first_at, first_event_id = excluded.first_event_id
             WHERE (excluded.first_at, excluded.first_event_id) < (first_at, first_event_id)
-            """);
-        var firstInBatch = $"""
-            (SELECT e.company_id, e.response_id, e.event_id FROM {events} e
-             JOIN first_responses f ON f.company_id = e.company_id AND f.response_id = e.response_id AND f.first_event_id = e.event_id
-             WHERE e.type = 'model_response')
-            """;
-        Execute(connection, $"""
-            DELETE FROM first_response_documents USING {firstInBatch} n
-            WHERE first_response_documents.company_id = n.company_id AND first_response_documents.response_id = n.response_id
-            """);
-        Execute(connection, $"""
-            INSERT INTO first_response_documents
-            SELECT DISTINCT n.company_id, n.response_id, d.document_id
-            FROM {documents} d JOIN {firstInBatch} n ON n.company_id = d.company_id AND n.event_id = d.event_id
             """);
         Execute(connection, $"""
             INSERT INTO response_tools
@@ -91,12 +78,13 @@ internal static class RatingAggregates
 
     /// <summary>
     /// The touched answers' current likes and dislikes, times <paramref name="sign"/>, on their days: once for the
-    /// answer's model ('' when no response is stored), once per distinct tool, once per distinct listed document.
+    /// answer's model ('' when no response is stored), once per distinct tool, once per distinct document the first
+    /// response lists.
     /// </summary>
     private static string Contributions(int sign) => $"""
         INSERT INTO rating_changes
         WITH rated AS (
-            SELECT r.company_id, r.response_id, r.day, r.kind
+            SELECT r.company_id, r.user_id, r.response_id, r.day, r.kind
             FROM ratings r JOIN rating_touched t ON t.company_id = r.company_id AND t.response_id = r.response_id
             WHERE r.kind IN ('like', 'dislike')
         )
@@ -106,7 +94,13 @@ internal static class RatingAggregates
         SELECT r.company_id, r.day, r.kind, 'tool', NULL, t.tool_name, t.tool_type, NULL, {sign}
         FROM rated r JOIN response_tools t ON t.company_id = r.company_id AND t.response_id = r.response_id
         UNION ALL
-        SELECT r.company_id, r.day, r.kind, 'document', NULL, NULL, NULL, d.document_id, {sign}
-        FROM rated r JOIN first_response_documents d ON d.company_id = r.company_id AND d.response_id = r.response_id
+        SELECT company_id, day, kind, 'document', NULL, NULL, NULL, document_id, {sign}
+        FROM (
+            -- One per rating and document, however often the response lists it.
+            SELECT DISTINCT r.company_id, r.user_id, r.response_id, r.day, r.kind, d.document_id
+            FROM rated r
+            JOIN first_responses f ON f.company_id = r.company_id AND f.response_id = r.response_id
+            JOIN event_documents d ON d.company_id = f.company_id AND d.event_id = f.first_event_id
+        )
         """;
 }

@@ -260,6 +260,9 @@ public sealed class UpgradeTests
     // Schema step 12 undone: the month sets kept in every batch (their contents do not matter: step 12 drops them), no
     // list of current month counters, the rounded latencies as DECIMAL(20, 0).
     private const string ToStep11 = """
+        CREATE TABLE first_response_documents (company_id BIGINT NOT NULL, response_id VARCHAR NOT NULL, document_id BIGINT NOT NULL);
+        INSERT INTO first_response_documents
+        SELECT DISTINCT f.company_id, f.response_id, d.document_id FROM first_responses f JOIN event_documents d ON d.company_id = f.company_id AND d.event_id = f.first_event_id;
         DROP TABLE rollup_months;
         DROP TABLE rollup_model_latencies;
         CREATE TABLE rollup_models (company_id BIGINT, unit VARCHAR, start DATE, mode VARCHAR, model VARCHAR, PRIMARY KEY (company_id, unit, start, mode, model));

@@ -16,6 +16,17 @@ internal static class ModelAggregates
 {
     public static readonly string[] TableNames = ["daily_model_usage", "daily_model_users", "daily_model_latencies"];
 
+    /// <summary>
+    /// The unit a latency is rounded up to, for two significant digits: 1 below 100, 10 below 1,000, ..., 10^17 for the
+    /// 19-digit values. Compared, not computed from the number's decimal length: turning every latency into text cost
+    /// a third of the statement.
+    /// </summary>
+    private static readonly string RoundingUnit = "CASE "
+        + string.Concat(Enumerable.Range(2, 17).Select(digits => $"WHEN latency_ms < {Literal(PowerOfTen(digits))} THEN {Literal(PowerOfTen(digits - 2))} "))
+        + $"ELSE {Literal(PowerOfTen(17))} END";
+
+    private static long PowerOfTen(int exponent) => exponent == 0 ? 1 : 10 * PowerOfTen(exponent - 1);
+
     /// <summary>The statements over <paramref name="source"/> (a relation with the columns of <c>events</c>), separated by semicolons.</summary>
     public static string Statements(string source, string filter) => $"""
         INSERT INTO daily_model_usage
@@ -38,7 +49,7 @@ internal static class ModelAggregates
         INSERT INTO daily_model_latencies
         SELECT company_id, day, model, ((latency_ms // unit) + (latency_ms % unit > 0)::BIGINT)::DOUBLE * unit, count(*)
         FROM (
-            SELECT company_id, day, model, latency_ms, (10 ** greatest(length(latency_ms::VARCHAR) - 2, 0))::BIGINT AS unit
+            SELECT company_id, day, model, latency_ms, {RoundingUnit} AS unit
             FROM {source} WHERE type = 'model_response' AND latency_ms IS NOT NULL {filter}
         ) GROUP BY ALL
         ON CONFLICT DO UPDATE SET responses = responses + excluded.responses;

@@ -77,5 +77,10 @@ public sealed class CostTests(DashboardServer server)
             m.GetProperty("output_tokens").GetInt64().ToString("N0", English),
             m.GetProperty("cost").ValueKind == JsonValueKind.Null ? "No price" : m.GetProperty("cost").GetDecimal().ToString("#,##0.######", English),
         }));
+
+        // Its export is the API's own CSV of the range as one period.
+        var (fileName, csv) = await dashboard.ExportAsync("models");
+        fileName.ShouldBe($"tally-1-models-{view.From}-to-{view.To}.csv");
+        csv.ShouldBe(await server.Api.GetTextAsync("models", $"{(view with { Granularity = "total" }).Query}&format=csv"));
     }
 }

@@ -5,7 +5,7 @@ import { chartDefinitions, clearCharts, renderCharts, resizeCharts } from './cha
 import { download, toCsv } from './csv.js';
 import { dailyColumns, documentTotals, mergeDays, periodColumns, tileNumbers, toolSeries, toolTotals } from './daily.js';
 import { daysBetween, granularities, isDay, presets, previousPeriod, readHash, resolvePreset, todayIn, writeHash } from './range.js';
-import { costSeries, costTile, modelTotals, renderModels } from './models.js';
+import { costSeries, costTile, modelRows, modelTotals, renderModels } from './models.js';
 import { renderSatisfaction } from './satisfaction.js';
 import { fillTable, timestamp } from './tables.js';
 import { renderTiles } from './tiles.js';
@@ -162,7 +162,7 @@ async function load() {
     const days = mergeDays({ sessions, feedback, tools, activities });
     const previousDays = mergeDays({ sessions: previousSessions, feedback: previousFeedback, tools: previousTools, activities: previousActivities });
     const users = activities.reporting[0]?.users ?? [];
-    state.data = { view, days, tools, documents, users };
+    state.data = { view, days, tools, documents, users, models: modelRows(modelsTotal) };
     const totals = modelTotals(modelsTotal);
     renderTiles({ ...tileNumbers(days, users.length), cost: costTile(totals) },
       { ...tileNumbers(previousDays, previousActivities.reporting[0]?.users.length ?? 0), cost: costTile(modelTotals(previousModelsTotal)) },
@@ -344,6 +344,9 @@ function writeExport(name, connections) {
     users: [['company_id', 'company_name', 'user_id', 'user_name', 'active_days_count', 'sessions_count', 'user_queries_count',
       'feedbacks_count', 'tool_calls_count', 'first_activity_date', 'last_activity_date', 'last_connection',
       'input_tokens', 'output_tokens', 'cost'], visibleUsers()],
+    // The API's models CSV for the range as one period (granularity=total): the numbers of the table on screen.
+    models: [['company_id', 'company_name', 'date', 'end_date', 'model', 'responses_count', 'responses_with_docs_count', 'users_count',
+      'input_tokens', 'output_tokens', 'responses_with_usage_count', 'latency_ms_p50', 'latency_ms_p95', 'cost'], state.data.models],
     // Every connection in the range, not only the page on screen.
     connections: [['company_id', 'company_name', 'user_id', 'user_name', 'timestamp', 'ip', 'user_agent', 'auth_method'], connections],
     // end_date follows date for a week or a month, as in the API's CSV.

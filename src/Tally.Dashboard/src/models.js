@@ -15,6 +15,15 @@ export function modelTotals(totalReport) {
   };
 }
 
+/** The rows of the models export: the range's one period and each of its models, as the API's CSV with granularity=total. */
+export function modelRows(totalReport) {
+  const period = only(totalReport)[0];
+  if (!period) return [];
+  const dated = { date: period.date, end_date: period.end_date };
+  // A range without answers is one row with empty model cells, as in the API's CSV.
+  return period.models.length === 0 ? [dated] : period.models.map((m) => ({ ...dated, ...m }));
+}
+
 /** The cost tile's number: the range's cost in its currency, and the models that leave it without one. */
 export const costTile = (totals) => ({ value: totals.cost, currency: totals.currency, unpriced: totals.unpriced });
 

@@ -5,7 +5,7 @@ namespace Tally.Dashboard.Tests;
 
 /// <summary>
 /// The cost tile, the cost-by-model chart and the models table hold the models report's numbers, and say which
-/// model has no price. Prices are instance-wide: the test sets the ones it needs first.
+/// model has no price. Prices are instance-wide: the test sets the ones it needs first and deletes them all after.
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class CostTests(DashboardServer server)
@@ -14,6 +14,19 @@ public sealed class CostTests(DashboardServer server)
 
     [Fact]
     public async Task Cost_and_tokens_by_model_equal_the_api_with_no_price_then_a_missing_price_then_every_price()
+    {
+        // The server is shared by the collection: the prices go when the test ends, passed or failed.
+        try
+        {
+            await ShowsTheApisCostsAsync();
+        }
+        finally
+        {
+            await server.Api.DeletePricesAsync();
+        }
+    }
+
+    private async Task ShowsTheApisCostsAsync()
     {
         var api = server.Api;
         await api.DeletePricesAsync();

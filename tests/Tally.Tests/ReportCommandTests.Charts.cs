@@ -124,6 +124,20 @@ public sealed partial class ReportCommandTests
         rates.ShouldAllBe(rate => PercentCell().IsMatch(rate));
         html.ShouldContain(" %</b>Satisfaction");
 
+        // Each company's cost tile is the API's cost of the range as one period, every decimal of it.
+        using var models = System.Text.Json.JsonDocument.Parse(await demo.ApiAsync("models", "&granularity=total"));
+        models.RootElement.GetProperty("currency").GetString().ShouldBe("EUR");
+        var companies = models.RootElement.GetProperty("reporting").EnumerateArray().ToList();
+        companies.Count.ShouldBe(3);
+        foreach (var company in companies)
+        {
+            var cost = company.GetProperty("dates")[0].GetProperty("cost").GetDecimal();
+            cost.ShouldBeGreaterThan(0m);
+            var section = html[html.IndexOf($"<section id=\"company-{company.GetProperty("company").GetProperty("id").GetInt64()}\"", StringComparison.Ordinal)..];
+            section[..section.IndexOf("</section>", StringComparison.Ordinal)]
+                .ShouldContain($"<div class=\"tile\"><b>{cost.ToString("#,##0.######", CultureInfo.InvariantCulture)}</b>Cost (EUR)</div>");
+        }
+
         // Three companies, five tables each (the days and the months), every one folded with its row count; the charts two to a row.
         CountOf(html, "<details>").ShouldBe(3 * 5);
         CountOf(html, "<details open").ShouldBe(0);

@@ -123,7 +123,15 @@ internal static class ReportCommands
             var reports = await FetchAllAsync(options, range, parse, cancellationToken);
             // The monthly view: months asked of the server, so that its active users are people, not sums of days.
             var monthly = request.Granularity is Granularity.Month ? reports : await FetchAllAsync(options, range, parse, cancellationToken, Granularity.Month);
-            var html = HtmlReport.Render(reports, MergedTable.Build(reports), MergedTable.Build(monthly), request, DateTime.UtcNow);
+            // The range's cost as one period: the server rounds it once, which no sum of period costs does.
+            ModelsReport? wholeRange = null;
+            if (reports.Models is not null)
+            {
+                using var client = new TallyClient(options);
+                wholeRange = await client.GetModelsAsync(request with { Granularity = Granularity.Total }, cancellationToken);
+            }
+
+            var html = HtmlReport.Render(reports, MergedTable.Build(reports), MergedTable.Build(monthly), request, DateTime.UtcNow, wholeRange);
             var path = parse.GetValue(output)!.FullName;
             await AtomicFile.WriteAsync(path, new UTF8Encoding(false).GetBytes(html), cancellationToken);
             await Console.Error.WriteLineAsync($"Wrote {path}");

@@ -15,8 +15,12 @@ internal static class HtmlReport
     private const int ChartWidth = 900;
     private const int ChartHeight = 360;
 
-    /// <summary>The report of <paramref name="reports"/> (merged into <paramref name="merged"/>), with <paramref name="monthly"/>, the same range by month, as its monthly view.</summary>
-    public static string Render(UsageReports reports, Table merged, Table monthly, ReportRequest request, DateTime generatedAt)
+    /// <summary>
+    /// The report of <paramref name="reports"/> (merged into <paramref name="merged"/>), with <paramref name="monthly"/>,
+    /// the same range by month, as its monthly view, and <paramref name="wholeRange"/>, the models report of the range
+    /// as one period (null on a server without it), for the cost tile.
+    /// </summary>
+    public static string Render(UsageReports reports, Table merged, Table monthly, ReportRequest request, DateTime generatedAt, ModelsReport? wholeRange = null)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -46,7 +50,7 @@ internal static class HtmlReport
             var rows = merged.Rows.Where(row => (long)row[companyColumn]! == company).ToList();
             var name = rows[0][merged.IndexOf("company_name")] as string ?? $"Company {company}";
             html.Append(CultureInfo.InvariantCulture, $"<section id=\"company-{company}\"><h2>{Encode(name)} <span class=\"meta\">(company {company})</span></h2>\n");
-            AppendSummary(html, merged, rows, reports.Users?.Reporting.FirstOrDefault(entry => entry.Company.Id == company));
+            AppendSummary(html, merged, rows, reports.Users?.Reporting.FirstOrDefault(entry => entry.Company.Id == company), CostTile(wholeRange, company));
             // Two charts a row and every table folded (its row count in the summary): three companies fit in a few
             // screens instead of tens of thousands of pixels, and a reader opens the table they need.
             html.Append("<div class=\"charts\">\n");
@@ -93,7 +97,25 @@ internal static class HtmlReport
         _ => "Every day",
     };
 
-    private static void AppendSummary(StringBuilder html, Table merged, List<object?[]> rows, CompanyMembers? members)
+    /// <summary>
+    /// The company's cost over the range, as the dashboard's tile says it: the amount in the prices' currency (every
+    /// decimal the API gives), or why there is none. Null on a server without the models report.
+    /// </summary>
+    private static (string Label, string Value)? CostTile(ModelsReport? wholeRange, long company)
+    {
+        if (wholeRange is null)
+        {
+            return null;
+        }
+
+        var period = wholeRange.Reporting.FirstOrDefault(entry => entry.Company.Id == company)?.Dates is { Count: > 0 } dates ? dates[0] : null;
+        var unpriced = (period?.Models ?? []).Where(model => model.Cost is null).Select(model => model.Model).ToList();
+        return wholeRange.Currency is not { } currency ? ("Cost: no model has a price yet", "No price")
+            : unpriced.Count > 0 ? ($"Cost: no price for {string.Join(", ", unpriced)}", "No price")
+            : ($"Cost ({currency})", (period?.Cost ?? 0m).ToString("#,##0.######", CultureInfo.InvariantCulture));
+    }
+
+    private static void AppendSummary(StringBuilder html, Table merged, List<object?[]> rows, CompanyMembers? members, (string Label, string Value)? cost)
     {
         long Total(string column) => merged.IndexOf(column) is var index and >= 0 ? rows.Sum(row => row[index] as long? ?? 0) : 0;
         var queries = Total("user_queries_count") + Total("agent_user_queries_count");
@@ -114,6 +136,11 @@ internal static class HtmlReport
         if (members is not null)
         {
             tiles.Add(("Current members", Number(members.CurrentActiveMembers ?? 0)));
+        }
+
+        if (cost is { } tile)
+        {
+            tiles.Add(tile);
         }
 
         html.Append("<div class=\"tiles\">");

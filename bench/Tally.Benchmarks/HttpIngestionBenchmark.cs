@@ -41,6 +41,9 @@ internal sealed class PhaseMeter
         _watch = Stopwatch.StartNew();
     }
 
+    /// <summary>The time since the phase started.</summary>
+    public TimeSpan Elapsed => _watch.Elapsed;
+
     public PhaseResult Stop(long events)
     {
         var elapsed = _watch.Elapsed;
@@ -91,7 +94,8 @@ internal sealed record MachineCpu(double BusyCores, double IoWaitCores)
 /// What the HTTP phase measured; on PostgreSQL also the database server's CPU over the measured phase (cores) and its
 /// costliest statements (pg_stat_statements, measured phase only).
 /// </summary>
-internal sealed record HttpResult(PhaseResult Phase, double[] LatenciesMs, long StatsStoredEvents, double? DatabaseCoresBusy = null, IReadOnlyList<string>? Statements = null, long? DatabaseBytes = null);
+/// <summary>The HTTP phase; <see cref="Acknowledged"/> is when the last request was answered, before the reports caught up.</summary>
+internal sealed record HttpResult(PhaseResult Phase, TimeSpan Acknowledged, double[] LatenciesMs, long StatsStoredEvents, double? DatabaseCoresBusy = null, IReadOnlyList<string>? Statements = null, long? DatabaseBytes = null);
 
 /// <summary>
 /// The real server in this process on a fresh store, and <c>clients</c> HTTP clients each POSTing one batch at a
@@ -143,6 +147,7 @@ internal static class HttpIngestionBenchmark
                 var databaseCpu = postgres?.ServerCpuSeconds();
                 var meter = PhaseResult.Start();
                 await SendAllAsync(http, workload, measured, latencies);
+                var acknowledged = meter.Elapsed;
                 var measuredEvents = measured.Sum(b => (long)workload.Batches[b].Length);
 
                 // The clock stops when the reports reflect every event: the stats read waits for the aggregates.
@@ -151,11 +156,11 @@ internal static class HttpIngestionBenchmark
                 var databaseCores = postgres?.ServerCpuSeconds() - databaseCpu is { } seconds ? seconds / phase.Elapsed.TotalSeconds : (double?)null;
                 if (database is null)
                 {
-                    return new HttpResult(phase, latencies, stored);
+                    return new HttpResult(phase, acknowledged, latencies, stored);
                 }
 
                 var statements = await BenchPostgres.TopStatementsAsync(database, 15, phase.Elapsed.TotalMilliseconds);
-                return new HttpResult(phase, latencies, stored, databaseCores, statements, await BenchPostgres.DatabaseSizeAsync(database));
+                return new HttpResult(phase, acknowledged, latencies, stored, databaseCores, statements, await BenchPostgres.DatabaseSizeAsync(database));
             }
             finally
             {

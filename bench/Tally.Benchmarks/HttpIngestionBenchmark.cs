@@ -91,10 +91,10 @@ internal sealed record MachineCpu(double BusyCores, double IoWaitCores)
 }
 
 /// <summary>
-/// What the HTTP phase measured; on PostgreSQL also the database server's CPU over the measured phase (cores) and its
-/// costliest statements (pg_stat_statements, measured phase only).
+/// What the HTTP phase measured (<see cref="Acknowledged"/>: when the last request was answered, before the reports
+/// caught up); on PostgreSQL also the database server's CPU over the measured phase (cores) and its costliest
+/// statements (pg_stat_statements, measured phase only).
 /// </summary>
-/// <summary>The HTTP phase; <see cref="Acknowledged"/> is when the last request was answered, before the reports caught up.</summary>
 internal sealed record HttpResult(PhaseResult Phase, TimeSpan Acknowledged, double[] LatenciesMs, long StatsStoredEvents, double? DatabaseCoresBusy = null, IReadOnlyList<string>? Statements = null, long? DatabaseBytes = null);
 
 /// <summary>

@@ -124,8 +124,8 @@ internal static class ReportCommands
             // The monthly view: months asked of the server, so that its active users are people, not sums of days.
             var monthly = request.Granularity is Granularity.Month ? reports : await FetchAllAsync(options, range, parse, cancellationToken, Granularity.Month);
             // The range's cost as one period: the server rounds it once, which no sum of period costs does.
-            ModelsReport? wholeRange = null;
-            if (reports.Models is not null)
+            var wholeRange = request.Granularity is Granularity.Total ? reports.Models : null;
+            if (reports.Models is not null && wholeRange is null)
             {
                 using var client = new TallyClient(options);
                 wholeRange = await client.GetModelsAsync(request with { Granularity = Granularity.Total }, cancellationToken);

@@ -20,7 +20,7 @@ internal static class HtmlReport
     /// the same range by month, as its monthly view, and <paramref name="wholeRange"/>, the models report of the range
     /// as one period (null on a server without it), for the cost tile.
     /// </summary>
-    public static string Render(UsageReports reports, Table merged, Table monthly, ReportRequest request, DateTime generatedAt, ModelsReport? wholeRange = null)
+    public static string Render(UsageReports reports, Table merged, Table monthly, ReportRequest request, DateTime generatedAt, ModelsReport? wholeRange)
     {
         var html = new StringBuilder();
         html.Append("""

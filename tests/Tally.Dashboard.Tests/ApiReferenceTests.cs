@@ -43,14 +43,24 @@ public sealed class ApiReferenceTests(DashboardServer server)
         await page.Page.GotoAsync("/docs");
         await page.Page.GetByText("Liveness: 200 once the store is open and migrated").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        // Fonts and lazy parts load after the first paint and as sections open: open every one, as a reader would.
+        // Fonts and lazy parts load after the first paint and as sections open: open every one, as a reader would,
+        // and until the last section's operation is in the page. Each click waits until its button has gone (the section
+        // opened): clicking again before the page re-rendered clicked the same button. On a busy machine a click can
+        // land while the page re-renders and open nothing, or the button can be replaced: the buttons are looked up
+        // again. With no button left, the page is scrolled down, which renders the sections Scalar renders lazily.
         var more = page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Show More" });
-        // Each click waits until its button has gone (the section opened) before the next: clicking again before the page
-        // re-rendered clicked the same button, and sections were left closed. Opening a section may show more buttons.
-        // On a busy machine a click can land while the page re-renders and open nothing: after a few seconds the same
-        // button is clicked again. Sections left closed fail the wait for the last section's text below.
-        for (var clicks = 0; clicks < 60 && await more.CountAsync() > 0; clicks++)
+        var lastOperation = page.Page.GetByText("Create or update a company (name, IANA time zone)");
+        var opening = System.Diagnostics.Stopwatch.StartNew();
+        while (await more.CountAsync() > 0 || await lastOperation.CountAsync() == 0)
         {
+            opening.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(90), $"the admin operations never rendered; {await more.CountAsync()} Show More buttons left");
+            if (await more.CountAsync() == 0)
+            {
+                await page.Page.Mouse.WheelAsync(0, 4_000);
+                await page.Page.WaitForTimeoutAsync(200);
+                continue;
+            }
+
             try
             {
                 var button = await more.First.ElementHandleAsync();
@@ -60,13 +70,12 @@ public sealed class ApiReferenceTests(DashboardServer server)
             catch (Exception exception) when (exception is TimeoutException or PlaywrightException)
             {
                 // A button the re-render replaced (detached) or a click that opened nothing: look for the buttons again.
-                continue;
             }
 
             await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         }
 
-        await page.Page.GetByText("Create or update a company (name, IANA time zone)").First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardServer.ArtifactsDirectory, "api-reference.png") });
 
         lock (otherOrigins)

@@ -369,6 +369,14 @@ internal static class Migrations
             DROP TABLE daily_model_latencies;
             ALTER TABLE daily_model_latencies_step_12 RENAME TO daily_model_latencies;
             """),
+        (13, "each user's token sums per month and model, built with the month counters", """
+            -- Written and read whole, like the month's latency histograms: no key.
+            CREATE TABLE rollup_user_tokens (
+                company_id BIGINT, unit VARCHAR, start DATE, user_id BIGINT, model VARCHAR, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL
+            );
+            -- No month is current until its new table is built with the others.
+            DELETE FROM rollup_months;
+            """),
     ];
 
     /// <summary>

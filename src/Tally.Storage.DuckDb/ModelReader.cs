@@ -80,20 +80,34 @@ internal sealed class ModelReader(Aggregator aggregator)
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Each user's token sums per model and price stretch. A whole calendar month of the range in which no stretch
+    /// starts after its first day is read from its rolled-up sums (<see cref="MonthCounters"/>), one row per user and
+    /// model instead of one per day; the other days from <c>daily_model_users</c>.
+    /// </summary>
     public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
-        long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken) =>
-        aggregator.ReadCaughtUpAsync<IReadOnlyList<UserModelTokens>>(connection =>
+        long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken)
+    {
+        var months = WholeMonthsOfOneStretch(days, stretchStarts);
+        return aggregator.ReadWithMonthsCaughtUpAsync<IReadOnlyList<UserModelTokens>>(companyId, months, connection =>
         {
             // The stretch of each day: the latest start on or before it (a handful of dates, written by Tally).
-            var stretch = stretchStarts.Count == 0
+            string Stretch(string column) => stretchStarts.Count == 0
                 ? "$2"
-                : $"CASE {string.Concat(stretchStarts.Reverse().Select(start => $"WHEN day >= {Literal(start)} THEN {Literal(start)} "))}ELSE $2 END";
+                : $"CASE {string.Concat(stretchStarts.Reverse().Select(start => $"WHEN {column} >= {Literal(start)} THEN {Literal(start)} "))}ELSE $2 END";
+            var wholeMonths = months.Count == 0 ? "FALSE" : $"start IN ({string.Join(", ", months.Select(Literal))})";
             using var command = Command(connection, $"""
-                SELECT user_id, {stretch} AS stretch, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT
-                FROM daily_model_users
-                WHERE company_id = $1 AND day BETWEEN $2 AND $3 AND ($4::BIGINT IS NULL OR user_id = $4)
+                SELECT user_id, stretch, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT FROM (
+                    SELECT user_id, {Stretch("day")} AS stretch, model, input_tokens, output_tokens
+                    FROM daily_model_users
+                    WHERE company_id = $1 AND ({DaysOutside(days, months)}) AND ($3::BIGINT IS NULL OR user_id = $3)
+                    UNION ALL
+                    SELECT user_id, {Stretch("start")}, model, input_tokens, output_tokens
+                    FROM rollup_user_tokens
+                    WHERE company_id = $1 AND unit = 'month' AND {wholeMonths} AND ($3::BIGINT IS NULL OR user_id = $3)
+                )
                 GROUP BY user_id, stretch, model
-                """, companyId, days.First, days.Last, userId);
+                """, companyId, days.First, userId);
             using var reader = command.ExecuteReader();
             var rows = new List<UserModelTokens>();
             while (reader.Read())
@@ -103,4 +117,50 @@ internal sealed class ModelReader(Aggregator aggregator)
 
             return rows;
         }, cancellationToken);
+    }
+
+    /// <summary>The first days of the calendar months inside <paramref name="days"/> that one price stretch covers whole.</summary>
+    private static List<DateOnly> WholeMonthsOfOneStretch(DayRange days, IReadOnlyList<DateOnly> stretchStarts)
+    {
+        var months = new List<DateOnly>();
+        var month = new DateOnly(days.First.Year, days.First.Month, 1);
+        if (month < days.First)
+        {
+            month = month.AddMonths(1);
+        }
+
+        for (; month.AddMonths(1).AddDays(-1) <= days.Last; month = month.AddMonths(1))
+        {
+            var end = month.AddMonths(1).AddDays(-1);
+            if (!stretchStarts.Any(start => start > month && start <= end))
+            {
+                months.Add(month);
+            }
+        }
+
+        return months;
+    }
+
+    /// <summary>A condition on <c>day</c>: in <paramref name="days"/> and in none of <paramref name="months"/> (ascending), as day intervals.</summary>
+    private static string DaysOutside(DayRange days, IReadOnlyList<DateOnly> months)
+    {
+        var intervals = new List<string>();
+        var from = days.First;
+        foreach (var month in months)
+        {
+            if (from < month)
+            {
+                intervals.Add($"day BETWEEN {Literal(from)} AND {Literal(month.AddDays(-1))}");
+            }
+
+            from = month.AddMonths(1);
+        }
+
+        if (from <= days.Last)
+        {
+            intervals.Add($"day BETWEEN {Literal(from)} AND {Literal(days.Last)}");
+        }
+
+        return intervals.Count == 0 ? "FALSE" : string.Join(" OR ", intervals);
+    }
 }

@@ -4,7 +4,7 @@ using static Tally.Storage.DuckDb.Sql;
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
-/// The distinct counts, document usage and latency histograms of whole calendar months (<c>unit</c> 'month', <c>start</c> its first day),
+/// The distinct counts, document usage, latency histograms and users' token sums of whole calendar months (<c>unit</c> 'month', <c>start</c> its first day),
 /// so that a read of a whole month takes one counter row per key (mode, tool, model, document) instead of counting
 /// distinct members over its days, and one histogram per model instead of one per day and model. They are built from the day tables at a month's first read and kept until a batch
 /// stores events on one of its days: <c>rollup_months</c> lists the months whose counters are current.
@@ -17,6 +17,7 @@ internal static class MonthCounters
     /// <summary>The tables, all keyed by company first (a time zone change deletes a company's rows).</summary>
     public static readonly string[] TableNames = [
         "rollup_months", "rollup_mode_counts", "rollup_tool_counts", "rollup_model_counts", "rollup_documents", "rollup_model_latencies",
+        "rollup_user_tokens",
     ];
 
     private const string MonthOfDay = "date_trunc('month', day)::DATE";
@@ -71,6 +72,10 @@ internal static class MonthCounters
         Execute(connection, $"""
             INSERT INTO rollup_model_latencies
             SELECT $1, 'month', {MonthOfDay}, model, latency_ms, sum(responses)::BIGINT FROM daily_model_latencies WHERE {days} GROUP BY ALL
+            """, companyId, first, last);
+        Execute(connection, $"""
+            INSERT INTO rollup_user_tokens
+            SELECT $1, 'month', {MonthOfDay}, user_id, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT FROM daily_model_users WHERE {days} GROUP BY ALL
             """, companyId, first, last);
         Execute(connection, $"INSERT INTO rollup_months SELECT $1, start FROM (VALUES {Rows(missing.Select(Literal))}) months(start)", companyId);
         transaction.Commit();

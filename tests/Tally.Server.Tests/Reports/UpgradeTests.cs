@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -87,6 +88,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -110,6 +112,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -125,6 +128,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -151,6 +155,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -175,6 +180,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -200,6 +206,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
         Downgrade(directory, ToStep7);
@@ -225,6 +232,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         if (step == 10)
         {
@@ -256,6 +264,40 @@ public sealed class UpgradeTests
             }
         }
     }
+
+    [Fact]
+    public async Task A_step_12_database_builds_its_current_months_again_with_the_users_tokens()
+    {
+        // 50 days from 02-25: March is a whole month of the range. A step 12 store lists it as current once read.
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(15, "tally-upgrade-12-", new DateOnly(2025, 2, 25), 50);
+        RefPrice[] prices = [.. new[] { "alfred-4", "llama-3.3-70b", "mistral-large", "agent-pro" }.Select(model => new RefPrice(model, new DateOnly(2025, 1, 1), "EUR", 1.5m, 3m))];
+        reference.Prices = prices;
+        var check = new ReportChecker(reference, now);
+        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using (var admin = original.Client())
+        {
+            foreach (var price in prices)
+            {
+                await ReportApi.PutPriceAsync(admin, price);
+            }
+
+            await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month");
+        }
+
+        await original.StopAsync();
+        Downgrade(directory, ToStep12);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month");
+        await check.CompanyAsync(client, null, null, new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31));
+    }
+
+    // Schema step 13 undone: no users' token sums per month (the months built stay listed as current).
+    private const string ToStep12 = """
+        DROP TABLE rollup_user_tokens;
+        DELETE FROM schema_migrations WHERE version = 13;
+        """;
 
     // Schema step 12 undone: the month sets kept in every batch (their contents do not matter: step 12 drops them), no
     // list of current month counters, the rounded latencies as DECIMAL(20, 0).

@@ -142,6 +142,23 @@ public abstract class WorkloadTests(StoreKind engine)
             reference.Put(company.Id, company.Name, company.Zone);
         }
 
+        // The users' costs over whole months: March has a price change inside it (read day by day), April one on its
+        // first day (read from its rolled-up token sums). Every model has a price: a user's cost is null as soon as one
+        // of their models has none, which would hide a wrong sum (the test above covers that case).
+        RefPrice[] prices =
+        [
+            new("alfred-4", new DateOnly(2025, 1, 1), "EUR", 1.234567m, 0.000001m),
+            new("alfred-4", new DateOnly(2025, 3, 15), "EUR", 2.5m, 10m),
+            new("llama-3.3-70b", new DateOnly(2025, 4, 1), "EUR", 0.3m, 0.6m),
+            new("agent-pro", new DateOnly(2024, 12, 1), "EUR", 1_000_000m, 0.5m),
+            new("mistral-large", new DateOnly(2025, 1, 10), "EUR", 0.7m, 2.1m),
+        ];
+        foreach (var price in prices)
+        {
+            await ReportApi.PutPriceAsync(admin, price);
+        }
+
+        reference.Prices = prices;
         var check = new ReportChecker(reference, now);
         for (var r = 0; r < workload.Requests.Count; r++)
         {

@@ -54,8 +54,7 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
 
         foreach (var latency in usage.Latencies)
         {
-            var histogram = Of(periodOfDay(latency.Day), latency.Model).Latencies;
-            histogram[latency.LatencyMs] = histogram.GetValueOrDefault(latency.LatencyMs) + latency.Responses;
+            Of(periodOfDay(latency.Day), latency.Model).Latencies.Add((latency.LatencyMs, latency.Responses));
         }
 
         foreach (var users in usage.Users)
@@ -101,29 +100,40 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
     }
 
     /// <summary>
-    /// The value at rank ⌈p × n / 100⌉ (1-based) of the n latencies sorted ascending, from a histogram of rounded values;
-    /// null when there are none.
+    /// The values at rank ⌈p × n / 100⌉ (1-based) of the n latencies sorted ascending, for p = 50 and 95, from a
+    /// histogram of rounded values (a value may come in several entries, one per day); null when there are none.
+    /// Sorts the histogram.
     /// </summary>
-    public static decimal? Percentile(IReadOnlyDictionary<decimal, long> histogram, int percent)
+    public static (decimal? P50, decimal? P95) Percentiles(List<(decimal Value, long Count)> histogram)
     {
-        var n = histogram.Values.Sum();
+        var n = 0L;
+        foreach (var (_, count) in histogram)
+        {
+            n += count;
+        }
+
         if (n == 0)
         {
-            return null;
+            return (null, null);
         }
 
-        var rank = (percent * n + 99) / 100;
-        var seen = 0L;
-        foreach (var (value, count) in histogram.OrderBy(pair => pair.Key))
+        histogram.Sort((a, b) => a.Value.CompareTo(b.Value));
+        return (At((50 * n + 99) / 100), At((95 * n + 99) / 100));
+
+        decimal At(long rank)
         {
-            seen += count;
-            if (seen >= rank)
+            var seen = 0L;
+            foreach (var (value, count) in histogram)
             {
-                return value;
+                seen += count;
+                if (seen >= rank)
+                {
+                    return value;
+                }
             }
-        }
 
-        throw new InvalidOperationException("A rank past the histogram.");
+            throw new InvalidOperationException("A rank past the histogram.");
+        }
     }
 
     /// <summary>One model's numbers over one period, as they are folded.</summary>
@@ -136,10 +146,13 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
         public long WithUsage;
         public long Users;
         public CostSum Cost;
-        public readonly Dictionary<decimal, long> Latencies = [];
+        public readonly List<(decimal Value, long Count)> Latencies = [];
 
-        public (ModelNumbers Numbers, decimal? ExactCost) Numbers(string model) =>
-            (new ModelNumbers(model, Responses, WithDocuments, Users, InputTokens, OutputTokens, WithUsage,
-                Percentile(Latencies, 50), Percentile(Latencies, 95), PriceBook.Round(Cost.Exact)), Cost.Exact);
+        public (ModelNumbers Numbers, decimal? ExactCost) Numbers(string model)
+        {
+            var (p50, p95) = Percentiles(Latencies);
+            return (new ModelNumbers(model, Responses, WithDocuments, Users, InputTokens, OutputTokens, WithUsage, p50, p95,
+                PriceBook.Round(Cost.Exact)), Cost.Exact);
+        }
     }
 }

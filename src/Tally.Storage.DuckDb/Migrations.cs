@@ -369,7 +369,19 @@ internal static class Migrations
             DROP TABLE daily_model_latencies;
             ALTER TABLE daily_model_latencies_step_12 RENAME TO daily_model_latencies;
             """),
-        (13, "each user's token sums per month and model, built with the month counters", """
+        (13, "each user's token sums per month and model, built with the month counters; the answers' first responses and tools appended without a key", """
+            -- Appended in each batch without a key (see RatingAggregates): the earliest row of an answer is its first response.
+            CREATE TABLE first_responses_step_13 (
+                company_id BIGINT NOT NULL, response_id VARCHAR NOT NULL, model VARCHAR NOT NULL, first_at TIMESTAMP NOT NULL, first_event_id VARCHAR NOT NULL
+            );
+            INSERT INTO first_responses_step_13 SELECT company_id, response_id, model, first_at, first_event_id FROM first_responses;
+            DROP TABLE first_responses;
+            ALTER TABLE first_responses_step_13 RENAME TO first_responses;
+            CREATE TABLE response_tools_step_13 (company_id BIGINT NOT NULL, response_id VARCHAR NOT NULL, tool_name VARCHAR NOT NULL, tool_type VARCHAR NOT NULL);
+            INSERT INTO response_tools_step_13 SELECT company_id, response_id, tool_name, tool_type FROM response_tools;
+            DROP TABLE response_tools;
+            ALTER TABLE response_tools_step_13 RENAME TO response_tools;
+
             -- Written and read whole, like the month's latency histograms: no key.
             CREATE TABLE rollup_user_tokens (
                 company_id BIGINT, unit VARCHAR, start DATE, user_id BIGINT, model VARCHAR, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL

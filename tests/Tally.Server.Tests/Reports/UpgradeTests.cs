@@ -293,9 +293,25 @@ public sealed class UpgradeTests
         await check.CompanyAsync(client, null, null, new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31));
     }
 
-    // Schema step 13 undone: no users' token sums per month (the months built stay listed as current).
+    // Schema step 13 undone: no users' token sums per month (the months built stay listed as current); the answers'
+    // first responses and tools keyed, one row each.
     private const string ToStep12 = """
         DROP TABLE rollup_user_tokens;
+        CREATE TABLE first_responses_step_12 (
+            company_id BIGINT, response_id VARCHAR, model VARCHAR NOT NULL, first_at TIMESTAMP NOT NULL, first_event_id VARCHAR NOT NULL,
+            PRIMARY KEY (company_id, response_id)
+        );
+        INSERT INTO first_responses_step_12
+        SELECT company_id, response_id, first.model, first.at, first.event_id
+        FROM (SELECT company_id, response_id, min({'at': first_at, 'event_id': first_event_id, 'model': model}) AS first FROM first_responses GROUP BY ALL);
+        DROP TABLE first_responses;
+        ALTER TABLE first_responses_step_12 RENAME TO first_responses;
+        CREATE TABLE response_tools_step_12 (
+            company_id BIGINT, response_id VARCHAR, tool_name VARCHAR, tool_type VARCHAR, PRIMARY KEY (company_id, response_id, tool_name, tool_type)
+        );
+        INSERT INTO response_tools_step_12 SELECT DISTINCT company_id, response_id, tool_name, tool_type FROM response_tools;
+        DROP TABLE response_tools;
+        ALTER TABLE response_tools_step_12 RENAME TO response_tools;
         DELETE FROM schema_migrations WHERE version = 13;
         """;
 

@@ -119,7 +119,7 @@ internal sealed class ActivityReader(Aggregator aggregator)
         // counts of the days in the range, connections of them all.
         var parts = partialMonths.GroupBy(pair => pair.Month).Select(group => $"""
             SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
-            WHERE company_id = $1 AND day BETWEEN {Literal(group.Key)} AND {Literal(Min(MonthEnd(group.Key), days.Last))}
+            WHERE company_id = $1 AND day BETWEEN {Literal(group.Key)} AND {Literal(Min(DayRange.MonthEnd(group.Key), days.Last))}
                 AND user_id IN ({string.Join(", ", group.Select(pair => Literal(pair.UserId)))})
             """);
         using (var command = Command(connection, string.Join(" UNION ALL ", parts), companyId))
@@ -141,8 +141,6 @@ internal sealed class ActivityReader(Aggregator aggregator)
     }
 
     private static DateOnly Min(DateOnly first, DateOnly second) => first < second ? first : second;
-
-    private static DateOnly MonthEnd(DateOnly monthStart) => monthStart.AddDays(DateTime.DaysInMonth(monthStart.Year, monthStart.Month) - 1);
 
     private static DateOnly MonthStart(int dayNumber)
     {

@@ -168,18 +168,17 @@ internal sealed class ModelReader(Aggregator aggregator)
     private static List<DateOnly> WholeMonthsOfOneStretch(DayRange days, IReadOnlyList<DateOnly> stretchStarts)
     {
         var months = new List<DateOnly>();
-        var month = new DateOnly(days.First.Year, days.First.Month, 1);
-        if (month < days.First)
+        for (var day = days.First; day <= days.Last; day = DayRange.MonthEnd(day).AddDays(1))
         {
-            month = month.AddMonths(1);
-        }
-
-        for (; month.AddMonths(1).AddDays(-1) <= days.Last; month = month.AddMonths(1))
-        {
-            var end = month.AddMonths(1).AddDays(-1);
-            if (!stretchStarts.Any(start => start > month && start <= end))
+            var end = DayRange.MonthEnd(day);
+            if (day.Day == 1 && end <= days.Last && !stretchStarts.Any(start => start > day && start <= end))
             {
-                months.Add(month);
+                months.Add(day);
+            }
+
+            if (end >= days.Last)
+            {
+                break; // before the step past the range, which past 9999-12-31 would overflow
             }
         }
 
@@ -189,21 +188,22 @@ internal sealed class ModelReader(Aggregator aggregator)
     /// <summary>A condition on <c>day</c>: in <paramref name="days"/> and in none of <paramref name="months"/> (ascending), as day intervals.</summary>
     private static string DaysOutside(DayRange days, IReadOnlyList<DateOnly> months)
     {
+        // Day numbers, because the day after the last month may be past 9999-12-31.
         var intervals = new List<string>();
-        var from = days.First;
+        var from = days.First.DayNumber;
         foreach (var month in months)
         {
-            if (from < month)
+            if (from < month.DayNumber)
             {
-                intervals.Add($"day BETWEEN {Literal(from)} AND {Literal(month.AddDays(-1))}");
+                intervals.Add($"day BETWEEN {Literal(DateOnly.FromDayNumber(from))} AND {Literal(month.AddDays(-1))}");
             }
 
-            from = month.AddMonths(1);
+            from = DayRange.MonthEnd(month).DayNumber + 1;
         }
 
-        if (from <= days.Last)
+        if (from <= days.Last.DayNumber)
         {
-            intervals.Add($"day BETWEEN {Literal(from)} AND {Literal(days.Last)}");
+            intervals.Add($"day BETWEEN {Literal(DateOnly.FromDayNumber(from))} AND {Literal(days.Last)}");
         }
 
         return intervals.Count == 0 ? "FALSE" : string.Join(" OR ", intervals);

@@ -42,7 +42,7 @@ internal static class MonthCounters
         }
 
         var list = string.Join(", ", missing.Select(Literal));
-        var (first, last) = (missing.Min(), missing.Max().AddMonths(1).AddDays(-1));
+        var (first, last) = (missing.Min(), DayRange.MonthEnd(missing.Max()));
         var days = $"company_id = $1 AND day BETWEEN $2 AND $3 AND {MonthOfDay} IN ({list})";
         using var transaction = connection.BeginTransaction();
         foreach (var table in TableNames)

@@ -54,5 +54,5 @@ internal sealed class PeriodParts
     public static PeriodParts Of(IReadOnlyList<DayRange> periods) => new(periods);
 
     private static string? Unit(DayRange period) =>
-        period.First.Day == 1 && period.Last == period.First.AddMonths(1).AddDays(-1) ? "month" : null;
+        period.First.Day == 1 && period.Last == DayRange.MonthEnd(period.First) ? "month" : null;
 }

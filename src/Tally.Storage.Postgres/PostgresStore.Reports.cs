@@ -154,7 +154,7 @@ public sealed partial class PostgresStore
             await using var command = Command(connection, """
                 SELECT user_id, day, sessions, queries, feedbacks, tool_calls, last_connection FROM user_days
                 WHERE company_id = $1 AND user_id = ANY($2) AND day BETWEEN $3 AND $4
-                """, companyId, month.Select(pair => pair.UserId).ToArray(), month.Key, new[] { month.Key.AddMonths(1).AddDays(-1), days.Last }.Min());
+                """, companyId, month.Select(pair => pair.UserId).ToArray(), month.Key, new[] { DayRange.MonthEnd(month.Key), days.Last }.Min());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

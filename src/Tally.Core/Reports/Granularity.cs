@@ -77,7 +77,7 @@ public static class Periods
             Granularity.Day => day.DayNumber,
             // DayNumber 0 (0001-01-01) is a Monday.
             Granularity.Week => day.DayNumber + 6 - day.DayNumber % 7,
-            _ => day.DayNumber + DateTime.DaysInMonth(day.Year, day.Month) - day.Day,
+            _ => DayRange.MonthEnd(day).DayNumber,
         };
         return DateOnly.FromDayNumber(Math.Min(number, DateOnly.MaxValue.DayNumber));
     }

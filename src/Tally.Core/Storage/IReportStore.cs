@@ -111,6 +111,12 @@ public readonly record struct DayRange(DateOnly First, DateOnly Last)
     public int Count => Math.Max(0, Last.DayNumber - First.DayNumber + 1);
 
     /// <summary>
+    /// The last day of <paramref name="day"/>'s calendar month, counted by day number: the month after December 9999
+    /// does not exist, so "the next month's first day minus one" overflows there.
+    /// </summary>
+    public static DateOnly MonthEnd(DateOnly day) => DateOnly.FromDayNumber(day.DayNumber + DateTime.DaysInMonth(day.Year, day.Month) - day.Day);
+
+    /// <summary>
     /// The days of the month starting on <paramref name="month"/> outside this range, as bits (bit d - 1 for day d; bits
     /// past the month's last day are set too: no day has them). Engines that keep per-month rollups of active days as
     /// such bits tell from it whether a month's totals are all inside the range.

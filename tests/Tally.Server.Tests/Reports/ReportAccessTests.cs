@@ -375,6 +375,26 @@ public sealed class ReportAccessTests(ReportAccessTests.Companies companies) : I
         }
     }
 
+    // A whole month at either end of the calendar is where month arithmetic ("the next month's first day") overflows.
+    [Theory]
+    [InlineData("week", "0001-01-01", "0001-02-28", "0001-01-07")]
+    [InlineData("month", "0001-01-01", "0001-02-28", "0001-01-31")]
+    [InlineData("month", "9999-11-15", "9999-12-31", "9999-11-30")]
+    [InlineData("week", "9999-11-15", "9999-12-31", "9999-11-21")]
+    [InlineData("total", "9999-11-01", "9999-12-31", "9999-12-31")]
+    [InlineData("day", "9999-11-25", "9999-12-31", null)]
+    public async Task Periods_at_the_ends_of_the_calendar_are_served(string granularity, string first, string last, string? firstEnd)
+    {
+        foreach (var report in ReportApi.Reports.Append("models").Where(report => report is not "users" and not "connections"))
+        {
+            var dates = (await JsonAsync($"/api/v2/reporting/{report}/?start_date={first}&end_date={last}&granularity={granularity}&company_id=2"))
+                ["reporting"]!.AsArray().Single()!["dates"]!.AsArray();
+            dates[0]!["date"]!.GetValue<string>().ShouldBe(first, report);
+            dates[0]!["end_date"]?.GetValue<string>().ShouldBe(firstEnd, report);
+            (dates[^1]!["end_date"] ?? dates[^1]!["date"])!.GetValue<string>().ShouldBe(last, report);
+        }
+    }
+
     [Fact]
     public async Task Connections_page_with_a_cursor_until_next_is_null()
     {

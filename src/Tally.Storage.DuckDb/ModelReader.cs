@@ -102,18 +102,8 @@ internal sealed class ModelReader(Aggregator aggregator)
             return users;
         }
 
-        using (var command = Command(connection, $"""
-            WITH periods(day, period) AS (VALUES {parts.DayValues}),
-            whole(unit, start, period) AS (VALUES {parts.WholeValues})
-            SELECT p.period, u.model, count(DISTINCT u.user_id)
-            FROM daily_model_users u JOIN periods p ON u.day = p.day
-            WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
-            GROUP BY p.period, u.model
-            UNION ALL
-            SELECT w.period, c.model, c.users
-            FROM rollup_model_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
-            WHERE c.company_id = $1
-            """, companyId, parts.FirstDay, parts.LastDay))
+        using (var command = Command(connection, parts.DistinctCounts("daily_model_users", ["model"], "user_id", "rollup_model_counts", "users"),
+            companyId, parts.FirstDay, parts.LastDay))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())

@@ -53,6 +53,27 @@ internal sealed class PeriodParts
 
     public static PeriodParts Of(IReadOnlyList<DayRange> periods) => new(periods);
 
+    /// <summary>
+    /// A statement giving (period, keys..., count) rows: the distinct <paramref name="counted"/> of the day set
+    /// <paramref name="dayTable"/> per period and <paramref name="keys"/>, and for the whole months the
+    /// <paramref name="rollupCount"/> column of the month rollup <paramref name="rollupTable"/>. Its parameters: $1 the
+    /// company, $2 and $3 <see cref="FirstDay"/> and <see cref="LastDay"/>.
+    /// </summary>
+    public string DistinctCounts(string dayTable, string[] keys, string counted, string rollupTable, string rollupCount) => $"""
+        WITH periods(day, period) AS (VALUES {DayValues}),
+        whole(unit, start, period) AS (VALUES {WholeValues})
+        SELECT p.period, {Columns("u", keys)}, count(DISTINCT u.{counted})
+        FROM {dayTable} u JOIN periods p ON u.day = p.day
+        WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
+        GROUP BY p.period, {Columns("u", keys)}
+        UNION ALL
+        SELECT w.period, {Columns("c", keys)}, c.{rollupCount}
+        FROM {rollupTable} c JOIN whole w ON c.unit = w.unit AND c.start = w.start
+        WHERE c.company_id = $1
+        """;
+
+    private static string Columns(string table, string[] names) => string.Join(", ", names.Select(name => $"{table}.{name}"));
+
     private static string? Unit(DayRange period) =>
         period.First.Day == 1 && period.Last == DayRange.MonthEnd(period.First) ? "month" : null;
 }

@@ -59,18 +59,8 @@ internal sealed class PeriodReader(Aggregator aggregator)
         var parts = PeriodParts.Of(periods);
         return aggregator.ReadWithMonthsCaughtUpAsync<IReadOnlyList<ToolUsers>>(companyId, parts.WholeMonths, connection =>
         {
-            using var command = Command(connection, $"""
-                WITH periods(day, period) AS (VALUES {parts.DayValues}),
-                whole(unit, start, period) AS (VALUES {parts.WholeValues})
-                SELECT p.period, u.tool_name, u.tool_type, count(DISTINCT u.user_id)
-                FROM daily_tool_users u JOIN periods p ON u.day = p.day
-                WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
-                GROUP BY p.period, u.tool_name, u.tool_type
-                UNION ALL
-                SELECT w.period, c.tool_name, c.tool_type, c.users
-                FROM rollup_tool_counts c JOIN whole w ON c.unit = w.unit AND c.start = w.start
-                WHERE c.company_id = $1
-                """, companyId, parts.FirstDay, parts.LastDay);
+            using var command = Command(connection, parts.DistinctCounts("daily_tool_users", ["tool_name", "tool_type"], "user_id", "rollup_tool_counts", "users"),
+                companyId, parts.FirstDay, parts.LastDay);
             using var reader = command.ExecuteReader();
             var rows = new List<ToolUsers>();
             while (reader.Read())

@@ -52,19 +52,22 @@ internal sealed class ModelReader(Aggregator aggregator)
             // exactly (it rounds to 15 significant digits, and they have two).
             // A whole month's histograms come summed, dated by its first day (see MonthCounters): the period is the same.
             // Every model with a latency has a day row in the span (both come from its responses).
+            // When no whole month is read from its counters, the periods' days are the whole span: read it without
+            // a join to the periods (the rows carry their day).
             var latencies = new List<LatencyCount>();
+            var dayLatencies = parts.WholeMonths.Count == 0
+                ? "(SELECT day, model, latency_ms, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3)"
+                : parts.DayRows("daily_model_latencies", "day, model, latency_ms, responses");
             using (var command = Command(connection, $"""
                 WITH {ModelNumbers},
-                periods(day, period) AS (VALUES {parts.DayValues}),
                 whole(unit, start, period) AS (VALUES {parts.WholeValues})
                 SELECT l.day, m.number, l.latency_ms, l.responses
-                FROM daily_model_latencies l JOIN periods p ON l.day = p.day JOIN models m ON l.model = m.model
-                WHERE l.company_id = $1 AND l.day BETWEEN $4 AND $5
+                FROM {dayLatencies} l JOIN models m ON l.model = m.model
                 UNION ALL
                 SELECT r.start, m.number, r.latency_ms, r.responses
                 FROM rollup_model_latencies r JOIN whole w ON r.unit = w.unit AND r.start = w.start JOIN models m ON r.model = m.model
                 WHERE r.company_id = $1
-                """, companyId, first, last, parts.FirstDay, parts.LastDay))
+                """, companyId, first, last))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
@@ -103,7 +106,7 @@ internal sealed class ModelReader(Aggregator aggregator)
         }
 
         using (var command = Command(connection, parts.DistinctCounts("daily_model_users", ["model"], "user_id", "rollup_model_counts", "users"),
-            companyId, parts.FirstDay, parts.LastDay))
+            companyId))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())

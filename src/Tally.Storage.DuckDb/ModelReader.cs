@@ -134,11 +134,15 @@ internal sealed class ModelReader(Aggregator aggregator)
                 ? "$2"
                 : $"CASE {string.Concat(stretchStarts.Reverse().Select(start => $"WHEN {column} >= {Literal(start)} THEN {Literal(start)} "))}ELSE $2 END";
             var wholeMonths = months.Count == 0 ? "FALSE" : $"start IN ({string.Join(", ", months.Select(Literal))})";
+            // One scan per stretch of days outside the whole months: DuckDB skips row groups by a BETWEEN's bounds,
+            // not by an OR of several (4.4 against 5.7 ms for a year by month at 10M events).
+            var dayScans = string.Join(" UNION ALL ", DaysOutside(days, months).Select(span => $"""
+                SELECT user_id, {Stretch("day")} AS stretch, model, input_tokens, output_tokens FROM daily_model_users
+                WHERE company_id = $1 AND day BETWEEN {Literal(span.First)} AND {Literal(span.Last)} AND ($3::BIGINT IS NULL OR user_id = $3)
+                """).DefaultIfEmpty("SELECT NULL::BIGINT AS user_id, NULL::DATE AS stretch, NULL::VARCHAR AS model, NULL::BIGINT AS input_tokens, NULL::BIGINT AS output_tokens WHERE FALSE"));
             using var command = Command(connection, $"""
                 SELECT user_id, stretch, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT FROM (
-                    SELECT user_id, {Stretch("day")} AS stretch, model, input_tokens, output_tokens
-                    FROM daily_model_users
-                    WHERE company_id = $1 AND ({DaysOutside(days, months)}) AND ($3::BIGINT IS NULL OR user_id = $3)
+                    {dayScans}
                     UNION ALL
                     SELECT user_id, {Stretch("start")}, model, input_tokens, output_tokens
                     FROM rollup_user_tokens
@@ -178,17 +182,17 @@ internal sealed class ModelReader(Aggregator aggregator)
         return months;
     }
 
-    /// <summary>A condition on <c>day</c>: in <paramref name="days"/> and in none of <paramref name="months"/> (ascending), as day intervals.</summary>
-    private static string DaysOutside(DayRange days, IReadOnlyList<DateOnly> months)
+    /// <summary>The stretches of <paramref name="days"/> outside <paramref name="months"/> (ascending).</summary>
+    private static List<DayRange> DaysOutside(DayRange days, IReadOnlyList<DateOnly> months)
     {
         // Day numbers, because the day after the last month may be past 9999-12-31.
-        var intervals = new List<string>();
+        var spans = new List<DayRange>();
         var from = days.First.DayNumber;
         foreach (var month in months)
         {
             if (from < month.DayNumber)
             {
-                intervals.Add($"day BETWEEN {Literal(DateOnly.FromDayNumber(from))} AND {Literal(month.AddDays(-1))}");
+                spans.Add(new DayRange(DateOnly.FromDayNumber(from), month.AddDays(-1)));
             }
 
             from = DayRange.MonthEnd(month).DayNumber + 1;
@@ -196,9 +200,9 @@ internal sealed class ModelReader(Aggregator aggregator)
 
         if (from <= days.Last.DayNumber)
         {
-            intervals.Add($"day BETWEEN {Literal(DateOnly.FromDayNumber(from))} AND {Literal(days.Last)}");
+            spans.Add(new DayRange(DateOnly.FromDayNumber(from), days.Last));
         }
 
-        return intervals.Count == 0 ? "FALSE" : string.Join(" OR ", intervals);
+        return spans;
     }
 }

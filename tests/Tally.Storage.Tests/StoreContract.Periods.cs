@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tally.Events;
 
 namespace Tally.Storage.Tests;
@@ -79,5 +80,26 @@ public abstract partial class StoreContract
 
         var first = await Store.ReadDocumentPeriodsAsync(4, TwoPeriods, 1, CancellationToken.None);
         first.Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments)).ShouldBe([(0, 10, 2, 3), (1, 11, 2, 2)]);
+    }
+
+    // The month after December 9999 does not exist: a read that steps to "the next month" there throws.
+    [Theory]
+    [InlineData("0001-01-01", "0001-01-31", "0001-02-28")]
+    [InlineData("9999-11-15", "9999-11-30", "9999-12-31")]
+    public async Task Period_reads_at_the_ends_of_the_calendar_answer(string first, string monthEnd, string last)
+    {
+        await AppendPeriodEventsAsync();
+        var (from, cut, to) = (DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(monthEnd, CultureInfo.InvariantCulture),
+            DateOnly.Parse(last, CultureInfo.InvariantCulture));
+        DayRange[] periods = [new(from, cut), new(cut.AddDays(1), to)];
+
+        (await Store.ReadModeDistinctsAsync(4, periods, CancellationToken.None)).ShouldBeEmpty();
+        (await Store.ReadToolUsersAsync(4, periods, CancellationToken.None)).ShouldBeEmpty();
+        (await Store.ReadDocumentPeriodsAsync(4, periods, 50, CancellationToken.None)).ShouldBeEmpty();
+        var models = await Store.ReadModelUsageAsync(4, periods, CancellationToken.None);
+        (models.Days.Count + models.Latencies.Count + models.Users.Count).ShouldBe(0);
+        (await Store.ReadUserModelTokensAsync(4, new(from, to), [], null, CancellationToken.None)).ShouldBeEmpty();
+        (await Store.ReadUserModelTokensAsync(4, new(from, to), [cut], null, CancellationToken.None)).ShouldBeEmpty();
+        (await Store.ReadActivityHistoryAsync(4, new(from, to), null, CancellationToken.None)).ConnectionsByDay.ShouldBeEmpty();
     }
 }

@@ -52,6 +52,9 @@ internal sealed class PeriodParts
     /// <summary>The first days of the whole months.</summary>
     public IReadOnlyList<DateOnly> WholeMonths { get; }
 
+    /// <summary>Whether some period is read from the day tables; a statement leaves its day part out otherwise.</summary>
+    public bool HasDayPeriods => _dayPeriods.Count > 0;
+
     public static PeriodParts Of(IReadOnlyList<DayRange> periods) => new(periods);
 
     /// <summary>
@@ -91,10 +94,12 @@ internal sealed class PeriodParts
     /// </summary>
     public string DistinctCounts(string dayTable, string[] keys, string counted, string rollupTable, string rollupCount) => $"""
         WITH whole(unit, start, period) AS (VALUES {WholeValues})
-        SELECT period, {string.Join(", ", keys)}, count(DISTINCT {counted})
-        FROM {DayRows(dayTable, string.Join(", ", keys.Append(counted)))}
-        GROUP BY ALL
-        UNION ALL
+        {(HasDayPeriods ? $"""
+            SELECT period, {string.Join(", ", keys)}, count(DISTINCT {counted})
+            FROM {DayRows(dayTable, string.Join(", ", keys.Append(counted)))}
+            GROUP BY ALL
+            UNION ALL
+            """ : "")}
         SELECT w.period, {string.Join(", ", keys.Select(key => "c." + key))}, c.{rollupCount}
         FROM {rollupTable} c JOIN whole w ON c.unit = w.unit AND c.start = w.start
         WHERE c.company_id = $1

@@ -96,7 +96,7 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Readiness_answers_503_within_seconds_once_the_PostgreSQL_server_is_stopped()
+    public async Task Readiness_and_requests_answer_503_within_seconds_once_the_PostgreSQL_server_is_stopped()
     {
         var cluster = await PostgresCluster.StartAsync();
         var connectionString = await cluster.CreateDatabaseAsync("ready");
@@ -130,6 +130,25 @@ public sealed class MetricsTests : IAsyncLifetime
             (await response.Content.ReadAsStringAsync()).ShouldContain("\"detail\":");
             TimeProvider.System.GetElapsedTime(started).ShouldBeLessThan(TimeSpan.FromSeconds(10));
             (await client.GetAsync("/health")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+            // A request that needs the store is an outage to retry, not a server fault: 503 with a wait, no internals.
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestServer.AdminKey);
+            foreach (var request in new[]
+            {
+                new HttpRequestMessage(HttpMethod.Get, "/api/v2/reporting/users?start_date=2025-03-01&end_date=2025-03-02"),
+                new HttpRequestMessage(HttpMethod.Post, "/api/v2/events")
+                {
+                    Content = new StringContent("""[{"id":"e1","type":"connection","timestamp":"2025-03-01T10:00:00Z","company_id":1,"user_id":1}]""",
+                        System.Text.Encoding.UTF8, "application/json"),
+                },
+            })
+            {
+                using var refused = await client.SendAsync(request);
+                var body = await refused.Content.ReadAsStringAsync();
+                refused.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, $"{request.Method} {request.RequestUri}: {body}");
+                refused.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldBe(TimeSpan.FromSeconds(5));
+                body.ShouldBe("""{"detail":"The store is unreachable; nothing of this request was stored. It is safe to retry."}""");
+            }
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Tally.Observability;
+using Tally.Storage;
 
 namespace Tally.Server.Http;
 
@@ -6,7 +7,8 @@ namespace Tally.Server.Http;
 /// The outermost middleware: turns the exceptions and the bodiless error statuses of everything after it into the
 /// JSON error bodies of spec/access.md. Exceptions, while nothing of the response is sent: a core service's
 /// <see cref="ValidationException"/> becomes a 400 field map, <see cref="ForbiddenException"/> a 403 and
-/// <see cref="NotFoundException"/> a 404 (a report's company scope); a <see cref="BadHttpRequestException"/> that
+/// <see cref="NotFoundException"/> a 404 (a report's company scope), <see cref="StoreUnavailableException"/> a 503
+/// with <c>Retry-After</c> (a database server that does not answer); a <see cref="BadHttpRequestException"/> that
 /// Kestrel throws while the body is read (a malformed chunked body, a body shorter than its Content-Length) keeps
 /// its status (400, 408, 413...) with a detail; a request the client aborted gets no answer; anything else is
 /// logged and becomes a 500 with a detail, never a stack trace (once the response has started, the exception is
@@ -16,6 +18,9 @@ namespace Tally.Server.Http;
 /// </summary>
 public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger, TallyMetrics metrics)
 {
+    /// <summary>The wait a 503 suggests, in seconds: about what a database server takes to restart.</summary>
+    private const string StoreRetryAfterSeconds = "5";
+
     public async Task InvokeAsync(HttpContext context)
     {
         try
@@ -83,6 +88,16 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            return;
+        }
+        catch (StoreUnavailableException exception) when (!context.Response.HasStarted)
+        {
+            // A database server that is down or refuses the login is an outage for the operator, not a fault of
+            // Tally: a 503 that load balancers and clients retry, its reason logged in one line without a stack.
+            logger.LogWarning("The store is unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
+            await ErrorResponses.WriteDetailAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorResponses.StoreUnavailable);
             return;
         }
 #pragma warning disable CA1031 // The last line of defence: any failure becomes a 500 body without internals.

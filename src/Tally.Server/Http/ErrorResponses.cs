@@ -10,6 +10,7 @@ public static class ErrorResponses
     public const string InvalidKey = "Invalid API key.";
     public const string Forbidden = "You do not have permission to perform this action.";
     public const string NotFound = "Not found.";
+    public const string StoreUnavailable = "The store is unreachable; nothing of this request was stored. It is safe to retry.";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -271,7 +271,9 @@ public sealed class TwoServerTests : IAsyncLifetime
         using var response = await server.PostAsync("/api/v2/events", Json(events));
         var text = await response.Content.ReadAsStringAsync();
         // A server error is explained in the server's log, not in its answer: the log goes with the failure.
-        var log = response.StatusCode == HttpStatusCode.OK ? "" : (server.BaseAddress == A.Address ? A : B).Output;
+        var log = response.StatusCode == HttpStatusCode.OK
+            ? ""
+            : $"{(server.BaseAddress == A.Address ? A : B).Output}\nPostgreSQL's log:\n{(await PostgresCluster.SharedAsync()).ServerLog()}";
         response.StatusCode.ShouldBe(HttpStatusCode.OK, $"POST /api/v2/events on {server.BaseAddress}: {text}\n{log}");
         using var body = JsonDocument.Parse(text);
         return (body.RootElement.GetProperty("accepted").GetInt32(), body.RootElement.GetProperty("duplicates").GetInt32());

@@ -133,6 +133,18 @@ public sealed partial class PostgresStore : ITallyStore
         return command;
     }
 
+    /// <summary>
+    /// A connection that could not be opened, one that broke (an I/O error or no answer in time: the server stopped or
+    /// restarted under it), or the server saying it is shutting down, starting up or out of connections.
+    /// </summary>
+    public bool IsOutage(Exception exception) => exception switch
+    {
+        StoreUnavailableException => true,
+        PostgresException e => e.SqlState.StartsWith("08", StringComparison.Ordinal) || e.SqlState is "57P01" or "57P02" or "57P03" or "53300",
+        NpgsqlException e => e.IsTransient,
+        _ => false,
+    };
+
     /// <summary>Aggregates are written in each commit's transaction: none ever waits.</summary>
     public long AggregationLag => 0;
 

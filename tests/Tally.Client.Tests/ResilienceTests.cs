@@ -2,6 +2,8 @@ using System.Net;
 using Tally.Access;
 using Tally.Client.Reports;
 using Tally.Server;
+using Tally.Storage.Postgres;
+using Tally.Testing;
 
 namespace Tally.Client.Tests;
 
@@ -82,6 +84,32 @@ public sealed class ResilienceTests
 
         retries.Select(notice => notice.Path).ShouldBe(
             ["/api/v2/admin/companies/2", "/api/v2/admin/companies/2", "/api/v2/admin/api-keys/3", "/api/v2/admin/api-keys/3"]);
+    }
+
+    [Fact]
+    public async Task A_store_that_cannot_be_reached_is_retried_after_the_wait_the_503_asks_for()
+    {
+        // A server on its own PostgreSQL cluster, then the cluster stopped: every report request answers 503.
+        var cluster = await PostgresCluster.StartAsync();
+        var connectionString = await cluster.CreateDatabaseAsync("outage");
+        await using var server = await DemoServer.StartAsync(options => options with { DemoSeed = null, OpenStore = () => PostgresStore.Open(connectionString) });
+        await cluster.DisposeAsync();
+        var retries = new List<RetryNotice>();
+        using var client = new TallyClient(new TallyClientOptions
+        {
+            Url = server.BaseAddress,
+            ApiKey = Server.Tests.TestServer.AdminKey,
+            MaxAttempts = 2,
+            FirstRetryDelay = TimeSpan.FromMilliseconds(10),
+            OnRetry = retries.Add,
+        });
+
+        var error = await Should.ThrowAsync<TallyApiException>(() => client.GetUsersAsync(new ReportRequest(new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 2))));
+
+        error.Status.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var retry = retries.ShouldHaveSingleItem();
+        retry.Reason.ShouldStartWith("503");
+        retry.Delay.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(5), "the server's Retry-After, not the 10 ms backoff");
     }
 
     [Fact]

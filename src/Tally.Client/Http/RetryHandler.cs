@@ -9,7 +9,8 @@ public sealed record RetryNotice(string Path, int Attempt, TimeSpan Delay, strin
 /// <summary>
 /// Retries what is worth retrying: a <c>429</c> always (the server did not act on the request) after the
 /// <c>Retry-After</c> it asks for; a <c>5xx</c>, a timeout or a refused connection only for the idempotent
-/// methods, after an exponential delay with jitter, so that many clients backing off do not come back together.
+/// methods, after the <c>Retry-After</c> of a <c>503</c> or else an exponential delay with jitter, so that many
+/// clients backing off do not come back together.
 /// </summary>
 internal sealed class RetryHandler(TallyClientOptions options) : DelegatingHandler(options.Handler ?? new SocketsHttpHandler())
 {
@@ -48,7 +49,10 @@ internal sealed class RetryHandler(TallyClientOptions options) : DelegatingHandl
                 return response;
             }
 
-            var delay = response.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(response.Headers.RetryAfter) is { } asked
+            // A 429 (over a rate limit) and a 503 (a store that cannot be reached) say how long to wait: asking sooner
+            // is refused again.
+            var delay = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable
+                && RetryAfter(response.Headers.RetryAfter) is { } asked
                 ? asked + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100))
                 : Backoff(attempt);
             var reason = $"{(int)response.StatusCode} {response.ReasonPhrase}";

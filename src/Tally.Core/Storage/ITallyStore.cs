@@ -17,6 +17,13 @@ public interface ITallyStore : IEventStore, IReportStore, ICompanyStore, IApiKey
 
     /// <summary>Recomputes the aggregates of one company (or all) from the stored events.</summary>
     Task RebuildAggregatesAsync(long? companyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown by this store, means that it cannot be reached now (a database
+    /// server down or restarting): an outage to retry later, not a fault. Opening a connection is not the only place
+    /// an outage shows: a pooled connection that broke while idle fails inside its next command.
+    /// </summary>
+    bool IsOutage(Exception exception) => exception is StoreUnavailableException;
 }
 
 public interface IEventStore

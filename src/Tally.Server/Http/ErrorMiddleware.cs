@@ -6,9 +6,10 @@ namespace Tally.Server.Http;
 /// <summary>
 /// The outermost middleware: turns the exceptions and the bodiless error statuses of everything after it into the
 /// JSON error bodies of spec/access.md. Exceptions, while nothing of the response is sent: a core service's
-/// <see cref="ValidationException"/> becomes a 400 field map, <see cref="ForbiddenException"/> a 403 and
-/// <see cref="NotFoundException"/> a 404 (a report's company scope), <see cref="StoreUnavailableException"/> a 503
-/// with <c>Retry-After</c> (a database server that does not answer); a <see cref="BadHttpRequestException"/> that
+/// <see cref="ValidationException"/> becomes a 400 field map, <see cref="ForbiddenException"/> a 403,
+/// <see cref="NotFoundException"/> a 404 (a report's company scope), an outage of the store
+/// (<see cref="ITallyStore.IsOutage"/>: a database server that does not answer) a 503 with <c>Retry-After</c>; a
+/// <see cref="BadHttpRequestException"/> that
 /// Kestrel throws while the body is read (a malformed chunked body, a body shorter than its Content-Length) keeps
 /// its status (400, 408, 413...) with a detail; a request the client aborted gets no answer; anything else is
 /// logged and becomes a 500 with a detail, never a stack trace (once the response has started, the exception is
@@ -16,7 +17,7 @@ namespace Tally.Server.Http;
 /// What Kestrel refuses before the application runs (a malformed request line or header block) never reaches it.
 /// Every refusal that leaves here is counted by its reason (<see cref="RejectionReason"/>).
 /// </summary>
-public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger, TallyMetrics metrics)
+public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger, TallyMetrics metrics, ITallyStore store)
 {
     /// <summary>The wait a 503 suggests, in seconds: about what a database server takes to restart.</summary>
     private const string StoreRetryAfterSeconds = "5";
@@ -90,7 +91,7 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         {
             return;
         }
-        catch (StoreUnavailableException exception) when (!context.Response.HasStarted)
+        catch (Exception exception) when (!context.Response.HasStarted && store.IsOutage(exception))
         {
             // A database server that is down or refuses the login is an outage for the operator, not a fault of
             // Tally: a 503 that load balancers and clients retry, its reason logged in one line without a stack.

@@ -26,9 +26,9 @@ internal sealed class Aggregator : IAsyncDisposable
     // Each asked-about company's newest connections, extended by each batch under the lock.
     private readonly NewestConnections _newestConnections;
 
-    // Whole months whose counters are current in rollup_months, learnt by reads under the lock; see
-    // ReadWithMonthsCaughtUpAsync. Emptied by anything that may drop a month, under the lock.
-    private readonly ConcurrentDictionary<(long Company, DateOnly Month), byte> _knownCurrentMonths = new();
+    // Months and ranges whose counters are current in rollup_months and rollup_ranges, learnt by reads under the lock;
+    // see ReadWithCountersCaughtUpAsync. Emptied by anything that may drop one, under the lock.
+    private readonly ConcurrentDictionary<(long Company, DayRange Period), byte> _knownCurrentCounters = new();
 
     // The last commit stored (told by the writer once it is durable), and the last one the aggregates include.
     private long _storedCommit;
@@ -96,19 +96,19 @@ internal sealed class Aggregator : IAsyncDisposable
     }
 
     /// <summary>
-    /// A report read that takes the counters of whole calendar months (<paramref name="months"/>, their first days; see
-    /// <see cref="MonthCounters"/>). Months known current are read beside the batches, as any report; otherwise the
-    /// read builds the missing months and reads under the lock, where no batch runs, and they become known.
-    /// Known months are forgotten by every batch and every caught-up write (a time-zone change, a rebuild), before
-    /// either is done: a read that finds a month known after catching up reads counters that include every commit
-    /// acknowledged before it started. Batches never write the counters, and a build replaces a month's in one
+    /// A report read that takes the counters of <paramref name="periods"/> (whole calendar months and ranges inside one
+    /// month; see <see cref="MonthCounters"/>). Periods known current are read beside the batches, as any report;
+    /// otherwise the read builds the missing ones and reads under the lock, where no batch runs, and they become known.
+    /// Known periods are forgotten by every batch and every caught-up write (a time-zone change, a rebuild), before
+    /// either is done: a read that finds a period known after catching up reads counters that include every commit
+    /// acknowledged before it started. Batches never write the counters, and a build replaces a period's in one
     /// transaction, so a read beside them sees them whole.
     /// </summary>
-    public async Task<T> ReadWithMonthsCaughtUpAsync<T>(long companyId, IReadOnlyList<DateOnly> months, Func<DuckDBConnection, T> query,
+    public async Task<T> ReadWithCountersCaughtUpAsync<T>(long companyId, IReadOnlyList<DayRange> periods, Func<DuckDBConnection, T> query,
         CancellationToken cancellationToken)
     {
         await CatchUpAsync(cancellationToken);
-        if (months.All(month => _knownCurrentMonths.ContainsKey((companyId, month))))
+        if (periods.All(period => _knownCurrentCounters.ContainsKey((companyId, period))))
         {
             return await _file.ReadAsync(query, cancellationToken);
         }
@@ -117,11 +117,11 @@ internal sealed class Aggregator : IAsyncDisposable
         try
         {
             // Batches only move the aggregates forward: they still include every commit CatchUpAsync waited for.
-            MonthCounters.Build(_connection, companyId, months);
+            MonthCounters.Build(_connection, companyId, periods);
             var answer = query(_connection);
-            foreach (var month in months)
+            foreach (var period in periods)
             {
-                _knownCurrentMonths[(companyId, month)] = 0;
+                _knownCurrentCounters[(companyId, period)] = 0;
             }
 
             return answer;
@@ -165,7 +165,7 @@ internal sealed class Aggregator : IAsyncDisposable
             // The caller holds the write lock: no commit is stored meanwhile, so this is every commit.
             CatchUpHoldingLock(Interlocked.Read(ref _storedCommit));
             // The action may rebuild a company's aggregates, month counters included.
-            _knownCurrentMonths.Clear();
+            _knownCurrentCounters.Clear();
             return action();
         }
         finally
@@ -239,7 +239,7 @@ internal sealed class Aggregator : IAsyncDisposable
             Execute(_connection, $"UPDATE aggregation_state SET watermark = {to}");
             transaction.Commit();
             // The batch dropped the months it touched; which ones is not worth tracking: the next read of each month asks the store.
-            _knownCurrentMonths.Clear();
+            _knownCurrentCounters.Clear();
             _newestConnections.Add(connections);
             Interlocked.Exchange(ref _aggregatedCommit, to);
         }

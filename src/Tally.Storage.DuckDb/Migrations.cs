@@ -389,6 +389,10 @@ internal static class Migrations
             -- No month is current until its new table is built with the others.
             DELETE FROM rollup_months;
             """),
+        (14, "the counters of ranges inside a month (a month view's cut first and last months), built at their first read like whole months'", """
+            -- The ranges whose counters are current: rows of the rollup tables with unit 'to' and the range's last day.
+            CREATE TABLE rollup_ranges (company_id BIGINT, start DATE, last_day DATE, PRIMARY KEY (company_id, start, last_day));
+            """),
     ];
 
     /// <summary>

@@ -14,7 +14,7 @@ internal sealed class ModelReader(Aggregator aggregator)
         }
 
         var parts = PeriodParts.Of(periods);
-        return aggregator.ReadWithMonthsCaughtUpAsync(companyId, parts.WholeMonths, connection =>
+        return aggregator.ReadWithCountersCaughtUpAsync(companyId, parts.Counted, connection =>
         {
             var (first, last) = (periods[0].First, periods[^1].Last);
 
@@ -55,7 +55,7 @@ internal sealed class ModelReader(Aggregator aggregator)
             // When no whole month is read from its counters, the periods' days are the whole span: read it without
             // a join to the periods (the rows carry their day).
             var latencies = new List<LatencyCount>();
-            var dayLatencies = parts.WholeMonths.Count == 0
+            var dayLatencies = parts.Counted.Count == 0
                 ? "(SELECT day, model, latency_ms, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3)"
                 : parts.DayRows("daily_model_latencies", "day, model, latency_ms, responses");
             using (var command = Command(connection, $"""
@@ -127,7 +127,7 @@ internal sealed class ModelReader(Aggregator aggregator)
         long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken)
     {
         var months = WholeMonthsOfOneStretch(days, stretchStarts);
-        return aggregator.ReadWithMonthsCaughtUpAsync<IReadOnlyList<UserModelTokens>>(companyId, months, connection =>
+        return aggregator.ReadWithCountersCaughtUpAsync<IReadOnlyList<UserModelTokens>>(companyId, [.. months.Select(month => new DayRange(month, DayRange.MonthEnd(month)))], connection =>
         {
             // The stretch of each day: the latest start on or before it (a handful of dates, written by Tally).
             string Stretch(string column) => stretchStarts.Count == 0

@@ -16,25 +16,79 @@ internal static class MonthCounters
 {
     /// <summary>The tables, all keyed by company first (a time zone change deletes a company's rows).</summary>
     public static readonly string[] TableNames = [
-        "rollup_months", "rollup_mode_counts", "rollup_tool_counts", "rollup_model_counts", "rollup_documents", "rollup_model_latencies",
+        "rollup_months", "rollup_ranges", "rollup_mode_counts", "rollup_tool_counts", "rollup_model_counts", "rollup_documents", "rollup_model_latencies",
         "rollup_user_tokens",
     ];
 
+    /// <summary>The tables of the counters themselves, keyed by (company, unit, start).</summary>
+    private static readonly string[] CounterTables = TableNames[2..];
+
+    /// <summary>The counters a range inside a month has: a month's but the users' token sums, read by whole months only.</summary>
+    private static readonly string[] RangeTables = [.. CounterTables.Where(table => table != "rollup_user_tokens")];
+
     private const string MonthOfDay = "date_trunc('month', day)::DATE";
 
-    /// <summary>Drops the months that have events in <paramref name="source"/> from the current ones, in the caller's transaction.</summary>
-    public static void Invalidate(DuckDBConnection connection, string source) => Execute(connection, $"""
-        DELETE FROM rollup_months m
-        USING (SELECT DISTINCT company_id, {MonthOfDay} AS start FROM {source}) touched
-        WHERE m.company_id = touched.company_id AND m.start = touched.start
-        """);
+    /// <summary>
+    /// The shortest range inside a month whose counters are kept: a range of a week or less (a week view's periods)
+    /// reads its few days, and keeping it would store a range per week asked.
+    /// </summary>
+    private const int MinRangeDays = 8;
 
     /// <summary>
-    /// Builds the counters of those of <paramref name="months"/> that are not current from the day tables and marks
-    /// them current. The caller holds the aggregation lock (no batch runs meanwhile).
+    /// How many ranges a company keeps, the latest first: a dashboard's "last 30 days" cuts a new first month every
+    /// day, and the ranges of past days are not read again.
     /// </summary>
-    public static void Build(DuckDBConnection connection, long companyId, IReadOnlyList<DateOnly> months)
+    private const int RangesKept = 32;
+
+    /// <summary>
+    /// The <c>unit</c> of the counters of <paramref name="period"/>: 'month' for a calendar month; for a range of at
+    /// least <see cref="MinRangeDays"/> days inside one month (a month view's cut first or last month), 'to' and its
+    /// last day; null for any other period, which is read from its days.
+    /// </summary>
+    public static string? UnitOf(DayRange period)
     {
+        if (period.First.Day == 1 && period.Last == DayRange.MonthEnd(period.First))
+        {
+            return "month";
+        }
+
+        return period.Last <= DayRange.MonthEnd(period.First) && period.Count >= MinRangeDays
+            ? "to " + period.Last.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    /// <summary>Drops the months that have events in <paramref name="source"/>, and the ranges inside them, from the current ones, in the caller's transaction.</summary>
+    public static void Invalidate(DuckDBConnection connection, string source)
+    {
+        var touched = $"(SELECT DISTINCT company_id, {MonthOfDay} AS start FROM {source}) touched";
+        Execute(connection, $"DELETE FROM rollup_months m USING {touched} WHERE m.company_id = touched.company_id AND m.start = touched.start");
+        Execute(connection, $"""
+            DELETE FROM rollup_ranges r USING {touched}
+            WHERE r.company_id = touched.company_id AND date_trunc('month', r.start)::DATE = touched.start
+            """);
+    }
+
+    /// <summary>
+    /// Builds the counters of those of <paramref name="periods"/> (each a month or a range with a <see cref="UnitOf"/>)
+    /// that are not current from the day tables and marks them current. The caller holds the aggregation lock (no
+    /// batch runs meanwhile).
+    /// </summary>
+    public static void Build(DuckDBConnection connection, long companyId, IReadOnlyList<DayRange> periods)
+    {
+        BuildMonths(connection, companyId, periods.Where(period => UnitOf(period) == "month").Select(period => period.First).ToList());
+        foreach (var range in MissingRanges(connection, companyId, periods.Where(period => UnitOf(period) is { } unit && unit != "month").ToList()))
+        {
+            BuildRange(connection, companyId, range);
+        }
+    }
+
+    private static void BuildMonths(DuckDBConnection connection, long companyId, List<DateOnly> months)
+    {
+        if (months.Count == 0)
+        {
+            return;
+        }
+
         var missing = Missing(connection, companyId, months);
         if (missing.Count == 0)
         {
@@ -45,9 +99,10 @@ internal static class MonthCounters
         var (first, last) = (missing.Min(), DayRange.MonthEnd(missing.Max()));
         var days = $"company_id = $1 AND day BETWEEN $2 AND $3 AND {MonthOfDay} IN ({list})";
         using var transaction = connection.BeginTransaction();
-        foreach (var table in TableNames)
+        Execute(connection, $"DELETE FROM rollup_months WHERE company_id = $1 AND start IN ({list})", companyId);
+        foreach (var table in CounterTables)
         {
-            Execute(connection, $"DELETE FROM {table} WHERE company_id = $1 AND start IN ({list})", companyId);
+            Execute(connection, $"DELETE FROM {table} WHERE company_id = $1 AND unit = 'month' AND start IN ({list})", companyId);
         }
 
         Execute(connection, $"""
@@ -79,6 +134,85 @@ internal static class MonthCounters
             """, companyId, first, last);
         Execute(connection, $"INSERT INTO rollup_months SELECT $1, start FROM (VALUES {Rows(missing.Select(Literal))}) months(start)", companyId);
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Builds the counters of one range inside a month, as a month's but over its days and without the users' token
+    /// sums (read by whole months only), marks it current and drops the ranges past the <see cref="RangesKept"/>
+    /// latest, with their rows and those of ranges no longer current.
+    /// </summary>
+    private static void BuildRange(DuckDBConnection connection, long companyId, DayRange range)
+    {
+        var unit = UnitOf(range)!;
+        var days = "company_id = $1 AND day BETWEEN $2 AND $3";
+        using var transaction = connection.BeginTransaction();
+        foreach (var table in RangeTables)
+        {
+            Execute(connection, $"DELETE FROM {table} WHERE company_id = $1 AND unit = $2 AND start = $3", companyId, unit, range.First);
+        }
+
+        Execute(connection, $"""
+            INSERT INTO rollup_mode_counts
+            WITH models AS (SELECT mode, count(DISTINCT model) AS n FROM daily_models WHERE {days} GROUP BY ALL),
+            sessions AS (SELECT mode, count(DISTINCT session_id) AS n FROM daily_query_sessions WHERE {days} GROUP BY ALL)
+            SELECT $1, $4, $2, mode, coalesce(models.n, 0), coalesce(sessions.n, 0)
+            FROM models FULL JOIN sessions USING (mode)
+            """, companyId, range.First, range.Last, unit);
+        Execute(connection, $"""
+            INSERT INTO rollup_tool_counts
+            SELECT $1, $4, $2, tool_name, tool_type, count(DISTINCT user_id) FROM daily_tool_users WHERE {days} GROUP BY ALL
+            """, companyId, range.First, range.Last, unit);
+        Execute(connection, $"""
+            INSERT INTO rollup_model_counts
+            SELECT $1, $4, $2, model, count(DISTINCT user_id) FROM daily_model_users WHERE {days} GROUP BY ALL
+            """, companyId, range.First, range.Last, unit);
+        Execute(connection, $"""
+            INSERT INTO rollup_documents
+            SELECT $1, $4, $2, document_id, sum(usage)::BIGINT FROM daily_documents WHERE {days} GROUP BY ALL
+            """, companyId, range.First, range.Last, unit);
+        Execute(connection, $"""
+            INSERT INTO rollup_model_latencies
+            SELECT $1, $4, $2, model, latency_ms, sum(responses)::BIGINT FROM daily_model_latencies WHERE {days} GROUP BY ALL
+            """, companyId, range.First, range.Last, unit);
+        Execute(connection, "INSERT INTO rollup_ranges VALUES ($1, $2, $3)", companyId, range.First, range.Last);
+        Execute(connection, $"""
+            DELETE FROM rollup_ranges r WHERE company_id = $1 AND EXISTS (
+                SELECT 1 FROM (
+                    SELECT start, last_day, row_number() OVER (ORDER BY start DESC, last_day DESC) AS latest
+                    FROM rollup_ranges WHERE company_id = $1) k
+                WHERE k.start = r.start AND k.last_day = r.last_day AND k.latest > {RangesKept})
+            """, companyId);
+        foreach (var table in RangeTables)
+        {
+            Execute(connection, $"""
+                DELETE FROM {table} t WHERE company_id = $1 AND unit <> 'month' AND NOT EXISTS (
+                    SELECT 1 FROM rollup_ranges r
+                    WHERE r.company_id = $1 AND r.start = t.start AND t.unit = 'to ' || strftime(r.last_day, '%Y-%m-%d'))
+                """, companyId);
+        }
+
+        transaction.Commit();
+    }
+
+    private static List<DayRange> MissingRanges(DuckDBConnection connection, long companyId, List<DayRange> ranges)
+    {
+        if (ranges.Count == 0)
+        {
+            return [];
+        }
+
+        using var command = Command(connection, $"""
+            SELECT ranges.start, ranges.last_day FROM (VALUES {Rows(ranges.Distinct().Select(r => $"{Literal(r.First)}, {Literal(r.Last)}"))}) ranges(start, last_day)
+            ANTI JOIN rollup_ranges r ON r.company_id = $1 AND r.start = ranges.start AND r.last_day = ranges.last_day
+            """, companyId);
+        using var reader = command.ExecuteReader();
+        var missing = new List<DayRange>();
+        while (reader.Read())
+        {
+            missing.Add(new DayRange(Day(reader, 0), Day(reader, 1)));
+        }
+
+        return missing;
     }
 
     private static List<DateOnly> Missing(DuckDBConnection connection, long companyId, IReadOnlyList<DateOnly> months)

@@ -4,9 +4,10 @@ namespace Tally.Storage.DuckDb;
 
 /// <summary>
 /// The periods of a read split by where their distinct counts come from: a period that is exactly one calendar month
-/// (whatever the granularity asked, so a total over one month counts) reads its rolled-up counters
-/// (<see cref="MonthCounters"/>, which the read first makes current); any other period (a range's cut first and last
-/// period, days, weeks, a longer total) reads the day tables (<see cref="DayRows"/>).
+/// (whatever the granularity asked, so a total over one month counts), or a range of more than a week inside one
+/// month (a month view's cut first and last months), reads its rolled-up counters (<see cref="MonthCounters"/>, which
+/// the read first makes current); any other period (days, weeks, a period across months) reads the day tables
+/// (<see cref="DayRows"/>).
 /// </summary>
 internal sealed class PeriodParts
 {
@@ -25,14 +26,14 @@ internal sealed class PeriodParts
     private PeriodParts(IReadOnlyList<DayRange> periods)
     {
         var whole = new List<string> { "NULL::VARCHAR, NULL::DATE, -1" };
-        var months = new List<DateOnly>();
+        var counted = new List<DayRange>();
         for (var index = 0; index < periods.Count; index++)
         {
             var period = periods[index];
-            if (Unit(period) is { } unit)
+            if (MonthCounters.UnitOf(period) is { } unit)
             {
                 whole.Add($"'{unit}', {Literal(period.First)}, {Literal(index)}");
-                months.Add(period.First);
+                counted.Add(period);
             }
             else
             {
@@ -41,17 +42,17 @@ internal sealed class PeriodParts
         }
 
         WholeValues = Rows(whole);
-        WholeMonths = months;
+        Counted = counted;
     }
 
     /// <summary>
-    /// VALUES rows (unit, start, period) of the whole months, read from the rollups, led by a row that joins nothing,
-    /// so that the list is never empty.
+    /// VALUES rows (unit, start, period) of the periods read from the rollups, led by a row that joins nothing, so
+    /// that the list is never empty.
     /// </summary>
     public string WholeValues { get; }
 
-    /// <summary>The first days of the whole months.</summary>
-    public IReadOnlyList<DateOnly> WholeMonths { get; }
+    /// <summary>The periods read from the rollups: whole months and the longer ranges inside one month (<see cref="MonthCounters.UnitOf"/>).</summary>
+    public IReadOnlyList<DayRange> Counted { get; }
 
     /// <summary>Whether some period is read from the day tables; a statement leaves its day part out otherwise.</summary>
     public bool HasDayPeriods => _dayPeriods.Count > 0;
@@ -105,7 +106,4 @@ internal sealed class PeriodParts
         FROM {rollupTable} c JOIN whole w ON c.unit = w.unit AND c.start = w.start
         WHERE c.company_id = $1
         """;
-
-    private static string? Unit(DayRange period) =>
-        period.First.Day == 1 && period.Last == DayRange.MonthEnd(period.First) ? "month" : null;
 }

@@ -67,6 +67,40 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task A_range_inside_a_month_read_before_counts_the_events_that_arrive_after()
+    {
+        // May 20-31 is a month view's cut first month (the embedded store keeps its counters once read), June 1-4 its
+        // cut last month (read by day).
+        DayRange[] cutMonths = [new(new DateOnly(2025, 5, 20), new DateOnly(2025, 5, 31)), new(new DateOnly(2025, 6, 1), new DateOnly(2025, 6, 4))];
+        await AppendPeriodEventsAsync();
+        for (var read = 0; read < 2; read++)
+        {
+            (await Store.ReadModeDistinctsAsync(4, cutMonths, CancellationToken.None)).OrderBy(m => m.Period)
+                .ShouldBe([new ModeDistincts(0, 2, 1, 2, 1), new ModeDistincts(1, 1, 0, 1, 0)]);
+            (await Store.ReadToolUsersAsync(4, cutMonths, CancellationToken.None)).OrderBy(t => t.Period)
+                .ShouldBe([new ToolUsers(0, "search", "native", 2), new ToolUsers(1, "search", "native", 1)]);
+            (await Store.ReadDocumentPeriodsAsync(4, cutMonths, 1, CancellationToken.None)).Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments))
+                .ShouldBe([(0, 10, 2, 3), (1, 11, 2, 2)]);
+        }
+
+        // Late: a new session, model, tool user and document on May 25th.
+        await AppendAsync(
+        [
+            On("q9", 25, EventType.UserQuery, 5, "s9"),
+            On("r9", 25, EventType.ModelResponse, 5, "s9", "o", null, 13, 13),
+            On("r10", 25, EventType.ModelResponse, 5, "s9", "o", null, 13),
+            On("t9", 25, EventType.ToolCall, 5, "s9", null, "search"),
+        ]);
+
+        (await Store.ReadModeDistinctsAsync(4, cutMonths, CancellationToken.None)).OrderBy(m => m.Period)
+            .ShouldBe([new ModeDistincts(0, 3, 1, 3, 1), new ModeDistincts(1, 1, 0, 1, 0)]);
+        (await Store.ReadToolUsersAsync(4, cutMonths, CancellationToken.None)).OrderBy(t => t.Period)
+            .ShouldBe([new ToolUsers(0, "search", "native", 3), new ToolUsers(1, "search", "native", 1)]);
+        (await Store.ReadDocumentPeriodsAsync(4, cutMonths, 1, CancellationToken.None)).Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments))
+            .ShouldBe([(0, 10, 2, 4), (1, 11, 2, 2)]);
+    }
+
+    [Fact]
     public async Task Documents_over_periods_are_summed_ranked_and_cut_with_the_count_before_the_cut()
     {
         await AppendPeriodEventsAsync();

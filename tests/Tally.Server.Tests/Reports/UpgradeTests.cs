@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -88,6 +89,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -112,6 +114,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -128,6 +131,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -155,6 +159,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -180,6 +185,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -206,6 +212,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         Downgrade(directory, ToStep10);
@@ -232,6 +239,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
         if (step == 10)
@@ -285,6 +293,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -292,6 +301,51 @@ public sealed class UpgradeTests
         await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month");
         await check.CompanyAsync(client, null, null, new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31));
     }
+
+    [Fact]
+    public async Task A_step_13_database_builds_the_counters_of_its_cut_months_at_their_first_read()
+    {
+        // 50 days from 02-25: a month view's first period is February 25-28 (a week or less: read by day), its last is
+        // April 1-15 (a cut month whose counters are built at its first read), March a whole month.
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(16, "tally-upgrade-13-", new DateOnly(2025, 2, 25), 50);
+        var check = new ReportChecker(reference, now);
+        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using (var admin = original.Client())
+        {
+            await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month");
+        }
+
+        await original.StopAsync();
+        Downgrade(directory, ToStep13);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        foreach (var granularity in new[] { "month", "total" })
+        {
+            await check.CompanyAsync(client, null, null, workload.First, workload.Last, granularity, documentsLimit: 2);
+            await check.CompanyAsync(client, null, null, new DateOnly(2025, 3, 5), new DateOnly(2025, 3, 20), granularity, documentsLimit: 2);
+        }
+
+        // Events after the upgrade drop the cut months they fall in: every event sent again is a duplicate, and the
+        // answers stay the reference's.
+        foreach (var request in workload.Requests.Take(3))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe((0, request.Count));
+        }
+
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month", documentsLimit: 2);
+    }
+
+    // Schema step 14 undone: no list of current ranges, and no counters of ranges inside a month.
+    private const string ToStep13 = """
+        DROP TABLE rollup_ranges;
+        DELETE FROM rollup_mode_counts WHERE unit <> 'month';
+        DELETE FROM rollup_tool_counts WHERE unit <> 'month';
+        DELETE FROM rollup_model_counts WHERE unit <> 'month';
+        DELETE FROM rollup_documents WHERE unit <> 'month';
+        DELETE FROM rollup_model_latencies WHERE unit <> 'month';
+        DELETE FROM schema_migrations WHERE version = 14;
+        """;
 
     // Schema step 13 undone: no users' token sums per month (the months built stay listed as current); the answers'
     // first responses and tools keyed, one row each.

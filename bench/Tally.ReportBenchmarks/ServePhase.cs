@@ -174,7 +174,8 @@ internal static class ServePhase
 
             foreach (var profile in await AnswerProfile.RunAsync(app.Services, companyId, first, last, storeMs[0].Length, cancellationToken))
             {
-                Console.WriteLine(F($"        {profile.Report} by day in-process: report built (store read + folding) {Format(profile.BuildMs)} ms, serialised {Format(profile.SerialiseMs)} ms, {profile.Bytes / 1024.0:N0} KiB"));
+                var storeRead = profile.StoreMs is { } ms ? F($"store read {Format(ms)} ms, ") : "";
+                Console.WriteLine(F($"        {profile.Report} in-process: {storeRead}report built (store read + folding) {Format(profile.BuildMs)} ms, serialised {Format(profile.SerialiseMs)} ms, {profile.Bytes / 1024.0:N0} KiB"));
             }
 
             // On PostgreSQL: every read once more with auto_explain on, for the plans (after the timings).

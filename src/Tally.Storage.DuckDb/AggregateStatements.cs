@@ -19,7 +19,7 @@ internal static class AggregateStatements
     [
         "daily_totals", "daily_models", "daily_query_sessions", "daily_tools", "daily_tool_users", "daily_documents",
         "documents", "ratings", "user_days", "user_months", "members", "connection_log",
-        .. ModelAggregates.TableNames, .. MonthCounters.TableNames,
+        .. ModelAggregates.TableNames, .. MonthCounters.TableNames, .. ModelDigests.TableNames,
     ];
 
     /// <summary>

@@ -132,6 +132,32 @@ internal sealed class Aggregator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A report read of rows that reads build instead of batches (<see cref="ModelDigests"/>): <paramref name="read"/>
+    /// runs beside the batches and answers null when it finds such a row stale; then <paramref name="buildAndRead"/>
+    /// runs under the lock, where no batch runs, so that the rows it builds stay current while it reads them.
+    /// </summary>
+    public async Task<T> ReadBuildingStaleAsync<T>(Func<DuckDBConnection, T?> read, Func<DuckDBConnection, T> buildAndRead,
+        CancellationToken cancellationToken) where T : class
+    {
+        await CatchUpAsync(cancellationToken);
+        if (await _file.ReadAsync(read, cancellationToken) is { } answer)
+        {
+            return answer;
+        }
+
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            // Batches only move the aggregates forward: they still include every commit CatchUpAsync waited for.
+            return buildAndRead(_connection);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Waits for the aggregates to include every commit stored when it was called (read your writes).</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
     {

@@ -393,6 +393,11 @@ internal static class Migrations
             -- The ranges whose counters are current: rows of the rollup tables with unit 'to' and the range's last day.
             CREATE TABLE rollup_ranges (company_id BIGINT, start DATE, last_day DATE, PRIMARY KEY (company_id, start, last_day));
             """),
+        (15, "each day's and model's users and latency histogram in one row, built at its first read by day", """
+            -- Written and read whole, per company and day range: no key. Current while responses equals the day's in daily_model_usage.
+            CREATE TABLE daily_model_digests (
+                company_id BIGINT, day DATE, model VARCHAR, responses BIGINT NOT NULL, users BIGINT NOT NULL, latencies BLOB NOT NULL);
+            """),
     ];
 
     /// <summary>

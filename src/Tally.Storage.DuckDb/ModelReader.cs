@@ -13,6 +13,21 @@ internal sealed class ModelReader(Aggregator aggregator)
             return Task.FromResult(new ModelUsage([], [], []));
         }
 
+        if (periods.All(period => period.Count == 1))
+        {
+            // A view by day: each day's users and latencies come from its digest (see ModelDigests).
+            var (firstDay, lastDay) = (periods[0].First, periods[^1].Last);
+            return aggregator.ReadBuildingStaleAsync(
+                connection => ModelDigests.TryRead(connection, companyId, firstDay, lastDay),
+                connection =>
+                {
+                    ModelDigests.Build(connection, companyId, firstDay, lastDay);
+                    return ModelDigests.TryRead(connection, companyId, firstDay, lastDay)
+                        ?? throw new InvalidOperationException("A digest built under the aggregation lock is not current.");
+                },
+                cancellationToken);
+        }
+
         var parts = PeriodParts.Of(periods);
         return aggregator.ReadWithCountersCaughtUpAsync(companyId, parts.Counted, connection =>
         {
@@ -54,7 +69,7 @@ internal sealed class ModelReader(Aggregator aggregator)
             // Every model with a latency has a day row in the span (both come from its responses).
             // When no whole month is read from its counters, the periods' days are the whole span: read it without
             // a join to the periods (the rows carry their day).
-            var latencies = new List<LatencyCount>();
+            var latencies = new LatencyHistograms();
             var dayLatencies = parts.Counted.Count == 0
                 ? "(SELECT day, model, latency_ms, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3)"
                 : parts.DayRows("daily_model_latencies", "day, model, latency_ms, responses");
@@ -72,39 +87,21 @@ internal sealed class ModelReader(Aggregator aggregator)
             {
                 while (reader.Read())
                 {
-                    latencies.Add(new LatencyCount(Day(reader, 0), names[reader.GetInt32(1)], (decimal)reader.GetDouble(2), reader.GetInt64(3)));
+                    latencies.Add(Day(reader, 0), names[reader.GetInt32(1)], (decimal)reader.GetDouble(2), reader.GetInt64(3));
                 }
             }
 
-            return new ModelUsage(days, latencies, ReadPeriodUsers(connection, companyId, periods, parts));
+            return new ModelUsage(days, latencies.ToList(), ReadPeriodUsers(connection, companyId, parts));
         }, cancellationToken);
     }
 
     /// <summary>
     /// Distinct users per period and model: the rolled-up counters of whole months, the day-model-user set joined with
-    /// the day's period for the others (see PeriodParts). When every period is one day, the set's rows are already
-    /// distinct per day (its key): they are counted without the join and without DISTINCT, several times faster.
+    /// the day's period for the others (see PeriodParts).
     /// </summary>
-    private static List<ModelPeriodUsers> ReadPeriodUsers(DuckDBConnection connection, long companyId, IReadOnlyList<DayRange> periods, PeriodParts parts)
+    private static List<ModelPeriodUsers> ReadPeriodUsers(DuckDBConnection connection, long companyId, PeriodParts parts)
     {
         var users = new List<ModelPeriodUsers>();
-        if (periods.All(period => period.Count == 1))
-        {
-            var first = periods[0].First;
-            using var command = Command(connection, """
-                SELECT (day - $2)::INTEGER, model, count(*) FROM daily_model_users
-                WHERE company_id = $1 AND day BETWEEN $2 AND $3
-                GROUP BY day, model
-                """, companyId, first, periods[^1].Last);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                users.Add(new ModelPeriodUsers(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2)));
-            }
-
-            return users;
-        }
-
         using (var command = Command(connection, parts.DistinctCounts("daily_model_users", ["model"], "user_id", "rollup_model_counts", "users"),
             companyId))
         using (var reader = command.ExecuteReader())

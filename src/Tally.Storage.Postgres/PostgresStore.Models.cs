@@ -26,7 +26,7 @@ public sealed partial class PostgresStore
             }
         }
 
-        var latencies = new List<LatencyCount>();
+        var latencies = new LatencyHistograms();
         await using (var command = Command(connection, """
             SELECT day, model, latency_ms, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3
             """, companyId, first, last))
@@ -34,7 +34,7 @@ public sealed partial class PostgresStore
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                latencies.Add(new LatencyCount(Day(reader, 0), reader.GetString(1), reader.GetDecimal(2), reader.GetInt64(3)));
+                latencies.Add(Day(reader, 0), reader.GetString(1), reader.GetDecimal(2), reader.GetInt64(3));
             }
         }
 
@@ -55,7 +55,7 @@ public sealed partial class PostgresStore
             }
         }
 
-        return new ModelUsage(days, latencies, users);
+        return new ModelUsage(days, latencies.ToList(), users);
     }
 
     public async Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(

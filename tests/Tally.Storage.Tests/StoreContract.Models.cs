@@ -20,6 +20,14 @@ public abstract partial class StoreContract
 
     private static DateOnly DaysAgo(int days) => DateOnly.FromDateTime(Now).AddDays(-days);
 
+    /// <summary>Every histogram's values, one row each, in (day, model, latency) order; each day and model in one histogram.</summary>
+    private static List<(DateOnly Day, string Model, decimal LatencyMs, long Responses)> Latencies(ModelUsage usage)
+    {
+        usage.Latencies.CountBy(h => (h.Day, h.Model)).ShouldAllBe(pair => pair.Value == 1);
+        return [.. usage.Latencies.SelectMany(h => h.Buckets.Select(b => (h.Day, h.Model, b.LatencyMs, b.Responses)))
+            .OrderBy(l => l.Day).ThenBy(l => l.Model, StringComparer.Ordinal).ThenBy(l => l.LatencyMs)];
+    }
+
     [Fact]
     public async Task Model_days_latency_histograms_and_users_per_period_follow_the_responses_late_ones_included()
     {
@@ -44,11 +52,11 @@ public abstract partial class StoreContract
             new ModelDay(DaysAgo(1), "m", 1, 0, 1, 0, 1),
             new ModelDay(DaysAgo(1), "n", 1, 0, 0, 0, 0),
         ]);
-        usage.Latencies.OrderBy(l => l.Day).ThenBy(l => l.Model, StringComparer.Ordinal).ThenBy(l => l.LatencyMs).ShouldBe([
-            new LatencyCount(DaysAgo(2), "m", 99, 1),
-            new LatencyCount(DaysAgo(2), "m", 1_300, 2),
-            new LatencyCount(DaysAgo(2), "n", 100, 1),
-            new LatencyCount(DaysAgo(1), "m", 100_000, 1),
+        Latencies(usage).ShouldBe([
+            (DaysAgo(2), "m", 99, 1),
+            (DaysAgo(2), "m", 1_300, 2),
+            (DaysAgo(2), "n", 100, 1),
+            (DaysAgo(1), "m", 100_000, 1),
         ]);
         usage.Users.OrderBy(u => u.Period).ThenBy(u => u.Model, StringComparer.Ordinal).ShouldBe([
             new ModelPeriodUsers(0, "m", 2), new ModelPeriodUsers(0, "n", 1), new ModelPeriodUsers(1, "m", 1), new ModelPeriodUsers(1, "n", 1),
@@ -76,9 +84,48 @@ public abstract partial class StoreContract
         await Store.UpsertCompanyAsync(1, new CompanyChange(null, "Pacific/Kiritimati"), Now, CancellationToken.None);
         var moved = await Store.ReadModelUsageAsync(1, [new(DaysAgo(-1), DaysAgo(-1))], CancellationToken.None);
 
-        usage.Latencies.Select(l => l.LatencyMs).Order().ShouldBe([110_000_000_000_000_000m, 9_300_000_000_000_000_000m]);
+        Latencies(usage).Select(l => l.LatencyMs).ShouldBe([110_000_000_000_000_000m, 9_300_000_000_000_000_000m]);
         moved.Days.ShouldBe([new ModelDay(DaysAgo(-1), "m", 2, 0, 3, 0, 1)]);
         moved.Users.ShouldBe([new ModelPeriodUsers(0, "m", 1)]);
         (await Store.ReadUserModelTokensAsync(1, new(DaysAgo(-1), DaysAgo(-1)), [], null, CancellationToken.None)).ShouldBe([new UserModelTokens(1, DaysAgo(-1), "m", 3, 0)]);
+    }
+
+    [Fact]
+    public async Task A_view_by_day_read_before_counts_the_responses_that_arrive_after_and_a_time_zone_change_moves_it()
+    {
+        // The embedded store keeps each day's users and latencies once read by day; these reads check that what
+        // arrives after, and a time-zone change that gives a day as many responses as it had, are read.
+        await AppendAsync([Response("a", 2, "m", 1, 99), Response("b", 1, "m", 2, long.MaxValue), Response("d", 2, "n", 1, null)]);
+        DayRange[] days = [new(DaysAgo(2), DaysAgo(2)), new(DaysAgo(1), DaysAgo(1))];
+        var before = await Store.ReadModelUsageAsync(1, days, CancellationToken.None);
+        // Late responses to days and models read before: one more each, no new day or model.
+        await AppendAsync([Response("c", 2, "m", 3, 1_201), Response("e", 1, "m", 2, 7)]);
+        var after = await Store.ReadModelUsageAsync(1, days, CancellationToken.None);
+        // Now is 12:00 UTC: in Pacific/Kiritimati (UTC+14) each event falls on the next day.
+        await Store.UpsertCompanyAsync(1, new CompanyChange(null, "Pacific/Kiritimati"), Now, CancellationToken.None);
+        var moved = await Store.ReadModelUsageAsync(1, [new(DaysAgo(1), DaysAgo(1)), new(DaysAgo(0), DaysAgo(0))], CancellationToken.None);
+
+        static List<ModelPeriodUsers> SortedUsers(ModelUsage usage) =>
+            [.. usage.Users.OrderBy(u => u.Period).ThenBy(u => u.Model, StringComparer.Ordinal)];
+        Latencies(before).ShouldBe([(DaysAgo(2), "m", 99, 1), (DaysAgo(1), "m", 9_300_000_000_000_000_000m, 1)]);
+        SortedUsers(before).ShouldBe([new ModelPeriodUsers(0, "m", 1), new ModelPeriodUsers(0, "n", 1), new ModelPeriodUsers(1, "m", 1)]);
+
+        after.Days.OrderBy(d => d.Day).ThenBy(d => d.Model, StringComparer.Ordinal).ShouldBe([
+            new ModelDay(DaysAgo(2), "m", 2, 0, 0, 0, 0), new ModelDay(DaysAgo(2), "n", 1, 0, 0, 0, 0), new ModelDay(DaysAgo(1), "m", 2, 0, 0, 0, 0),
+        ]);
+        Latencies(after).ShouldBe([
+            (DaysAgo(2), "m", 99, 1), (DaysAgo(2), "m", 1_300, 1),
+            (DaysAgo(1), "m", 7, 1), (DaysAgo(1), "m", 9_300_000_000_000_000_000m, 1),
+        ]);
+        SortedUsers(after).ShouldBe([new ModelPeriodUsers(0, "m", 2), new ModelPeriodUsers(0, "n", 1), new ModelPeriodUsers(1, "m", 1)]);
+
+        moved.Days.OrderBy(d => d.Day).ThenBy(d => d.Model, StringComparer.Ordinal).ShouldBe([
+            new ModelDay(DaysAgo(1), "m", 2, 0, 0, 0, 0), new ModelDay(DaysAgo(1), "n", 1, 0, 0, 0, 0), new ModelDay(DaysAgo(0), "m", 2, 0, 0, 0, 0),
+        ]);
+        Latencies(moved).ShouldBe([
+            (DaysAgo(1), "m", 99, 1), (DaysAgo(1), "m", 1_300, 1),
+            (DaysAgo(0), "m", 7, 1), (DaysAgo(0), "m", 9_300_000_000_000_000_000m, 1),
+        ]);
+        SortedUsers(moved).ShouldBe([new ModelPeriodUsers(0, "m", 2), new ModelPeriodUsers(0, "n", 1), new ModelPeriodUsers(1, "m", 1)]);
     }
 }

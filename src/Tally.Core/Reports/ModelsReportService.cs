@@ -52,9 +52,9 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
             numbers.Cost.Add(book.Cost(day.Model, day.Day, day.InputTokens, day.OutputTokens));
         }
 
-        foreach (var latency in usage.Latencies)
+        foreach (var histogram in usage.Latencies)
         {
-            Of(periodOfDay(latency.Day), latency.Model).Latencies.Add((latency.LatencyMs, latency.Responses));
+            Of(periodOfDay(histogram.Day), histogram.Model).Latencies.Add(histogram.Buckets);
         }
 
         foreach (var users in usage.Users)
@@ -100,16 +100,17 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
     }
 
     /// <summary>
-    /// The values at rank ⌈p × n / 100⌉ (1-based) of the n latencies sorted ascending, for p = 50 and 95, from a
-    /// histogram of rounded values (a value may come in several entries, one per day); null when there are none.
-    /// Sorts the histogram.
+    /// The values at rank ⌈p × n / 100⌉ (1-based) of the n latencies sorted ascending, for p = 50 and 95, from the
+    /// histograms of a period (a value may come in several, one per day); null when there are none.
     /// </summary>
-    public static (decimal? P50, decimal? P95) Percentiles(List<(decimal Value, long Count)> histogram)
+    public static (decimal? P50, decimal? P95) Percentiles(IReadOnlyList<LatencyBucket[]> histograms)
     {
+        // A day's histogram usually comes in order and alone in its period: it is walked as it is.
+        var merged = histograms.Count == 1 && IsAscending(histograms[0]) ? histograms[0] : Sorted(histograms);
         var n = 0L;
-        foreach (var (_, count) in histogram)
+        foreach (var bucket in merged)
         {
-            n += count;
+            n += bucket.Responses;
         }
 
         if (n == 0)
@@ -117,23 +118,42 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
             return (null, null);
         }
 
-        histogram.Sort((a, b) => a.Value.CompareTo(b.Value));
         return (At((50 * n + 99) / 100), At((95 * n + 99) / 100));
 
         decimal At(long rank)
         {
             var seen = 0L;
-            foreach (var (value, count) in histogram)
+            foreach (var bucket in merged)
             {
-                seen += count;
+                seen += bucket.Responses;
                 if (seen >= rank)
                 {
-                    return value;
+                    return bucket.LatencyMs;
                 }
             }
 
             throw new InvalidOperationException("A rank past the histogram.");
         }
+    }
+
+    private static LatencyBucket[] Sorted(IReadOnlyList<LatencyBucket[]> histograms)
+    {
+        LatencyBucket[] merged = [.. histograms.SelectMany(histogram => histogram)];
+        Array.Sort(merged, (a, b) => a.LatencyMs.CompareTo(b.LatencyMs));
+        return merged;
+    }
+
+    private static bool IsAscending(LatencyBucket[] histogram)
+    {
+        for (var i = 1; i < histogram.Length; i++)
+        {
+            if (histogram[i - 1].LatencyMs > histogram[i].LatencyMs)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>One model's numbers over one period, as they are folded.</summary>
@@ -146,7 +166,7 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
         public long WithUsage;
         public long Users;
         public CostSum Cost;
-        public readonly List<(decimal Value, long Count)> Latencies = [];
+        public readonly List<LatencyBucket[]> Latencies = [];
 
         public (ModelNumbers Numbers, decimal? ExactCost) Numbers(string model)
         {

@@ -25,16 +25,39 @@ public interface IModelReportStore
         long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken);
 }
 
-public sealed record ModelUsage(IReadOnlyList<ModelDay> Days, IReadOnlyList<LatencyCount> Latencies, IReadOnlyList<ModelPeriodUsers> Users);
+public sealed record ModelUsage(IReadOnlyList<ModelDay> Days, IReadOnlyList<LatencyHistogram> Latencies, IReadOnlyList<ModelPeriodUsers> Users);
 
 /// <summary>One model's responses on one day: counts and token sums (an absent token field adds 0).</summary>
 public sealed record ModelDay(DateOnly Day, string Model, long Responses, long ResponsesWithDocuments, long InputTokens, long OutputTokens, long ResponsesWithUsage);
 
 /// <summary>
-/// How many of a model's responses on a day carry a latency that rounds up, to two significant digits, to
-/// <see cref="LatencyMs"/>: the histogram a period's percentiles are read from exactly.
+/// A model's latency histogram on one day, or summed over days of one period (dated by one of them): for each value a
+/// latency rounds up to, to two significant digits, how many of the responses carry it; each value once, ascending
+/// where the store can (Core sorts otherwise). A period's percentiles are read from its histograms exactly. One
+/// object per day and model, not per value: a year by day is about 160,000 values.
 /// </summary>
-public readonly record struct LatencyCount(DateOnly Day, string Model, decimal LatencyMs, long Responses);
+public sealed record LatencyHistogram(DateOnly Day, string Model, LatencyBucket[] Buckets);
+
+/// <summary>How many responses carry a latency that rounds up to <see cref="LatencyMs"/>.</summary>
+public readonly record struct LatencyBucket(decimal LatencyMs, long Responses);
+
+/// <summary>Gathers latency rows read one by one into one histogram per day and model.</summary>
+public sealed class LatencyHistograms
+{
+    private readonly Dictionary<(DateOnly Day, string Model), List<LatencyBucket>> _histograms = [];
+
+    public void Add(DateOnly day, string model, decimal latencyMs, long responses)
+    {
+        if (!_histograms.TryGetValue((day, model), out var buckets))
+        {
+            _histograms[(day, model)] = buckets = [];
+        }
+
+        buckets.Add(new LatencyBucket(latencyMs, responses));
+    }
+
+    public List<LatencyHistogram> ToList() => [.. _histograms.Select(pair => new LatencyHistogram(pair.Key.Day, pair.Key.Model, [.. pair.Value]))];
+}
 
 /// <summary>The distinct users a model answered in the period at <see cref="Period"/> (its index in the periods asked for).</summary>
 public readonly record struct ModelPeriodUsers(int Period, string Model, long Users);

@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -89,6 +90,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -114,6 +116,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -131,6 +134,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -159,6 +163,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -185,6 +190,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -212,6 +218,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -239,6 +246,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
         Downgrade(directory, ToStep11);
@@ -293,6 +301,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
 
@@ -316,6 +325,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -335,6 +345,32 @@ public sealed class UpgradeTests
 
         await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month", documentsLimit: 2);
     }
+
+    [Fact]
+    public async Task A_step_14_database_builds_its_day_digests_at_their_first_read_and_keeps_them_current()
+    {
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(17, "tally-upgrade-14-");
+        Downgrade(directory, ToStep14);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        var check = new ReportChecker(reference, now);
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last);
+
+        // Events sent again are duplicates: the digests built by the read above stay current and the answers the reference's.
+        foreach (var request in workload.Requests.Take(3))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe((0, request.Count));
+        }
+
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last);
+    }
+
+    // Schema step 15 undone: no day digests.
+    private const string ToStep14 = """
+        DROP TABLE daily_model_digests;
+        DELETE FROM schema_migrations WHERE version = 15;
+        """;
 
     // Schema step 14 undone: no list of current ranges, and no counters of ranges inside a month.
     private const string ToStep13 = """

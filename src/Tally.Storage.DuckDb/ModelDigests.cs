@@ -95,7 +95,7 @@ internal static class ModelDigests
 
         var (from, to) = (digests.Keys.Min(key => key.Day), digests.Keys.Max(key => key.Day));
         var stale = $"""
-            WITH stale(day, model) AS (VALUES {Rows(digests.Keys.Select(key => $"{Literal(key.Day)}, '{key.Model.Replace("'", "''", StringComparison.Ordinal)}'"))})
+            WITH stale(day, model) AS (VALUES {Rows(digests.Keys.Select(key => $"{Literal(key.Day)}, {Literal(key.Model)}"))})
             """;
         using (var command = Command(connection, $"""
             {stale}

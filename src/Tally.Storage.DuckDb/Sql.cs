@@ -38,6 +38,9 @@ internal static class Sql
 
     public static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A string literal: DuckDB's quoted strings have no escapes but the doubled quote.</summary>
+    public static string Literal(string value) => $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
+
     public static string Literal(DateOnly value) => $"DATE '{value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'";
 
     public static string Literal(DateTime value) => $"TIMESTAMP '{value.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}'";

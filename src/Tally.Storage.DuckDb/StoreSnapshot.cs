@@ -27,7 +27,7 @@ internal sealed class StoreSnapshot
     public static StoreSnapshot Attach(DuckDBConnection connection, StoreFile store)
     {
         var snapshot = new StoreSnapshot(connection, Path.Combine(Path.GetDirectoryName(store.Path)!, $"{LeftoverPrefix}{Guid.NewGuid():N}.duckdb"));
-        Sql.Execute(connection, $"ATTACH '{snapshot._copy.Replace("'", "''", StringComparison.Ordinal)}' AS {snapshot._alias}");
+        Sql.Execute(connection, $"ATTACH {Sql.Literal(snapshot._copy)} AS {snapshot._alias}");
         return snapshot;
     }
 

@@ -5,7 +5,7 @@ namespace Tally.Storage.DuckDb;
 
 /// <summary>
 /// What the models report by day reads of one day and model beyond its additive numbers, kept in one row: the distinct
-/// users and the latency histogram, packed (<see cref="LatencyPacking"/>). A year by day at 10M is 159,000 histogram
+/// users and the latency histogram, packed as the store interface hands it on (<see cref="LatencyPacking"/>). A year by day at 10M is 159,000 histogram
 /// rows, and handing a row from DuckDB to .NET costs more than scanning it (decisions.md, "Models report").
 /// A digest is current while its <c>responses</c> equals the day's in <c>daily_model_usage</c>: events are only added,
 /// each once, and every response adds one there, so an equal count means no response (hence no user or latency) came
@@ -38,9 +38,7 @@ internal static class ModelDigests
     {
         var days = new List<ModelDay>();
         var latencies = new List<LatencyHistogram>();
-        var scratch = new List<LatencyBucket>();
         var users = new List<ModelPeriodUsers>();
-        var buffer = Array.Empty<byte>();
         using var command = Command(connection, DaysWithDigests, companyId, first, last);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -53,15 +51,11 @@ internal static class ModelDigests
             var (day, model) = (Day(reader, 0), reader.GetString(1));
             days.Add(new ModelDay(day, model, reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
             users.Add(new ModelPeriodUsers(day.DayNumber - first.DayNumber, model, reader.GetInt64(8)));
+            // Kept packed as the store interface hands it on: one copy of the bytes, no decoding.
             using var packed = reader.GetStream(9);
-            var length = (int)packed.Length;
-            if (buffer.Length < length)
-            {
-                buffer = new byte[Math.Max(length, 2 * buffer.Length)];
-            }
-
-            packed.ReadExactly(buffer, 0, length);
-            latencies.Add(new LatencyHistogram(day, model, LatencyPacking.Unpack(buffer.AsSpan(0, length), scratch)));
+            var bytes = new byte[packed.Length];
+            packed.ReadExactly(bytes);
+            latencies.Add(new LatencyHistogram(day, model, bytes));
         }
 
         return new ModelUsage(days, latencies, users);
@@ -101,13 +95,12 @@ internal static class ModelDigests
             {stale}
             SELECT l.day, l.model, l.latency_ms, l.responses FROM daily_model_latencies l JOIN stale USING (day, model)
             WHERE l.company_id = $1 AND l.day BETWEEN $2 AND $3
-            ORDER BY l.day, l.model, l.latency_ms
             """, companyId, from, to))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                digests[(Day(reader, 0), reader.GetString(1))].Latencies.Add((reader.GetDouble(2), reader.GetInt64(3)));
+                digests[(Day(reader, 0), reader.GetString(1))].Latencies.Add((LatencyPacking.Code(reader.GetDouble(2)), reader.GetInt64(3)));
             }
         }
 
@@ -149,6 +142,6 @@ internal static class ModelDigests
 
         public long Users { get; set; }
 
-        public List<(double Value, long Count)> Latencies { get; } = [];
+        public List<(int Code, long Count)> Latencies { get; } = [];
     }
 }

@@ -63,8 +63,6 @@ internal sealed class ModelReader(Aggregator aggregator)
                 }
             }
 
-            // The rounded latencies are kept as DOUBLE (see ModelAggregates): the conversion to decimal keeps each
-            // exactly (it rounds to 15 significant digits, and they have two).
             // A whole month's histograms come summed, dated by its first day (see MonthCounters): the period is the same.
             // Every model with a latency has a day row in the span (both come from its responses).
             // When no whole month is read from its counters, the periods' days are the whole span: read it without
@@ -87,7 +85,7 @@ internal sealed class ModelReader(Aggregator aggregator)
             {
                 while (reader.Read())
                 {
-                    latencies.Add(Day(reader, 0), names[reader.GetInt32(1)], (decimal)reader.GetDouble(2), reader.GetInt64(3));
+                    latencies.Add(Day(reader, 0), names[reader.GetInt32(1)], LatencyPacking.Code(reader.GetDouble(2)), reader.GetInt64(3));
                 }
             }
 

@@ -34,7 +34,7 @@ public sealed partial class PostgresStore
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                latencies.Add(Day(reader, 0), reader.GetString(1), reader.GetDecimal(2), reader.GetInt64(3));
+                latencies.Add(Day(reader, 0), reader.GetString(1), LatencyPacking.Code(reader.GetDecimal(2)), reader.GetInt64(3));
             }
         }
 

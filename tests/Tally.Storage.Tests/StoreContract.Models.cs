@@ -24,7 +24,7 @@ public abstract partial class StoreContract
     private static List<(DateOnly Day, string Model, decimal LatencyMs, long Responses)> Latencies(ModelUsage usage)
     {
         usage.Latencies.CountBy(h => (h.Day, h.Model)).ShouldAllBe(pair => pair.Value == 1);
-        return [.. usage.Latencies.SelectMany(h => h.Buckets.Select(b => (h.Day, h.Model, b.LatencyMs, b.Responses)))
+        return [.. usage.Latencies.SelectMany(h => LatencyPacking.Unpack(h.Packed).Select(b => (h.Day, h.Model, b.LatencyMs, b.Responses)))
             .OrderBy(l => l.Day).ThenBy(l => l.Model, StringComparer.Ordinal).ThenBy(l => l.LatencyMs)];
     }
 

@@ -30,7 +30,7 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
     private static List<ModelsPeriod> Fold(IReadOnlyList<DayRange> periods, Granularity granularity, ModelUsage usage, PriceBook book)
     {
         var periodOfDay = PeriodIndex(periods);
-        var models = new Dictionary<(int Period, string Model), ModelPeriod>();
+        var models = new Dictionary<(int Period, string Model), ModelPeriod>(usage.Days.Count);
         ModelPeriod Of(int period, string model)
         {
             if (!models.TryGetValue((period, model), out var numbers))
@@ -54,7 +54,7 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
 
         foreach (var histogram in usage.Latencies)
         {
-            Of(periodOfDay(histogram.Day), histogram.Model).Latencies.Add(histogram.Buckets);
+            Of(periodOfDay(histogram.Day), histogram.Model).Latencies.Add(histogram.Packed);
         }
 
         foreach (var users in usage.Users)
@@ -62,22 +62,31 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
             Of(users.Period, users.Model).Users = users.Users;
         }
 
-        var byPeriod = models.ToLookup(pair => pair.Key.Period);
+        // One list per period, filled in one pass over the models (a year by day is 1,825 of them).
+        var byPeriod = new List<(ModelNumbers Numbers, decimal? ExactCost)>[periods.Count];
+        var scratch = new long[LatencyPacking.Codes];
+        foreach (var ((period, model), numbers) in models)
+        {
+            (byPeriod[period] ??= []).Add(numbers.Numbers(model, scratch));
+        }
+
         return periods.Select((period, index) =>
         {
-            var items = byPeriod[index]
-                .Select(pair => pair.Value.Numbers(pair.Key.Model))
-                .OrderByDescending(m => m.Numbers.ResponsesCount).ThenBy(m => m.Numbers.Model, CodePointComparer.Instance)
-                .ToList();
-            var cost = new CostSum();
-            foreach (var item in items)
+            var items = byPeriod[index] ?? [];
+            items.Sort((a, b) => a.Numbers.ResponsesCount != b.Numbers.ResponsesCount
+                ? b.Numbers.ResponsesCount.CompareTo(a.Numbers.ResponsesCount)
+                : CodePointComparer.Instance.Compare(a.Numbers.Model, b.Numbers.Model));
+            var (cost, responses, input, output) = (new CostSum(), 0L, 0L, 0L);
+            var numbers = new ModelNumbers[items.Count];
+            for (var i = 0; i < items.Count; i++)
             {
-                cost.Add(item.ExactCost);
+                numbers[i] = items[i].Numbers;
+                cost.Add(items[i].ExactCost);
+                (responses, input, output) = (responses + numbers[i].ResponsesCount, input + numbers[i].InputTokens, output + numbers[i].OutputTokens);
             }
 
             var (date, endDate) = Periods.Label(period, granularity);
-            return new ModelsPeriod(date, endDate, items.Sum(m => m.Numbers.ResponsesCount), items.Sum(m => m.Numbers.InputTokens),
-                items.Sum(m => m.Numbers.OutputTokens), PriceBook.Round(cost.Exact), items.Select(m => m.Numbers).ToList());
+            return new ModelsPeriod(date, endDate, responses, input, output, PriceBook.Round(cost.Exact), numbers);
         }).ToList();
     }
 
@@ -101,60 +110,78 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
 
     /// <summary>
     /// The values at rank ⌈p × n / 100⌉ (1-based) of the n latencies sorted ascending, for p = 50 and 95, from the
-    /// histograms of a period (a value may come in several, one per day); null when there are none.
+    /// packed histograms of a period (a value may come in several, one per day); null when there are none.
+    /// <paramref name="scratch"/> (<see cref="LatencyPacking.Codes"/> zeros) merges several and is left zeroed.
     /// </summary>
-    public static (decimal? P50, decimal? P95) Percentiles(IReadOnlyList<LatencyBucket[]> histograms)
+    private static (decimal? P50, decimal? P95) Percentiles(IReadOnlyList<byte[]> histograms, long[] scratch) =>
+        histograms.Count == 1 ? PercentilesOf(histograms[0]) : PercentilesOf(histograms, scratch);
+
+    /// <summary>A day's histogram, alone in its period: walked as it is packed, in latency order.</summary>
+    private static (decimal? P50, decimal? P95) PercentilesOf(byte[] packed)
     {
-        // A day's histogram usually comes in order and alone in its period: it is walked as it is.
-        var merged = histograms.Count == 1 && IsAscending(histograms[0]) ? histograms[0] : Sorted(histograms);
         var n = 0L;
-        foreach (var bucket in merged)
+        var reader = new LatencyPacking.Reader(packed);
+        while (reader.Next(out _, out var count))
         {
-            n += bucket.Responses;
+            n += count;
         }
 
-        if (n == 0)
+        // Both ranks in one more walk (the 95th is at or after the 50th).
+        var (rank50, rank95, seen, p50) = (Rank(50, n), Rank(95, n), 0L, (decimal?)null);
+        reader = new LatencyPacking.Reader(packed);
+        while (reader.Next(out var code, out var count))
         {
-            return (null, null);
-        }
-
-        return (At((50 * n + 99) / 100), At((95 * n + 99) / 100));
-
-        decimal At(long rank)
-        {
-            var seen = 0L;
-            foreach (var bucket in merged)
+            seen += count;
+            if (p50 is null && seen >= rank50)
             {
-                seen += bucket.Responses;
-                if (seen >= rank)
-                {
-                    return bucket.LatencyMs;
-                }
+                p50 = LatencyPacking.Latency(code);
             }
 
-            throw new InvalidOperationException("A rank past the histogram.");
-        }
-    }
-
-    private static LatencyBucket[] Sorted(IReadOnlyList<LatencyBucket[]> histograms)
-    {
-        LatencyBucket[] merged = [.. histograms.SelectMany(histogram => histogram)];
-        Array.Sort(merged, (a, b) => a.LatencyMs.CompareTo(b.LatencyMs));
-        return merged;
-    }
-
-    private static bool IsAscending(LatencyBucket[] histogram)
-    {
-        for (var i = 1; i < histogram.Length; i++)
-        {
-            if (histogram[i - 1].LatencyMs > histogram[i].LatencyMs)
+            if (seen >= rank95)
             {
-                return false;
+                return (p50, LatencyPacking.Latency(code));
             }
         }
 
-        return true;
+        return (null, null); // n = 0
     }
+
+    /// <summary>Several histograms: their counts added per code, which is latency order (see <see cref="LatencyPacking"/>).</summary>
+    private static (decimal? P50, decimal? P95) PercentilesOf(IReadOnlyList<byte[]> histograms, long[] scratch)
+    {
+        var (n, highest) = (0L, -1);
+        foreach (var histogram in histograms)
+        {
+            var reader = new LatencyPacking.Reader(histogram);
+            while (reader.Next(out var code, out var count))
+            {
+                scratch[code] += count;
+                n += count;
+                highest = Math.Max(highest, code);
+            }
+        }
+
+        var (rank50, rank95, seen) = (Rank(50, n), Rank(95, n), 0L);
+        var (p50, p95) = ((decimal?)null, (decimal?)null);
+        for (var code = 0; code <= highest; code++)
+        {
+            seen += scratch[code];
+            scratch[code] = 0;
+            if (p50 is null && seen >= rank50)
+            {
+                p50 = LatencyPacking.Latency(code);
+            }
+
+            if (p95 is null && seen >= rank95)
+            {
+                p95 = LatencyPacking.Latency(code);
+            }
+        }
+
+        return (p50, p95);
+    }
+
+    private static long Rank(int percent, long n) => (percent * n + 99) / 100;
 
     /// <summary>One model's numbers over one period, as they are folded.</summary>
     private sealed class ModelPeriod
@@ -166,11 +193,11 @@ public sealed class ModelsReportService(ReportService reports, IModelReportStore
         public long WithUsage;
         public long Users;
         public CostSum Cost;
-        public readonly List<LatencyBucket[]> Latencies = [];
+        public readonly List<byte[]> Latencies = [];
 
-        public (ModelNumbers Numbers, decimal? ExactCost) Numbers(string model)
+        public (ModelNumbers Numbers, decimal? ExactCost) Numbers(string model, long[] scratch)
         {
-            var (p50, p95) = Percentiles(Latencies);
+            var (p50, p95) = Percentiles(Latencies, scratch);
             return (new ModelNumbers(model, Responses, WithDocuments, Users, InputTokens, OutputTokens, WithUsage, p50, p95,
                 PriceBook.Round(Cost.Exact)), Cost.Exact);
         }

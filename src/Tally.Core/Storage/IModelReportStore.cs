@@ -31,32 +31,30 @@ public sealed record ModelUsage(IReadOnlyList<ModelDay> Days, IReadOnlyList<Late
 public sealed record ModelDay(DateOnly Day, string Model, long Responses, long ResponsesWithDocuments, long InputTokens, long OutputTokens, long ResponsesWithUsage);
 
 /// <summary>
-/// A model's latency histogram on one day, or summed over days of one period (dated by one of them): for each value a
-/// latency rounds up to, to two significant digits, how many of the responses carry it; each value once, ascending
-/// where the store can (Core sorts otherwise). A period's percentiles are read from its histograms exactly. One
-/// object per day and model, not per value: a year by day is about 160,000 values.
+/// A model's latency histogram on one day, or summed over days of one period (dated by one of them), packed by
+/// <see cref="LatencyPacking"/>: for each value a latency rounds up to, to two significant digits, how many of the
+/// responses carry it. A period's percentiles are read from its histograms exactly. One object per day and model, not
+/// per value: a year by day is about 160,000 values.
 /// </summary>
-public sealed record LatencyHistogram(DateOnly Day, string Model, LatencyBucket[] Buckets);
+public sealed record LatencyHistogram(DateOnly Day, string Model, byte[] Packed);
 
-/// <summary>How many responses carry a latency that rounds up to <see cref="LatencyMs"/>.</summary>
-public readonly record struct LatencyBucket(decimal LatencyMs, long Responses);
-
-/// <summary>Gathers latency rows read one by one into one histogram per day and model.</summary>
+/// <summary>Gathers latency rows read one by one into one packed histogram per day and model.</summary>
 public sealed class LatencyHistograms
 {
-    private readonly Dictionary<(DateOnly Day, string Model), List<LatencyBucket>> _histograms = [];
+    private readonly Dictionary<(DateOnly Day, string Model), List<(int Code, long Count)>> _histograms = [];
 
-    public void Add(DateOnly day, string model, decimal latencyMs, long responses)
+    /// <summary>Adds the count of one rounded latency, given by its <see cref="LatencyPacking.Code(double)"/>.</summary>
+    public void Add(DateOnly day, string model, int latencyCode, long responses)
     {
         if (!_histograms.TryGetValue((day, model), out var buckets))
         {
             _histograms[(day, model)] = buckets = [];
         }
 
-        buckets.Add(new LatencyBucket(latencyMs, responses));
+        buckets.Add((latencyCode, responses));
     }
 
-    public List<LatencyHistogram> ToList() => [.. _histograms.Select(pair => new LatencyHistogram(pair.Key.Day, pair.Key.Model, [.. pair.Value]))];
+    public List<LatencyHistogram> ToList() => [.. _histograms.Select(pair => new LatencyHistogram(pair.Key.Day, pair.Key.Model, LatencyPacking.Pack(pair.Value)))];
 }
 
 /// <summary>The distinct users a model answered in the period at <see cref="Period"/> (its index in the periods asked for).</summary>

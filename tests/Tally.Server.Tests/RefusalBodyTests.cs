@@ -20,6 +20,15 @@ public sealed class RefusalBodyTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_error_bodies_options_are_complete_and_frozen_so_two_first_answers_at_once_cannot_race()
+    {
+        // Results.Json fills in a missing resolver on options that are not read-only: racing the first serialization,
+        // that threw (a 500 on a server's first concurrent batches).
+        Tally.Server.Http.ErrorResponses.Json.IsReadOnly.ShouldBeTrue();
+        Tally.Server.Http.ErrorResponses.Json.TypeInfoResolver.ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task Bytes_above_0x7f_in_the_authorization_header_are_an_invalid_key_with_its_json_body()
     {
         byte[] header = [.. "Authorization: Bearer tally_"u8.ToArray(), 0x80, 0xE9, 0xFF];

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Tally.Server.Http;
 
@@ -12,12 +13,24 @@ public static class ErrorResponses
     public const string NotFound = "Not found.";
     public const string StoreUnavailable = "The store is unreachable; nothing of this request was stored. It is safe to retry.";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>
+    /// Read-only from the start: Results.Json sets a missing TypeInfoResolver on options that are not yet read-only,
+    /// and two first requests at once race that check against the serializer freezing the options (a 500 seen
+    /// when two servers took their first batches together). Options complete and frozen here leave nothing to set.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = Frozen(new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         // Messages quote values ('x', "POST"): keep them readable rather than \u-escaped.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    });
+
+    private static JsonSerializerOptions Frozen(JsonSerializerOptions options)
+    {
+        options.MakeReadOnly();
+        return options;
+    }
 
     /// <summary>A detail for an error status set without a message (by the framework, not by Tally's own code).</summary>
     public static string ForStatus(int status) => status switch

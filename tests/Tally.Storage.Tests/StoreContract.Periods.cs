@@ -34,8 +34,8 @@ public abstract partial class StoreContract
         On("q1", 28, EventType.UserQuery, 1, "s1"),
         On("q2", 30, EventType.UserQuery, 1, "s1"),
         On("q3", 30, EventType.UserQuery, 2, "s2"),
-        On("r1", 28, EventType.ModelResponse, 1, "s1", "m", null, 10, 11),
-        On("r2", 31, EventType.ModelResponse, 2, "s2", "m", null, 10),
+        On("r1", 28, EventType.ModelResponse, 1, "s1", "m", null, 10, 11) with { InputTokens = 100, OutputTokens = 10 },
+        On("r2", 31, EventType.ModelResponse, 2, "s2", "m", null, 10) with { InputTokens = 200, OutputTokens = 20 },
         On("r3", 31, EventType.ModelResponse, 2, "s2", "n", null, 12),
         On("ra", 29, EventType.ModelResponse, 3, "a1", "m"),
         On("qa", 29, EventType.UserQuery, 3, "a1"),
@@ -44,7 +44,7 @@ public abstract partial class StoreContract
         On("t3", 30, EventType.ToolCall, 2, "s2", null, "search"),
         // The three days after: the same session again, one user of the tool on two days.
         On("q4", 33, EventType.UserQuery, 1, "s1"),
-        On("r4", 34, EventType.ModelResponse, 1, "s1", "m", null, 11),
+        On("r4", 34, EventType.ModelResponse, 1, "s1", "m", null, 11) with { InputTokens = 1000, OutputTokens = 100 },
         On("r5", 35, EventType.ModelResponse, 1, "s1", "m", null, 11, 12),
         On("t4", 33, EventType.ToolCall, 1, "s1", null, "search"),
         On("t5", 35, EventType.ToolCall, 1, "s1", null, "search"),
@@ -81,6 +81,11 @@ public abstract partial class StoreContract
                 .ShouldBe([new ToolUsers(0, "search", "native", 2), new ToolUsers(1, "search", "native", 1)]);
             (await Store.ReadDocumentPeriodsAsync(4, cutMonths, 1, CancellationToken.None)).Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments))
                 .ShouldBe([(0, 10, 2, 3), (1, 11, 2, 2)]);
+            // Responses without tokens count their users with zero tokens.
+            (await UserTokensAsync([])).ShouldBe([new(1, May20, "m", 1100, 110), new(2, May20, "m", 200, 20), new(2, May20, "n", 0, 0), new(3, May20, "m", 0, 0)]);
+            // A price taking effect on May 30th: May 20-31 is two stretches, read by day.
+            (await UserTokensAsync([May30])).ShouldBe(
+                [new(1, May20, "m", 100, 10), new(1, May30, "m", 1000, 100), new(2, May30, "m", 200, 20), new(2, May30, "n", 0, 0), new(3, May20, "m", 0, 0)]);
         }
 
         // Late: a new session, model, tool user and document on May 25th.
@@ -88,7 +93,7 @@ public abstract partial class StoreContract
         [
             On("q9", 25, EventType.UserQuery, 5, "s9"),
             On("r9", 25, EventType.ModelResponse, 5, "s9", "o", null, 13, 13),
-            On("r10", 25, EventType.ModelResponse, 5, "s9", "o", null, 13),
+            On("r10", 25, EventType.ModelResponse, 5, "s9", "o", null, 13) with { InputTokens = 7, OutputTokens = 3 },
             On("t9", 25, EventType.ToolCall, 5, "s9", null, "search"),
         ]);
 
@@ -98,7 +103,16 @@ public abstract partial class StoreContract
             .ShouldBe([new ToolUsers(0, "search", "native", 3), new ToolUsers(1, "search", "native", 1)]);
         (await Store.ReadDocumentPeriodsAsync(4, cutMonths, 1, CancellationToken.None)).Select(d => (d.Period, d.DocumentId, d.Usage, d.PeriodDocuments))
             .ShouldBe([(0, 10, 2, 4), (1, 11, 2, 2)]);
+        (await UserTokensAsync([])).ShouldBe(
+            [new(1, May20, "m", 1100, 110), new(2, May20, "m", 200, 20), new(2, May20, "n", 0, 0), new(3, May20, "m", 0, 0), new(5, May20, "o", 7, 3)]);
+
+        async Task<IEnumerable<UserModelTokens>> UserTokensAsync(DateOnly[] stretchStarts) =>
+            (await Store.ReadUserModelTokensAsync(4, new(May20, cutMonths[1].Last), stretchStarts, null, CancellationToken.None))
+            .OrderBy(t => t.UserId).ThenBy(t => t.From).ThenBy(t => t.Model);
     }
+
+    private static readonly DateOnly May20 = new(2025, 5, 20);
+    private static readonly DateOnly May30 = new(2025, 5, 30);
 
     [Fact]
     public async Task Documents_over_periods_are_summed_ranked_and_cut_with_the_count_before_the_cut()

@@ -398,15 +398,6 @@ internal static class Migrations
             CREATE TABLE daily_model_digests (
                 company_id BIGINT, day DATE, model VARCHAR, responses BIGINT NOT NULL, users BIGINT NOT NULL, latencies BLOB NOT NULL);
             """),
-        (16, "the users' token sums kept with the counters of ranges inside a month", """
-            -- The ranges built before have no token sums: none is current until it is built again with them.
-            DELETE FROM rollup_ranges;
-            DELETE FROM rollup_mode_counts WHERE unit <> 'month';
-            DELETE FROM rollup_tool_counts WHERE unit <> 'month';
-            DELETE FROM rollup_model_counts WHERE unit <> 'month';
-            DELETE FROM rollup_documents WHERE unit <> 'month';
-            DELETE FROM rollup_model_latencies WHERE unit <> 'month';
-            """),
     ];
 
     /// <summary>

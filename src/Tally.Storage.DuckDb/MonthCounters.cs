@@ -23,6 +23,9 @@ internal static class MonthCounters
     /// <summary>The tables of the counters themselves, keyed by (company, unit, start).</summary>
     private static readonly string[] CounterTables = TableNames[2..];
 
+    /// <summary>The counters a range inside a month has: a month's but the users' token sums, read by whole months only.</summary>
+    private static readonly string[] RangeTables = [.. CounterTables.Where(table => table != "rollup_user_tokens")];
+
     private const string MonthOfDay = "date_trunc('month', day)::DATE";
 
     /// <summary>
@@ -134,7 +137,8 @@ internal static class MonthCounters
     }
 
     /// <summary>
-    /// Builds the counters of one range inside a month, as a month's but over its days, marks it current and drops the ranges past the <see cref="RangesKept"/>
+    /// Builds the counters of one range inside a month, as a month's but over its days and without the users' token
+    /// sums (read by whole months only), marks it current and drops the ranges past the <see cref="RangesKept"/>
     /// latest, with their rows and those of ranges no longer current.
     /// </summary>
     private static void BuildRange(DuckDBConnection connection, long companyId, DayRange range)
@@ -142,7 +146,7 @@ internal static class MonthCounters
         var unit = UnitOf(range)!;
         var days = "company_id = $1 AND day BETWEEN $2 AND $3";
         using var transaction = connection.BeginTransaction();
-        foreach (var table in CounterTables)
+        foreach (var table in RangeTables)
         {
             Execute(connection, $"DELETE FROM {table} WHERE company_id = $1 AND unit = $2 AND start = $3", companyId, unit, range.First);
         }
@@ -170,10 +174,6 @@ internal static class MonthCounters
             INSERT INTO rollup_model_latencies
             SELECT $1, $4, $2, model, latency_ms, sum(responses)::BIGINT FROM daily_model_latencies WHERE {days} GROUP BY ALL
             """, companyId, range.First, range.Last, unit);
-        Execute(connection, $"""
-            INSERT INTO rollup_user_tokens
-            SELECT $1, $4, $2, user_id, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT FROM daily_model_users WHERE {days} GROUP BY ALL
-            """, companyId, range.First, range.Last, unit);
         Execute(connection, "INSERT INTO rollup_ranges VALUES ($1, $2, $3)", companyId, range.First, range.Last);
         Execute(connection, $"""
             DELETE FROM rollup_ranges r WHERE company_id = $1 AND EXISTS (
@@ -182,7 +182,7 @@ internal static class MonthCounters
                     FROM rollup_ranges WHERE company_id = $1) k
                 WHERE k.start = r.start AND k.last_day = r.last_day AND k.latest > {RangesKept})
             """, companyId);
-        foreach (var table in CounterTables)
+        foreach (var table in RangeTables)
         {
             Execute(connection, $"""
                 DELETE FROM {table} t WHERE company_id = $1 AND unit <> 'month' AND NOT EXISTS (

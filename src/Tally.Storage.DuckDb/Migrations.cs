@@ -398,6 +398,9 @@ internal static class Migrations
             CREATE TABLE daily_model_digests (
                 company_id BIGINT, day DATE, model VARCHAR, responses BIGINT NOT NULL, users BIGINT NOT NULL, latencies BLOB NOT NULL);
             """),
+        (16, "every view of the models report reads its latencies from the day digests: no month or range histograms", """
+            DROP TABLE rollup_model_latencies;
+            """),
     ];
 
     /// <summary>

@@ -6,92 +6,42 @@ namespace Tally.Storage.DuckDb;
 /// <summary>The reads of the models report and of the users' tokens, from the model aggregates, once they include every acknowledged commit.</summary>
 internal sealed class ModelReader(Aggregator aggregator)
 {
-    public Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken)
+    /// <summary>
+    /// The models report's numbers: each day's additive numbers and latency histogram from its digest (see
+    /// <see cref="ModelDigests"/>), whatever the periods, which Core folds into them; the distinct users of each period
+    /// from its digest when the period is a day, and otherwise counted over the period (<see cref="ReadPeriodUsers"/>),
+    /// read beside the digests on a connection of its own.
+    /// </summary>
+    public async Task<ModelUsage> ReadModelUsageAsync(long companyId, IReadOnlyList<DayRange> periods, CancellationToken cancellationToken)
     {
         if (periods.Count == 0)
         {
-            return Task.FromResult(new ModelUsage([], [], []));
+            return new ModelUsage([], [], []);
         }
 
+        var byDay = ReadDaysAsync(companyId, periods[0].First, periods[^1].Last, cancellationToken);
         if (periods.All(period => period.Count == 1))
         {
-            // A view by day: each day's users and latencies come from its digest (see ModelDigests).
-            var (firstDay, lastDay) = (periods[0].First, periods[^1].Last);
-            return aggregator.ReadBuildingStaleAsync(
-                connection => ModelDigests.TryRead(connection, companyId, firstDay, lastDay),
-                connection =>
-                {
-                    ModelDigests.Build(connection, companyId, firstDay, lastDay);
-                    return ModelDigests.TryRead(connection, companyId, firstDay, lastDay)
-                        ?? throw new InvalidOperationException("A digest built under the aggregation lock is not current.");
-                },
-                cancellationToken);
+            return await byDay;
         }
 
         var parts = PeriodParts.Of(periods);
-        return aggregator.ReadWithCountersCaughtUpAsync(companyId, parts.Counted, connection =>
-        {
-            var (first, last) = (periods[0].First, periods[^1].Last);
-
-            // The models of the span numbered in code point order (the same numbers in both statements), so that the
-            // many latency rows carry a number instead of a string each.
-            const string ModelNumbers = """
-                models AS (
-                    SELECT model, (row_number() OVER (ORDER BY model) - 1)::INTEGER AS number
-                    FROM (SELECT DISTINCT model FROM daily_model_usage WHERE company_id = $1 AND day BETWEEN $2 AND $3))
-                """;
-            var days = new List<ModelDay>();
-            var names = new Dictionary<int, string>();
-            using (var command = Command(connection, $"""
-                WITH {ModelNumbers}
-                SELECT u.day, u.model, m.number, u.responses, u.responses_with_documents, u.input_tokens, u.output_tokens, u.responses_with_usage
-                FROM daily_model_usage u JOIN models m USING (model)
-                WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
-                """, companyId, first, last))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var number = reader.GetInt32(2);
-                    if (!names.TryGetValue(number, out var model))
-                    {
-                        names[number] = model = reader.GetString(1);
-                    }
-
-                    days.Add(new ModelDay(Day(reader, 0), model, reader.GetInt64(3), reader.GetInt64(4),
-                        reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)));
-                }
-            }
-
-            // A whole month's histograms come summed, dated by its first day (see MonthCounters): the period is the same.
-            // Every model with a latency has a day row in the span (both come from its responses).
-            // When no whole month is read from its counters, the periods' days are the whole span: read it without
-            // a join to the periods (the rows carry their day).
-            var latencies = new LatencyHistograms();
-            var dayLatencies = parts.Counted.Count == 0
-                ? "(SELECT day, model, latency_ms, responses FROM daily_model_latencies WHERE company_id = $1 AND day BETWEEN $2 AND $3)"
-                : parts.DayRows("daily_model_latencies", "day, model, latency_ms, responses");
-            using (var command = Command(connection, $"""
-                WITH {ModelNumbers},
-                whole(unit, start, period) AS (VALUES {parts.WholeValues})
-                SELECT l.day, m.number, l.latency_ms, l.responses
-                FROM {dayLatencies} l JOIN models m ON l.model = m.model
-                UNION ALL
-                SELECT r.start, m.number, r.latency_ms, r.responses
-                FROM rollup_model_latencies r JOIN whole w ON r.unit = w.unit AND r.start = w.start JOIN models m ON r.model = m.model
-                WHERE r.company_id = $1
-                """, companyId, first, last))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    latencies.Add(Day(reader, 0), names[reader.GetInt32(1)], LatencyPacking.Code(reader.GetDouble(2)), reader.GetInt64(3));
-                }
-            }
-
-            return new ModelUsage(days, latencies.ToList(), ReadPeriodUsers(connection, companyId, parts));
-        }, cancellationToken);
+        var users = aggregator.ReadWithCountersCaughtUpAsync(companyId, parts.Counted, connection => ReadPeriodUsers(connection, companyId, parts), cancellationToken);
+        await Task.WhenAll(byDay, users);
+        return byDay.Result with { Users = users.Result };
     }
+
+    /// <summary>Every day from <paramref name="first"/> to <paramref name="last"/> with its digest, the stale ones built first.</summary>
+    private Task<ModelUsage> ReadDaysAsync(long companyId, DateOnly first, DateOnly last, CancellationToken cancellationToken) =>
+        aggregator.ReadBuildingStaleAsync(
+            connection => ModelDigests.TryRead(connection, companyId, first, last),
+            connection =>
+            {
+                ModelDigests.Build(connection, companyId, first, last);
+                return ModelDigests.TryRead(connection, companyId, first, last)
+                    ?? throw new InvalidOperationException("A digest built under the aggregation lock is not current.");
+            },
+            cancellationToken);
 
     /// <summary>
     /// Distinct users per period and model: the rolled-up counters of whole months, the day-model-user set joined with

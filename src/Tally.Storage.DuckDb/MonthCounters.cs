@@ -4,9 +4,9 @@ using static Tally.Storage.DuckDb.Sql;
 namespace Tally.Storage.DuckDb;
 
 /// <summary>
-/// The distinct counts, document usage, latency histograms and users' token sums of whole calendar months (<c>unit</c> 'month', <c>start</c> its first day),
+/// The distinct counts, document usage and users' token sums of whole calendar months (<c>unit</c> 'month', <c>start</c> its first day),
 /// so that a read of a whole month takes one counter row per key (mode, tool, model, document) instead of counting
-/// distinct members over its days, and one histogram per model instead of one per day and model. They are built from the day tables at a month's first read and kept until a batch
+/// distinct members over its days. They are built from the day tables at a month's first read and kept until a batch
 /// stores events on one of its days: <c>rollup_months</c> lists the months whose counters are current.
 /// Why at the read: kept up to date in every batch (a month set per distinct count, counted as the day sets are),
 /// they took 0.8–1.1 s of each 275,000-event batch of the ingestion benchmark. A batch now only drops the months it
@@ -16,7 +16,7 @@ internal static class MonthCounters
 {
     /// <summary>The tables, all keyed by company first (a time zone change deletes a company's rows).</summary>
     public static readonly string[] TableNames = [
-        "rollup_months", "rollup_ranges", "rollup_mode_counts", "rollup_tool_counts", "rollup_model_counts", "rollup_documents", "rollup_model_latencies",
+        "rollup_months", "rollup_ranges", "rollup_mode_counts", "rollup_tool_counts", "rollup_model_counts", "rollup_documents",
         "rollup_user_tokens",
     ];
 
@@ -125,10 +125,6 @@ internal static class MonthCounters
             SELECT $1, 'month', {MonthOfDay}, document_id, sum(usage)::BIGINT FROM daily_documents WHERE {days} GROUP BY ALL
             """, companyId, first, last);
         Execute(connection, $"""
-            INSERT INTO rollup_model_latencies
-            SELECT $1, 'month', {MonthOfDay}, model, latency_ms, sum(responses)::BIGINT FROM daily_model_latencies WHERE {days} GROUP BY ALL
-            """, companyId, first, last);
-        Execute(connection, $"""
             INSERT INTO rollup_user_tokens
             SELECT $1, 'month', {MonthOfDay}, user_id, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT FROM daily_model_users WHERE {days} GROUP BY ALL
             """, companyId, first, last);
@@ -169,10 +165,6 @@ internal static class MonthCounters
         Execute(connection, $"""
             INSERT INTO rollup_documents
             SELECT $1, $4, $2, document_id, sum(usage)::BIGINT FROM daily_documents WHERE {days} GROUP BY ALL
-            """, companyId, range.First, range.Last, unit);
-        Execute(connection, $"""
-            INSERT INTO rollup_model_latencies
-            SELECT $1, $4, $2, model, latency_ms, sum(responses)::BIGINT FROM daily_model_latencies WHERE {days} GROUP BY ALL
             """, companyId, range.First, range.Last, unit);
         Execute(connection, "INSERT INTO rollup_ranges VALUES ($1, $2, $3)", companyId, range.First, range.Last);
         Execute(connection, $"""

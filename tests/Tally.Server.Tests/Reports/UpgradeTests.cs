@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -90,6 +91,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -116,6 +118,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -134,6 +137,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -163,6 +167,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -190,6 +195,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -218,6 +224,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -246,6 +253,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -301,6 +309,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
         Downgrade(directory, ToStep12);
@@ -325,6 +334,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
 
@@ -350,6 +360,7 @@ public sealed class UpgradeTests
     public async Task A_step_14_database_builds_its_day_digests_at_their_first_read_and_keeps_them_current()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(17, "tally-upgrade-14-");
+        Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
@@ -365,6 +376,13 @@ public sealed class UpgradeTests
 
         await check.CompanyAsync(client, null, null, workload.First, workload.Last);
     }
+
+    // Schema step 16 undone: the month and range latency histograms' table, empty: each test upgrades again, and step 16
+    // drops it unread.
+    private const string ToStep15 = """
+        CREATE TABLE rollup_model_latencies (company_id BIGINT, unit VARCHAR, start DATE, model VARCHAR, latency_ms DOUBLE, responses BIGINT NOT NULL);
+        DELETE FROM schema_migrations WHERE version = 16;
+        """;
 
     // Schema step 15 undone: no day digests.
     private const string ToStep14 = """

@@ -116,6 +116,12 @@ internal sealed class Aggregator : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            // Building a range may drop the company's oldest others (MonthCounters.RangesKept): none stays known.
+            foreach (var known in _knownCurrentCounters.Keys.Where(key => key.Company == companyId && MonthCounters.UnitOf(key.Period) != "month"))
+            {
+                _knownCurrentCounters.TryRemove(known, out _);
+            }
+
             // Batches only move the aggregates forward: they still include every commit CatchUpAsync waited for.
             MonthCounters.Build(_connection, companyId, periods);
             var answer = query(_connection);

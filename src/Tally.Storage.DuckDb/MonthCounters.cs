@@ -76,9 +76,10 @@ internal static class MonthCounters
     public static void Build(DuckDBConnection connection, long companyId, IReadOnlyList<DayRange> periods)
     {
         BuildMonths(connection, companyId, periods.Where(period => UnitOf(period) == "month").Select(period => period.First).ToList());
-        foreach (var range in MissingRanges(connection, companyId, periods.Where(period => UnitOf(period) is { } unit && unit != "month").ToList()))
+        var ranges = periods.Where(period => UnitOf(period) is { } unit && unit != "month").Distinct().ToList();
+        foreach (var range in MissingRanges(connection, companyId, ranges))
         {
-            BuildRange(connection, companyId, range);
+            BuildRange(connection, companyId, range, ranges);
         }
     }
 
@@ -137,7 +138,7 @@ internal static class MonthCounters
     /// sums (read by whole months only), marks it current and drops the ranges past the <see cref="RangesKept"/>
     /// latest, with their rows and those of ranges no longer current.
     /// </summary>
-    private static void BuildRange(DuckDBConnection connection, long companyId, DayRange range)
+    private static void BuildRange(DuckDBConnection connection, long companyId, DayRange range, List<DayRange> read)
     {
         var unit = UnitOf(range)!;
         var days = "company_id = $1 AND day BETWEEN $2 AND $3";
@@ -167,12 +168,15 @@ internal static class MonthCounters
             SELECT $1, $4, $2, document_id, sum(usage)::BIGINT FROM daily_documents WHERE {days} GROUP BY ALL
             """, companyId, range.First, range.Last, unit);
         Execute(connection, "INSERT INTO rollup_ranges VALUES ($1, $2, $3)", companyId, range.First, range.Last);
+        // The ranges of the read that builds this one are kept whatever their days (the read follows the build): the
+        // others are ranked, and as many dropped as leaves RangesKept in all.
         Execute(connection, $"""
-            DELETE FROM rollup_ranges r WHERE company_id = $1 AND EXISTS (
-                SELECT 1 FROM (
-                    SELECT start, last_day, row_number() OVER (ORDER BY start DESC, last_day DESC) AS latest
-                    FROM rollup_ranges WHERE company_id = $1) k
-                WHERE k.start = r.start AND k.last_day = r.last_day AND k.latest > {RangesKept})
+            WITH read(start, last_day) AS (VALUES {Rows(read.Select(r => $"{Literal(r.First)}, {Literal(r.Last)}"))}),
+            ranked AS (
+                SELECT start, last_day, row_number() OVER (ORDER BY start DESC, last_day DESC) AS latest
+                FROM (SELECT start, last_day FROM rollup_ranges WHERE company_id = $1 EXCEPT SELECT start, last_day FROM read))
+            DELETE FROM rollup_ranges r USING ranked k
+            WHERE r.company_id = $1 AND k.start = r.start AND k.last_day = r.last_day AND k.latest > {Math.Max(0, RangesKept - read.Count)}
             """, companyId);
         foreach (var table in RangeTables)
         {

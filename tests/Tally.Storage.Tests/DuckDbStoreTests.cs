@@ -79,6 +79,57 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
     }
 
     [Fact]
+    public async Task Ranges_older_than_the_kept_ones_are_counted_exactly_and_never_evict_a_range_being_read()
+    {
+        // A tool user on each day of May 2025, numbered after the day: a range's distinct users are its days.
+        var events = Enumerable.Range(1, 31).Select(day => new PlatformEvent
+        {
+            Id = $"t{day}",
+            Type = EventType.ToolCall,
+            Timestamp = new DateTime(2025, 5, day, 10, 0, 0, DateTimeKind.Utc),
+            CompanyId = 4,
+            UserId = day,
+            SessionId = "s",
+            Mode = ChatMode.Chat,
+            ToolName = "search",
+            ToolType = ToolType.Native,
+            ToolStatus = ToolStatus.Ok,
+        }).ToList();
+        await Store.AppendAsync(new IngestionCommit([events], new Dictionary<long, int>(), new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc)), CancellationToken.None);
+
+        // 40 ranges inside May, each kept at its first read, from the latest first day down: the last eight read are
+        // older than the 32 kept, and each is counted, then dropped by the next. Then the newest again, and two old
+        // ranges in one read (a month view's cut first and last months are two ranges).
+        static DateOnly May(int day) => new(2025, 5, day);
+        var ranges = Enumerable.Range(1, 24).Select(first => new DayRange(May(first), May(first + 7)))
+            .Concat(Enumerable.Range(1, 16).Select(first => new DayRange(May(first), May(first + 15))))
+            .OrderByDescending(range => range.First).ThenByDescending(range => range.Last).ToList();
+        foreach (var range in ranges.Concat(ranges.Take(3)))
+        {
+            (await Store.ReadToolUsersAsync(4, [range], CancellationToken.None)).ShouldBe([new ToolUsers(0, "search", "native", range.Count)], range.ToString());
+        }
+
+        KeptRanges().ShouldBe(32);
+
+        DayRange[] twoOld = [new(May(1), May(9)), new(May(2), May(12))];
+        (await Store.ReadToolUsersAsync(4, twoOld, CancellationToken.None)).OrderBy(t => t.Period)
+            .ShouldBe([new ToolUsers(0, "search", "native", 9), new ToolUsers(1, "search", "native", 11)]);
+        (await Store.ReadToolUsersAsync(4, twoOld, CancellationToken.None)).OrderBy(t => t.Period)
+            .ShouldBe([new ToolUsers(0, "search", "native", 9), new ToolUsers(1, "search", "native", 11)]);
+        KeptRanges().ShouldBe(32);
+
+        // A second connection to the open file shares the store's database instance.
+        long KeptRanges()
+        {
+            using var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(_directory, DuckDbStore.FileName)}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM rollup_ranges WHERE company_id = 4";
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task Connection_pages_hold_every_connection_sent_in_order_whatever_the_newest_kept_in_memory()
     {
         // Five connections kept per company: pages of up to four rows (and the row that tells whether a next page

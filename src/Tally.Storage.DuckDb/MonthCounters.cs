@@ -136,7 +136,8 @@ internal static class MonthCounters
     /// <summary>
     /// Builds the counters of one range inside a month, as a month's but over its days and without the users' token
     /// sums (read by whole months only), marks it current and drops the ranges past the <see cref="RangesKept"/>
-    /// latest, with their rows and those of ranges no longer current.
+    /// latest, never one of <paramref name="read"/> (the read that builds it reads them next), with their rows and
+    /// those of ranges no longer current.
     /// </summary>
     private static void BuildRange(DuckDBConnection connection, long companyId, DayRange range, List<DayRange> read)
     {

@@ -30,6 +30,11 @@ internal sealed class Aggregator : IAsyncDisposable
     // see ReadWithCountersCaughtUpAsync. Emptied by anything that may drop one, under the lock.
     private readonly ConcurrentDictionary<(long Company, DayRange Period), byte> _knownCurrentCounters = new();
 
+    // Counted up, after the known periods they may drop are forgotten, by everything that may delete counter rows (a
+    // build drops old ranges, a caught-up write may rebuild a company): a read beside the lock that finds the count
+    // unchanged after reading read no row deleted meanwhile.
+    private long _counterDeletions;
+
     // The last commit stored (told by the writer once it is durable), and the last one the aggregates include.
     private long _storedCommit;
     private long _aggregatedCommit;
@@ -102,15 +107,23 @@ internal sealed class Aggregator : IAsyncDisposable
     /// Known periods are forgotten by every batch and every caught-up write (a time-zone change, a rebuild), before
     /// either is done: a read that finds a period known after catching up reads counters that include every commit
     /// acknowledged before it started. Batches never write the counters, and a build replaces a period's in one
-    /// transaction, so a read beside them sees them whole.
+    /// transaction, so a read beside them sees them whole; a build may also drop old ranges, so a read beside it
+    /// that may have lost one (<c>_counterDeletions</c> moved) is done again under the lock.
     /// </summary>
     public async Task<T> ReadWithCountersCaughtUpAsync<T>(long companyId, IReadOnlyList<DayRange> periods, Func<DuckDBConnection, T> query,
         CancellationToken cancellationToken)
     {
         await CatchUpAsync(cancellationToken);
+        var deletions = Interlocked.Read(ref _counterDeletions);
         if (periods.All(period => _knownCurrentCounters.ContainsKey((companyId, period))))
         {
-            return await _file.ReadAsync(query, cancellationToken);
+            var answer = await _file.ReadAsync(query, cancellationToken);
+            if (Interlocked.Read(ref _counterDeletions) == deletions)
+            {
+                return answer;
+            }
+
+            // A build may have dropped a range between the check and the read: read again under the lock.
         }
 
         await _lock.WaitAsync(cancellationToken);
@@ -121,6 +134,8 @@ internal sealed class Aggregator : IAsyncDisposable
             {
                 _knownCurrentCounters.TryRemove(known, out _);
             }
+
+            Interlocked.Increment(ref _counterDeletions);
 
             // Batches only move the aggregates forward: they still include every commit CatchUpAsync waited for.
             MonthCounters.Build(_connection, companyId, periods);
@@ -198,6 +213,7 @@ internal sealed class Aggregator : IAsyncDisposable
             CatchUpHoldingLock(Interlocked.Read(ref _storedCommit));
             // The action may rebuild a company's aggregates, month counters included.
             _knownCurrentCounters.Clear();
+            Interlocked.Increment(ref _counterDeletions);
             return action();
         }
         finally

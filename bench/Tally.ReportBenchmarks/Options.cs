@@ -21,7 +21,8 @@ internal sealed record Options(
     bool EnforceTargets,
     string? ServeOnly,
     bool Help,
-    string? Store = null)
+    string? Store = null,
+    bool ServerProcess = false)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Tally.ReportBenchmarks -- [SIZES] [options]
@@ -64,6 +65,9 @@ internal sealed record Options(
           --serve-only DIR         diagnostic: no load and no baseline; serve and time the reports on a data folder
                                    kept by an earlier run (--keep-data prints where), to try a change of the read
                                    path without loading again
+          --server-process         with --serve-only: the server is `tally serve` in a process of its own (the
+                                   executable an operator runs), this one only the client; HTTP timings and the
+                                   server's memory only (default: the server runs in this process)
         """;
 
     public static Options Parse(string[] args)
@@ -79,6 +83,7 @@ internal sealed record Options(
                 "-h" or "--help" or "help" => options with { Help = true },
                 "--server-logs" => options with { ServerLogs = true },
                 "--keep-data" => options with { KeepData = true },
+                "--server-process" => options with { ServerProcess = true },
                 "--load-ceiling" => options with { LoadCeiling = true },
                 "--duckdb-set" => options with { DuckDbSettings = [.. options.DuckDbSettings, Setting(Value(args, ref i))] },
                 "--enforce-targets" => options with { EnforceTargets = true },
@@ -108,6 +113,11 @@ internal sealed record Options(
         if (options.Store is not null && (options.LoadCeiling || options.ServeOnly is not null))
         {
             throw new ArgumentException("--store: --load-ceiling and --serve-only run on DuckDB only.");
+        }
+
+        if (options.ServerProcess && options.ServeOnly is null)
+        {
+            throw new ArgumentException("--server-process: only with --serve-only DIR.");
         }
 
         if (options.BatchSize > 10_000)

@@ -52,10 +52,20 @@ Console.WriteLine("  WARNING: this is a Debug build; figures are meaningless. Ru
 Line($"  workload: {string.Join(", ", options.Sizes.Select(Size))} events over {firstDay:yyyy-MM-dd} .. {lastDay:yyyy-MM-dd} (365 days), {Organisation.Companies.Count} companies, ~{options.Users:N0} members, {options.LatePercent}% sent late, {(options.SequentialIds ? "sequential" : "UUID")} event ids; commits of {options.BatchSize:N0} events");
 Line($"  reports: company {company.Id} ({company.Name}, {company.TimeZone}), start_date={firstDay:yyyy-MM-dd} end_date={lastDay:yyyy-MM-dd}; {options.Warmup} warm-up + {options.Requests} timed requests per report over one loopback connection");
 
+if (options.ServeOnly is { } processFolder && options.ServerProcess)
+{
+    var (timings, serverRss, serverPeakRss) = await ServerProcessPhase.RunAsync(processFolder, company.Id, firstDay, lastDay, options, CancellationToken.None);
+    Console.WriteLine("  served by `tally serve` in its own process; this process is the client");
+    ReportLines(timings, "  ");
+    Line($"  server's VmRSS after serving {Mib(serverRss)}; peak {Mib(serverPeakRss)}");
+    Line($"Reproduce: {reproduce}");
+    return 0;
+}
+
 if (options.ServeOnly is { } servedFolder)
 {
     var served = await ServePhase.RunAsync(servedFolder, company.Id, firstDay, lastDay, options, CancellationToken.None);
-    ReportLines(served, "  ");
+    ReportLines(served.Reports, "  ");
 
     Line($"  VmRSS after serving {Mib(served.RssAfterServing)}; after a full GC {Mib(served.RssAfterFullGc)}");
     Line($"Reproduce: {reproduce}");
@@ -170,7 +180,7 @@ try
         var serve = await ServePhase.RunAsync(directory, company.Id, firstDay, lastDay, options, cancel.Token, database, explain);
         Line($"        server start (open, migrate, key filter) {serve.Startup.TotalSeconds:N1} s; DuckDB memory after serving {Mib(serve.DuckDbMemory)}: {serve.DuckDbMemoryByTag}");
         Line($"        VmRSS / live managed heap: before the server {Mib(serve.RssBeforeServer)} / {Mib(serve.LiveHeapBeforeServer)}; server started, idle {Mib(serve.RssServerIdle)} / {Mib(serve.LiveHeapServerIdle)}; after serving {Mib(serve.RssAfterServing)} (as found) and {Mib(serve.RssAfterFullGc)} / {Mib(serve.LiveManagedHeap)} (after a full GC; by generation, client's last bodies included: {serve.HeapByGeneration})");
-        ReportLines(serve, "        ");
+        ReportLines(serve.Reports, "        ");
         if (readStatements is not null)
         {
             Console.WriteLine("        costliest statements of the serve phase (pg_stat_statements: warm-up, timed requests and store reads):");
@@ -334,11 +344,11 @@ return options.EnforceTargets && missed > 0 ? 3 : 0;
 
 static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
 
-static void ReportLines(ServeResult serve, string indent)
+static void ReportLines(IReadOnlyList<ReportTiming> reports, string indent)
 {
-    foreach (var report in serve.Reports)
+    foreach (var report in reports)
     {
-        var storeRead = ServePhase.PeriodReports.Contains(report.Report) ? "" : $"  store read {ServePhase.Format(report.StoreMedian),7} ms";
+        var storeRead = report.StoreMs.Length == 0 || ServePhase.PeriodReports.Contains(report.Report) ? "" : $"  store read {ServePhase.Format(report.StoreMedian),7} ms";
         Line($"{indent}{report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms{storeRead}  {report.ResponseBytes / 1024.0,8:N0} KiB");
     }
 }

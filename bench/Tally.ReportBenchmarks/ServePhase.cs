@@ -93,53 +93,8 @@ internal static class ServePhase
             var rssIdle = ProcStatus("VmRSS");
             var liveIdle = GC.GetTotalMemory(forceFullCollection: true);
             var baseAddress = new Uri(app.Urls.First());
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false })
-            {
-                BaseAddress = baseAddress,
-                Timeout = TimeSpan.FromMinutes(5),
-            };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
-            var range = F($"company_id={companyId}&start_date={first:yyyy-MM-dd}&end_date={last:yyyy-MM-dd}");
-            var uris = Reports.Select(report => new Uri($"/api/v2/reporting/{report}/?{range}", UriKind.Relative)).ToArray();
-            var periodUris = PeriodReports.Select(report => report.Split('?'))
-                .Select(parts => new Uri($"/api/v2/reporting/{parts[0]}/?{range}&{parts[1]}", UriKind.Relative)).ToArray();
-
-            var bodies = new byte[Reports.Length][];
-            for (var w = 0; w < Math.Max(1, options.Warmup); w++)
-            {
-                for (var r = 0; r < Reports.Length; r++)
-                {
-                    (bodies[r], _) = await GetAsync(http, uris[r], cancellationToken);
-                }
-            }
-
-            // Each report is timed in its own block, after a full collection: interleaved, a report would pay for the
-            // garbage of the one before it (used-documents' 47 MB answers at 10M made the next report's figure).
-            var httpMs = Reports.Select(_ => new double[options.Requests]).ToArray();
-            for (var r = 0; r < Reports.Length; r++)
-            {
-                CollectEverything();
-                for (var round = 0; round < options.Requests; round++)
-                {
-                    (bodies[r], httpMs[r][round]) = await GetAsync(http, uris[r], cancellationToken);
-                }
-            }
-
-            var periodMs = PeriodReports.Select(_ => new double[options.Requests]).ToArray();
-            var periodBodies = new byte[PeriodReports.Length][];
-            for (var r = 0; r < PeriodReports.Length; r++)
-            {
-                for (var w = 0; w < Math.Max(1, options.Warmup); w++)
-                {
-                    (periodBodies[r], _) = await GetAsync(http, periodUris[r], cancellationToken);
-                }
-
-                CollectEverything();
-                for (var round = 0; round < options.Requests; round++)
-                {
-                    (periodBodies[r], periodMs[r][round]) = await GetAsync(http, periodUris[r], cancellationToken);
-                }
-            }
+            using var http = Client(baseAddress, adminKey);
+            var (httpMs, bodies, periodMs, periodBodies) = await TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
 
             // The same reads straight from the store (no HTTP, no JSON): how much of a request the SQL is.
             var store = app.Services.GetRequiredService<IReportStore>();
@@ -210,6 +165,71 @@ internal static class ServePhase
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Times <see cref="Reports"/>, then <see cref="PeriodReports"/>, over <paramref name="http"/> (one keep-alive
+    /// connection to a server on the loaded data): a warm-up of each, then each report in its own block after a full
+    /// collection of this process (interleaved, a report would pay for the garbage of the one before it: used-documents'
+    /// 47 MB answers at 10M made the next report's figure when the server runs in this process). Each report's
+    /// milliseconds and last body.
+    /// </summary>
+    public static async Task<(double[][] HttpMs, byte[][] Bodies, double[][] PeriodMs, byte[][] PeriodBodies)> TimeOverHttpAsync(HttpClient http,
+        long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken)
+    {
+        var range = F($"company_id={companyId}&start_date={first:yyyy-MM-dd}&end_date={last:yyyy-MM-dd}");
+        var uris = Reports.Select(report => new Uri($"/api/v2/reporting/{report}/?{range}", UriKind.Relative)).ToArray();
+        var periodUris = PeriodReports.Select(report => report.Split('?'))
+            .Select(parts => new Uri($"/api/v2/reporting/{parts[0]}/?{range}&{parts[1]}", UriKind.Relative)).ToArray();
+
+        var bodies = new byte[Reports.Length][];
+        for (var w = 0; w < Math.Max(1, options.Warmup); w++)
+        {
+            for (var r = 0; r < Reports.Length; r++)
+            {
+                (bodies[r], _) = await GetAsync(http, uris[r], cancellationToken);
+            }
+        }
+
+        var httpMs = Reports.Select(_ => new double[options.Requests]).ToArray();
+        for (var r = 0; r < Reports.Length; r++)
+        {
+            CollectEverything();
+            for (var round = 0; round < options.Requests; round++)
+            {
+                (bodies[r], httpMs[r][round]) = await GetAsync(http, uris[r], cancellationToken);
+            }
+        }
+
+        var periodMs = PeriodReports.Select(_ => new double[options.Requests]).ToArray();
+        var periodBodies = new byte[PeriodReports.Length][];
+        for (var r = 0; r < PeriodReports.Length; r++)
+        {
+            for (var w = 0; w < Math.Max(1, options.Warmup); w++)
+            {
+                (periodBodies[r], _) = await GetAsync(http, periodUris[r], cancellationToken);
+            }
+
+            CollectEverything();
+            for (var round = 0; round < options.Requests; round++)
+            {
+                (periodBodies[r], periodMs[r][round]) = await GetAsync(http, periodUris[r], cancellationToken);
+            }
+        }
+
+        return (httpMs, bodies, periodMs, periodBodies);
+    }
+
+    /// <summary>A keep-alive client of one connection, authenticated with <paramref name="adminKey"/>.</summary>
+    public static HttpClient Client(Uri baseAddress, string adminKey)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        return http;
     }
 
     private static async Task<(byte[] Body, double Ms)> GetAsync(HttpClient http, Uri uri, CancellationToken cancellationToken)

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
+using Tally.Benchmarking;
+
 namespace Tally.Soak;
 
 /// <summary>One look at the server: its memory, what it holds and what it was told, at a moment of the run.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Tally.Testing;
 
-namespace Tally.Soak;
+namespace Tally.Benchmarking;
 
 /// <summary>
 /// <c>tally serve</c> as its own process (this build's tally.dll, in the configuration of this program), on a free

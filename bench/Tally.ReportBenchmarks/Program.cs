@@ -50,7 +50,7 @@ if (options.DuckDbSettings.Count > 0)
 Console.WriteLine("  WARNING: this is a Debug build; figures are meaningless. Run with -c Release.");
 #endif
 Line($"  workload: {string.Join(", ", options.Sizes.Select(Size))} events over {firstDay:yyyy-MM-dd} .. {lastDay:yyyy-MM-dd} (365 days), {Organisation.Companies.Count} companies, ~{options.Users:N0} members, {options.LatePercent}% sent late, {(options.SequentialIds ? "sequential" : "UUID")} event ids; commits of {options.BatchSize:N0} events");
-Line($"  reports: company {company.Id} ({company.Name}, {company.TimeZone}), start_date={firstDay:yyyy-MM-dd} end_date={lastDay:yyyy-MM-dd}; {options.Warmup} warm-up + {options.Requests} timed requests per report over one loopback connection");
+Line($"  reports: company {company.Id} ({company.Name}, {company.TimeZone}), start_date={firstDay:yyyy-MM-dd} end_date={lastDay:yyyy-MM-dd}; warm-up of {options.Warmup:N0} requests or {options.WarmupSeconds:N0} s, whichever comes first, then {options.Requests} timed requests, per report over one loopback connection");
 
 if (options.ServeOnly is { } processFolder && options.ServerProcess)
 {
@@ -349,7 +349,8 @@ static void ReportLines(IReadOnlyList<ReportTiming> reports, string indent)
     foreach (var report in reports)
     {
         var storeRead = report.StoreMs.Length == 0 || ServePhase.PeriodReports.Contains(report.Report) ? "" : $"  store read {ServePhase.Format(report.StoreMedian),7} ms";
-        Line($"{indent}{report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms{storeRead}  {report.ResponseBytes / 1024.0,8:N0} KiB");
+        var warmup = $"  (after {report.Warmup.Requests:N0} warm-up requests in {report.Warmup.Elapsed.TotalSeconds:N0} s, the last {Math.Min(Warmup.TailLength, report.Warmup.Requests)}: median {ServePhase.Format(report.Warmup.TailMedianMs)} ms)";
+        Line($"{indent}{report.Report,-16} median {ServePhase.Format(report.Median),7} ms  p95 {ServePhase.Format(report.P95),7} ms{storeRead}  {report.ResponseBytes / 1024.0,8:N0} KiB{warmup}");
     }
 }
 

@@ -14,7 +14,13 @@ using static Tally.ReportBenchmarks.Measure;
 namespace Tally.ReportBenchmarks;
 
 /// <summary>One report's timings: over HTTP (the whole request) and of the store reads it makes, called in-process.</summary>
-internal sealed record ReportTiming(string Report, double[] HttpMs, double[] StoreMs, long ResponseBytes, byte[] LastBody)
+/// <summary>A report's warm-up: how many requests, how long, and the median of the last <see cref="TailLength"/>.</summary>
+internal sealed record Warmup(int Requests, TimeSpan Elapsed, double TailMedianMs)
+{
+    public const int TailLength = 50;
+}
+
+internal sealed record ReportTiming(string Report, double[] HttpMs, double[] StoreMs, long ResponseBytes, byte[] LastBody, Warmup Warmup)
 {
     public double Median => Measure.Median(HttpMs);
 
@@ -94,7 +100,7 @@ internal static class ServePhase
             var liveIdle = GC.GetTotalMemory(forceFullCollection: true);
             var baseAddress = new Uri(app.Urls.First());
             using var http = Client(baseAddress, adminKey);
-            var (httpMs, bodies, periodMs, periodBodies) = await TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
+            var (httpMs, bodies, warmups) = await TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
 
             // The same reads straight from the store (no HTTP, no JSON): how much of a request the SQL is.
             var store = app.Services.GetRequiredService<IReportStore>();
@@ -118,7 +124,7 @@ internal static class ServePhase
 
             for (var r = 0; r < Reports.Length; r++)
             {
-                CollectEverything();
+                CollectGarbage();
                 for (var round = 0; round < storeMs[0].Length; round++)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -146,9 +152,7 @@ internal static class ServePhase
             var heap = GC.GetTotalMemory(forceFullCollection: false);
             var gc = GC.GetGCMemoryInfo();
             var (duckDbMemory, memoryLimit, byTag) = database is null ? DuckDbMemory(dataDirectory) : (null, null, "n/a (PostgreSQL)");
-            var timings = Reports.Select((report, r) => new ReportTiming(report, httpMs[r], storeMs[r], bodies[r].LongLength, bodies[r]))
-                .Concat(PeriodReports.Select((report, r) => new ReportTiming(report, periodMs[r], [0], periodBodies[r].LongLength, [])))
-                .ToList();
+            var timings = Timings(httpMs, bodies, warmups, storeMs);
             var lastBodies = bodies.Sum(b => b.LongLength);
             CollectEverything();
             var rssAfterGc = ProcStatus("VmRSS");
@@ -169,56 +173,67 @@ internal static class ServePhase
 
     /// <summary>
     /// Times <see cref="Reports"/>, then <see cref="PeriodReports"/>, over <paramref name="http"/> (one keep-alive
-    /// connection to a server on the loaded data): a warm-up of each, then each report in its own block after a full
-    /// collection of this process (interleaved, a report would pay for the garbage of the one before it: used-documents'
-    /// 47 MB answers at 10M made the next report's figure when the server runs in this process). Each report's
-    /// milliseconds and last body.
+    /// connection to a server on the loaded data), each in its own block: a warm-up (<see cref="WarmUpAsync"/>), a
+    /// full collection of this process (<see cref="CollectGarbage"/>: a report would otherwise pay for the garbage of the one before it:
+    /// used-documents' 47 MB answers at 10M made the next report's figure when the server runs in this process), then
+    /// the timed requests. Each report's milliseconds, last body and warm-up.
     /// </summary>
-    public static async Task<(double[][] HttpMs, byte[][] Bodies, double[][] PeriodMs, byte[][] PeriodBodies)> TimeOverHttpAsync(HttpClient http,
+    public static async Task<(double[][] HttpMs, byte[][] Bodies, Warmup[] Warmups)> TimeOverHttpAsync(HttpClient http,
         long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken)
     {
         var range = F($"company_id={companyId}&start_date={first:yyyy-MM-dd}&end_date={last:yyyy-MM-dd}");
-        var uris = Reports.Select(report => new Uri($"/api/v2/reporting/{report}/?{range}", UriKind.Relative)).ToArray();
-        var periodUris = PeriodReports.Select(report => report.Split('?'))
-            .Select(parts => new Uri($"/api/v2/reporting/{parts[0]}/?{range}&{parts[1]}", UriKind.Relative)).ToArray();
-
-        var bodies = new byte[Reports.Length][];
-        for (var w = 0; w < Math.Max(1, options.Warmup); w++)
+        var uris = Reports.Select(report => $"{report}/?{range}")
+            .Concat(PeriodReports.Select(report => report.Split('?')).Select(parts => $"{parts[0]}/?{range}&{parts[1]}"))
+            .Select(path => new Uri("/api/v2/reporting/" + path, UriKind.Relative)).ToArray();
+        var httpMs = uris.Select(_ => new double[options.Requests]).ToArray();
+        var bodies = new byte[uris.Length][];
+        var warmups = new Warmup[uris.Length];
+        for (var r = 0; r < uris.Length; r++)
         {
-            for (var r = 0; r < Reports.Length; r++)
-            {
-                (bodies[r], _) = await GetAsync(http, uris[r], cancellationToken);
-            }
-        }
-
-        var httpMs = Reports.Select(_ => new double[options.Requests]).ToArray();
-        for (var r = 0; r < Reports.Length; r++)
-        {
-            CollectEverything();
+            warmups[r] = await WarmUpAsync(http, uris[r], options, cancellationToken);
+            CollectGarbage();
             for (var round = 0; round < options.Requests; round++)
             {
                 (bodies[r], httpMs[r][round]) = await GetAsync(http, uris[r], cancellationToken);
             }
         }
 
-        var periodMs = PeriodReports.Select(_ => new double[options.Requests]).ToArray();
-        var periodBodies = new byte[PeriodReports.Length][];
-        for (var r = 0; r < PeriodReports.Length; r++)
-        {
-            for (var w = 0; w < Math.Max(1, options.Warmup); w++)
-            {
-                (periodBodies[r], _) = await GetAsync(http, periodUris[r], cancellationToken);
-            }
-
-            CollectEverything();
-            for (var round = 0; round < options.Requests; round++)
-            {
-                (periodBodies[r], periodMs[r][round]) = await GetAsync(http, periodUris[r], cancellationToken);
-            }
-        }
-
-        return (httpMs, bodies, periodMs, periodBodies);
+        return (httpMs, bodies, warmups);
     }
+
+    /// <summary>
+    /// Requests a report until <c>--warmup</c> requests or <c>--warmup-seconds</c> have passed, whichever comes first
+    /// (at least one request). A report's code reaches its steady speed only after hundreds of requests (the JIT's
+    /// tiers, dynamic PGO, the GC's budgets): at 10M, models by day over HTTP took 9.4 ms after 300 calls of its code
+    /// (requests and direct calls of the report service), 5.6 ms after 900, no less after 3,000; a slow report reaches it in fewer requests, each
+    /// running its loops longer. The last warm-up requests' median shows whether the timed ones start steady.
+    /// </summary>
+    private static async Task<Warmup> WarmUpAsync(HttpClient http, Uri uri, Options options, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var last = new Queue<double>();
+        var count = 0;
+        do
+        {
+            var (_, ms) = await GetAsync(http, uri, cancellationToken);
+            last.Enqueue(ms);
+            if (last.Count > Warmup.TailLength)
+            {
+                last.Dequeue();
+            }
+
+            count++;
+        }
+        while (count < options.Warmup && started.Elapsed.TotalSeconds < options.WarmupSeconds);
+
+        return new Warmup(count, started.Elapsed, Median(last));
+    }
+
+    /// <summary>The timings of <see cref="Reports"/> (with their store reads, when timed) and <see cref="PeriodReports"/>, in that order.</summary>
+    public static List<ReportTiming> Timings(double[][] httpMs, byte[][] bodies, Warmup[] warmups, double[][]? storeMs) =>
+        [.. Reports.Concat(PeriodReports).Select((report, r) => r < Reports.Length
+            ? new ReportTiming(report, httpMs[r], storeMs?[r] ?? [], bodies[r].LongLength, bodies[r], warmups[r])
+            : new ReportTiming(report, httpMs[r], [], bodies[r].LongLength, [], warmups[r]))];
 
     /// <summary>A keep-alive client of one connection, authenticated with <paramref name="adminKey"/>.</summary>
     public static HttpClient Client(Uri baseAddress, string adminKey)

@@ -20,10 +20,8 @@ internal static class ServerProcessPhase
         try
         {
             using var http = ServePhase.Client(server.Address, adminKey);
-            var (httpMs, bodies, periodMs, periodBodies) = await ServePhase.TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
-            var timings = ServePhase.Reports.Select((report, r) => new ReportTiming(report, httpMs[r], [], bodies[r].LongLength, bodies[r]))
-                .Concat(ServePhase.PeriodReports.Select((report, r) => new ReportTiming(report, periodMs[r], [], periodBodies[r].LongLength, [])))
-                .ToList();
+            var (httpMs, bodies, warmups) = await ServePhase.TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
+            var timings = ServePhase.Timings(httpMs, bodies, warmups, storeMs: null);
             var (rss, peak) = (server.Status("VmRSS"), server.Status("VmHWM"));
             var exitCode = await server.StopAsync();
             return exitCode == 0

@@ -81,26 +81,11 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
     [Fact]
     public async Task Ranges_older_than_the_kept_ones_are_counted_exactly_and_never_evict_a_range_being_read()
     {
-        // A tool user on each day of May 2025, numbered after the day: a range's distinct users are its days.
-        var events = Enumerable.Range(1, 31).Select(day => new PlatformEvent
-        {
-            Id = $"t{day}",
-            Type = EventType.ToolCall,
-            Timestamp = new DateTime(2025, 5, day, 10, 0, 0, DateTimeKind.Utc),
-            CompanyId = 4,
-            UserId = day,
-            SessionId = "s",
-            Mode = ChatMode.Chat,
-            ToolName = "search",
-            ToolType = ToolType.Native,
-            ToolStatus = ToolStatus.Ok,
-        }).ToList();
-        await Store.AppendAsync(new IngestionCommit([events], new Dictionary<long, int>(), new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc)), CancellationToken.None);
+        await StoreOneToolUserPerDayOfMay2025Async();
 
         // 40 ranges inside May, each kept at its first read, from the latest first day down: the last eight read are
         // older than the 32 kept, and each is counted, then dropped by the next. Then the newest again, and two old
         // ranges in one read (a month view's cut first and last months are two ranges).
-        static DateOnly May(int day) => new(2025, 5, day);
         var ranges = Enumerable.Range(1, 24).Select(first => new DayRange(May(first), May(first + 7)))
             .Concat(Enumerable.Range(1, 16).Select(first => new DayRange(May(first), May(first + 15))))
             .OrderByDescending(range => range.First).ThenByDescending(range => range.Last).ToList();
@@ -132,21 +117,7 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
     [Fact]
     public async Task A_range_read_beside_builds_that_drop_it_is_counted_exactly()
     {
-        // Each day of May 2025 has its own tool user, so a range's distinct users are its days.
-        var events = Enumerable.Range(1, 31).Select(day => new PlatformEvent
-        {
-            Id = $"t{day}",
-            Type = EventType.ToolCall,
-            Timestamp = new DateTime(2025, 5, day, 10, 0, 0, DateTimeKind.Utc),
-            CompanyId = 4,
-            UserId = day,
-            SessionId = "s",
-            Mode = ChatMode.Chat,
-            ToolName = "search",
-            ToolType = ToolType.Native,
-            ToolStatus = ToolStatus.Ok,
-        }).ToList();
-        await Store.AppendAsync(new IngestionCommit([events], new Dictionary<long, int>(), new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc)), CancellationToken.None);
+        await StoreOneToolUserPerDayOfMay2025Async();
 
         // One reader asks for the oldest range again and again, mostly finding it known current and reading it beside
         // the lock; another cycles through 39 later ranges, more than are kept, so that each of its reads builds a range
@@ -154,7 +125,6 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
         // be exact whatever the interleaving (bounded by count, not by time). A drop inside a read's window between its check
         // and its statement (microseconds, against builds of milliseconds) is rare here; Aggregator's counted deletions
         // exclude it by construction.
-        static DateOnly May(int day) => new(2025, 5, day);
         var oldest = new DayRange(May(1), May(8));
         var later = Enumerable.Range(2, 23).Select(first => new DayRange(May(first), May(first + 7)))
             .Concat(Enumerable.Range(1, 16).Select(first => new DayRange(May(first), May(first + 15)))).ToList();
@@ -192,6 +162,27 @@ public sealed class DuckDbStoreTests : StoreContract, IDisposable
         wrong.ShouldBeEmpty();
         reads.ShouldBeGreaterThan(later.Count);
     }
+
+    /// <summary>A tool user of company 4 on each day of May 2025, numbered after the day: a range's distinct users are its days.</summary>
+    private async Task StoreOneToolUserPerDayOfMay2025Async()
+    {
+        var events = Enumerable.Range(1, 31).Select(day => new PlatformEvent
+        {
+            Id = $"t{day}",
+            Type = EventType.ToolCall,
+            Timestamp = new DateTime(2025, 5, day, 10, 0, 0, DateTimeKind.Utc),
+            CompanyId = 4,
+            UserId = day,
+            SessionId = "s",
+            Mode = ChatMode.Chat,
+            ToolName = "search",
+            ToolType = ToolType.Native,
+            ToolStatus = ToolStatus.Ok,
+        }).ToList();
+        await Store.AppendAsync(new IngestionCommit([events], new Dictionary<long, int>(), new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc)), CancellationToken.None);
+    }
+
+    private static DateOnly May(int day) => new(2025, 5, day);
 
     [Fact]
     public async Task Connection_pages_hold_every_connection_sent_in_order_whatever_the_newest_kept_in_memory()

@@ -23,7 +23,8 @@ internal sealed record Options(
     string? ServeOnly,
     bool Help,
     string? Store = null,
-    bool ServerProcess = false)
+    bool ServerProcess = false,
+    IReadOnlyList<string>? Reports = null)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Tally.ReportBenchmarks -- [SIZES] [options]
@@ -72,6 +73,9 @@ internal sealed record Options(
           --server-process         with --serve-only: the server is `tally serve` in a process of its own (the
                                    executable an operator runs), this one only the client; HTTP timings and the
                                    server's memory only (default: the server runs in this process)
+          --reports NAME[,NAME...] with --serve-only: time over HTTP only these reports, in this order, named as
+                                   printed (e.g. models?granularity=day,used-documents); default all. The
+                                   in-process breakdowns still cover every report
         """;
 
     public static Options Parse(string[] args)
@@ -93,6 +97,7 @@ internal sealed record Options(
                 "--enforce-targets" => options with { EnforceTargets = true },
                 "--serve-only" => options with { ServeOnly = ExistingFolder(Value(args, ref i)) },
                 "--store" => options with { Store = Value(args, ref i) },
+                "--reports" => options with { Reports = ReportList(Value(args, ref i)) },
                 "--sizes" => options with { Sizes = SizeList(Value(args, ref i)) },
                 "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
                 "--users" => options with { Users = (int)Positive(arg, Value(args, ref i)) },
@@ -125,6 +130,11 @@ internal sealed record Options(
             throw new ArgumentException("--server-process: only with --serve-only DIR.");
         }
 
+        if (options.Reports is not null && options.ServeOnly is null)
+        {
+            throw new ArgumentException("--reports: only with --serve-only DIR (a full run times every report).");
+        }
+
         if (options.BatchSize > 10_000)
         {
             throw new ArgumentException("--batch-size: at most 10,000 events per commit (the server's request limit).");
@@ -141,6 +151,15 @@ internal sealed record Options(
         }
 
         return options;
+    }
+
+    private static List<string> ReportList(string text)
+    {
+        var reports = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var unknown = reports.Where(report => !ServePhase.AllReports.Contains(report)).ToList();
+        return reports.Count == 0 ? throw new ArgumentException("--reports: give at least one report.")
+            : unknown.Count > 0 ? throw new ArgumentException($"--reports: unknown {string.Join(", ", unknown)}; one of {string.Join(", ", ServePhase.AllReports)}.")
+            : reports;
     }
 
     private static List<long> SizeList(string text)

@@ -13,13 +13,13 @@ using static Tally.ReportBenchmarks.Measure;
 
 namespace Tally.ReportBenchmarks;
 
-/// <summary>One report's timings: over HTTP (the whole request) and of the store reads it makes, called in-process.</summary>
 /// <summary>A report's warm-up: how many requests, how long, and the median of the last <see cref="TailLength"/>.</summary>
 internal sealed record Warmup(int Requests, TimeSpan Elapsed, double TailMedianMs)
 {
     public const int TailLength = 50;
 }
 
+/// <summary>One report's timings: over HTTP (the whole request) and of the store reads it makes, called in-process.</summary>
 internal sealed record ReportTiming(string Report, double[] HttpMs, double[] StoreMs, long ResponseBytes, byte[] LastBody, Warmup Warmup)
 {
     public double Median => Measure.Median(HttpMs);
@@ -70,6 +70,9 @@ internal static class ServePhase
         "models?granularity=day", "models?granularity=month", "satisfaction?granularity=month",
     ];
 
+    /// <summary>Every report timed, by name: <see cref="Reports"/>, then <see cref="PeriodReports"/>.</summary>
+    public static readonly string[] AllReports = [.. Reports, .. PeriodReports];
+
     public static async Task<ServeResult> RunAsync(string dataDirectory, long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken,
         string? database = null, Func<Func<Task>[], Task>? explain = null)
     {
@@ -100,7 +103,8 @@ internal static class ServePhase
             var liveIdle = GC.GetTotalMemory(forceFullCollection: true);
             var baseAddress = new Uri(app.Urls.First());
             using var http = Client(baseAddress, adminKey);
-            var (httpMs, bodies, warmups) = await TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
+            var timed = options.Reports ?? AllReports;
+            var (httpMs, bodies, warmups) = await TimeOverHttpAsync(http, timed, companyId, first, last, options, cancellationToken);
 
             // The same reads straight from the store (no HTTP, no JSON): how much of a request the SQL is.
             var store = app.Services.GetRequiredService<IReportStore>();
@@ -152,7 +156,7 @@ internal static class ServePhase
             var heap = GC.GetTotalMemory(forceFullCollection: false);
             var gc = GC.GetGCMemoryInfo();
             var (duckDbMemory, memoryLimit, byTag) = database is null ? DuckDbMemory(dataDirectory) : (null, null, "n/a (PostgreSQL)");
-            var timings = Timings(httpMs, bodies, warmups, storeMs);
+            var timings = Timings(timed, httpMs, bodies, warmups, storeMs);
             var lastBodies = bodies.Sum(b => b.LongLength);
             CollectEverything();
             var rssAfterGc = ProcStatus("VmRSS");
@@ -172,19 +176,18 @@ internal static class ServePhase
     }
 
     /// <summary>
-    /// Times <see cref="Reports"/>, then <see cref="PeriodReports"/>, over <paramref name="http"/> (one keep-alive
+    /// Times the <paramref name="reports"/> (names of <see cref="AllReports"/>), in that order, over <paramref name="http"/> (one keep-alive
     /// connection to a server on the loaded data), each in its own block: a warm-up (<see cref="WarmUpAsync"/>), a
     /// full collection of this process (<see cref="CollectGarbage"/>: a report would otherwise pay for the garbage of the one before it:
     /// used-documents' 47 MB answers at 10M made the next report's figure when the server runs in this process), then
     /// the timed requests. Each report's milliseconds, last body and warm-up.
     /// </summary>
-    public static async Task<(double[][] HttpMs, byte[][] Bodies, Warmup[] Warmups)> TimeOverHttpAsync(HttpClient http,
+    public static async Task<(double[][] HttpMs, byte[][] Bodies, Warmup[] Warmups)> TimeOverHttpAsync(HttpClient http, IReadOnlyList<string> reports,
         long companyId, DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken)
     {
         var range = F($"company_id={companyId}&start_date={first:yyyy-MM-dd}&end_date={last:yyyy-MM-dd}");
-        var uris = Reports.Select(report => $"{report}/?{range}")
-            .Concat(PeriodReports.Select(report => report.Split('?')).Select(parts => $"{parts[0]}/?{range}&{parts[1]}"))
-            .Select(path => new Uri("/api/v2/reporting/" + path, UriKind.Relative)).ToArray();
+        var uris = reports.Select(report => report.Split('?'))
+            .Select(parts => new Uri($"/api/v2/reporting/{parts[0]}/?{range}{(parts.Length > 1 ? "&" + parts[1] : "")}", UriKind.Relative)).ToArray();
         var httpMs = uris.Select(_ => new double[options.Requests]).ToArray();
         var bodies = new byte[uris.Length][];
         var warmups = new Warmup[uris.Length];
@@ -229,10 +232,13 @@ internal static class ServePhase
         return new Warmup(count, started.Elapsed, Median(last));
     }
 
-    /// <summary>The timings of <see cref="Reports"/> (with their store reads, when timed) and <see cref="PeriodReports"/>, in that order.</summary>
-    public static List<ReportTiming> Timings(double[][] httpMs, byte[][] bodies, Warmup[] warmups, double[][]? storeMs) =>
-        [.. Reports.Concat(PeriodReports).Select((report, r) => r < Reports.Length
-            ? new ReportTiming(report, httpMs[r], storeMs?[r] ?? [], bodies[r].LongLength, bodies[r], warmups[r])
+    /// <summary>
+    /// The timings of the <paramref name="reports"/> timed, in their order: those of <see cref="Reports"/> with their
+    /// last body and their store reads (<paramref name="storeMs"/>, by index in <see cref="Reports"/>, when timed).
+    /// </summary>
+    public static List<ReportTiming> Timings(IReadOnlyList<string> reports, double[][] httpMs, byte[][] bodies, Warmup[] warmups, double[][]? storeMs) =>
+        [.. reports.Select((report, r) => Array.IndexOf(Reports, report) is var daily and >= 0
+            ? new ReportTiming(report, httpMs[r], storeMs?[daily] ?? [], bodies[r].LongLength, bodies[r], warmups[r])
             : new ReportTiming(report, httpMs[r], [], bodies[r].LongLength, [], warmups[r]))];
 
     /// <summary>A keep-alive client of one connection, authenticated with <paramref name="adminKey"/>.</summary>

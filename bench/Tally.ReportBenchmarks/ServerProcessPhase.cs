@@ -20,8 +20,9 @@ internal static class ServerProcessPhase
         try
         {
             using var http = ServePhase.Client(server.Address, adminKey);
-            var (httpMs, bodies, warmups) = await ServePhase.TimeOverHttpAsync(http, companyId, first, last, options, cancellationToken);
-            var timings = ServePhase.Timings(httpMs, bodies, warmups, storeMs: null);
+            var timed = options.Reports ?? ServePhase.AllReports;
+            var (httpMs, bodies, warmups) = await ServePhase.TimeOverHttpAsync(http, timed, companyId, first, last, options, cancellationToken);
+            var timings = ServePhase.Timings(timed, httpMs, bodies, warmups, storeMs: null);
             var (rss, peak) = (server.Status("VmRSS"), server.Status("VmHWM"));
             var exitCode = await server.StopAsync();
             return exitCode == 0

@@ -401,6 +401,21 @@ internal static class Migrations
         (16, "every view of the models report reads its latencies from the day digests: no month or range histograms", """
             DROP TABLE rollup_model_latencies;
             """),
+        (17, "each month's and range's documents ranked by uses, with the period's count of documents on every row", """
+            -- The rows kept, so the months and ranges built stay current.
+            CREATE TABLE rollup_documents_step_17 (
+                company_id BIGINT, unit VARCHAR, start DATE, document_id BIGINT, usage BIGINT NOT NULL,
+                usage_rank BIGINT NOT NULL, documents BIGINT NOT NULL,
+                PRIMARY KEY (company_id, unit, start, document_id)
+            );
+            INSERT INTO rollup_documents_step_17
+            SELECT company_id, unit, start, document_id, usage,
+                row_number() OVER (PARTITION BY company_id, unit, start ORDER BY usage DESC, document_id),
+                count(*) OVER (PARTITION BY company_id, unit, start)
+            FROM rollup_documents;
+            DROP TABLE rollup_documents;
+            ALTER TABLE rollup_documents_step_17 RENAME TO rollup_documents;
+            """),
     ];
 
     /// <summary>

@@ -68,37 +68,36 @@ internal sealed class PeriodReader(Aggregator aggregator)
     }
 
     /// <summary>
-    /// The first documents of a period are kept by DuckDB's top-N aggregate (a heap of <c>limit</c> per period, no
-    /// sort of the period's documents; a year by month with <c>limit=50</c> at 10M: 8.7–9.7 ms against 19–31 ms for a
-    /// ranking window, statement alone), which takes fewer than a million. Ordered by uses, then by the lower id
-    /// (ids are at least 1, so negating one cannot overflow). Without a limit every document is kept: no ranking.
+    /// The first documents of a period read by day are kept by DuckDB's top-N aggregate (a heap of <c>limit</c> per
+    /// period, no sort of the period's documents; 8.7–9.7 ms against 19–31 ms for a ranking window, for a year by
+    /// month with <c>limit=50</c> at 10M when every period was read so), which takes fewer than a million. Ordered by
+    /// uses, then by the lower id (ids are at least 1, so negating one cannot overflow). Without a limit every document
+    /// is kept: no ranking. The rolled-up periods come ranked (<see cref="MonthCounters"/>).
     /// </summary>
     private const int TopAtMost = 1_000_000;
 
     public Task<IReadOnlyList<DocumentPeriod>> ReadDocumentPeriodsAsync(long companyId, IReadOnlyList<DayRange> periods, int limit, CancellationToken cancellationToken)
     {
         var parts = PeriodParts.Of(periods);
-        var ranked = limit < TopAtMost
+        var limited = limit < TopAtMost;
+        var daySums = $"SELECT period, document_id, sum(usage)::BIGINT AS usage FROM {parts.DayRows("daily_documents", "document_id, usage")} GROUP BY period, document_id";
+        var dayRanked = limited
             ? $$"""
                 SELECT period, top.document_id, top.usage, documents FROM (
                     SELECT period, count(*) AS documents,
                         unnest(arg_max({'document_id': document_id, 'usage': usage}, {'usage': usage, 'lower_id': -document_id}, {{Literal(limit)}})) AS top
-                    FROM sums GROUP BY period)
+                    FROM ({{daySums}}) GROUP BY period)
                 """
-            : "SELECT period, document_id, usage, count(*) OVER (PARTITION BY period) AS documents FROM sums";
+            : $"SELECT period, document_id, usage, count(*) OVER (PARTITION BY period) AS documents FROM ({daySums})";
         return aggregator.ReadWithCountersCaughtUpAsync<IReadOnlyList<DocumentPeriod>>(companyId, parts.Counted, connection =>
         {
             using var command = Command(connection, $"""
                 WITH whole(unit, start, period) AS (VALUES {parts.WholeValues}),
-                sums AS (
-                    SELECT period, document_id, sum(usage)::BIGINT AS usage
-                    FROM {parts.DayRows("daily_documents", "document_id, usage")}
-                    GROUP BY period, document_id
-                    UNION ALL
-                    SELECT w.period, r.document_id, r.usage
+                ranked AS (
+                    {(parts.HasDayPeriods ? dayRanked + " UNION ALL" : "")}
+                    SELECT w.period, r.document_id, r.usage, r.documents
                     FROM rollup_documents r JOIN whole w ON r.unit = w.unit AND r.start = w.start
-                    WHERE r.company_id = $1),
-                ranked AS ({ranked})
+                    WHERE r.company_id = $1{(limited ? $" AND r.usage_rank <= {Literal(limit)}" : "")})
                 SELECT r.period, r.document_id, r.usage, r.documents, n.filename, n.title
                 FROM ranked r JOIN documents n ON n.company_id = $1 AND n.document_id = r.document_id
                 ORDER BY r.period, r.usage DESC, r.document_id

@@ -61,6 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -91,6 +92,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -118,6 +120,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -137,6 +140,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -167,6 +171,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -195,6 +200,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -224,6 +230,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -253,6 +260,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -309,6 +317,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -334,6 +343,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
         Downgrade(directory, ToStep13);
@@ -357,9 +367,41 @@ public sealed class UpgradeTests
     }
 
     [Fact]
+    public async Task A_step_16_database_ranks_the_documents_of_the_months_and_ranges_it_has_built()
+    {
+        // 50 days from 02-25: March is a whole month, April 1-15 a cut one; both built by the first server, ranked by the upgrade.
+        var (workload, now, reference, directory) = await StoreWorkloadAsync(18, "tally-upgrade-16-", new DateOnly(2025, 2, 25), 50);
+        var check = new ReportChecker(reference, now);
+        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using (var admin = original.Client())
+        {
+            await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month", documentsLimit: 2);
+        }
+
+        await original.StopAsync();
+        Downgrade(directory, ToStep16);
+
+        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using var client = upgraded.Client();
+        foreach (var limit in new int?[] { 1, 2, null })
+        {
+            await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month", documentsLimit: limit);
+        }
+
+        // Events after the upgrade drop the months they fall in, built again ranked.
+        foreach (var request in Workload.Generate(19, new DateOnly(2025, 3, 10), 2).Requests.Select(r => r.Select(e => e with { Id = "later-" + e.Id }).ToList()))
+        {
+            (await ReportApi.SendAsync(client, new JsonArray(request.Select(e => (JsonNode)e.ToJson()).ToArray()))).ShouldBe(reference.Store(request));
+        }
+
+        await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month", documentsLimit: 2);
+    }
+
+    [Fact]
     public async Task A_step_14_database_builds_its_day_digests_at_their_first_read_and_keeps_them_current()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(17, "tally-upgrade-14-");
+        Downgrade(directory, ToStep16);
         Downgrade(directory, ToStep15);
         Downgrade(directory, ToStep14);
 
@@ -376,6 +418,16 @@ public sealed class UpgradeTests
 
         await check.CompanyAsync(client, null, null, workload.First, workload.Last);
     }
+
+    // Schema step 17 undone: the month and range documents without their ranks and counts (the rows built stay, and
+    // their months and ranges current).
+    private const string ToStep16 = """
+        CREATE TABLE rollup_documents_step_16 (company_id BIGINT, unit VARCHAR, start DATE, document_id BIGINT, usage BIGINT NOT NULL, PRIMARY KEY (company_id, unit, start, document_id));
+        INSERT INTO rollup_documents_step_16 SELECT company_id, unit, start, document_id, usage FROM rollup_documents;
+        DROP TABLE rollup_documents;
+        ALTER TABLE rollup_documents_step_16 RENAME TO rollup_documents;
+        DELETE FROM schema_migrations WHERE version = 17;
+        """;
 
     // Schema step 16 undone: the month and range latency histograms' table, empty: each test upgrades again, and step 16
     // drops it unread.

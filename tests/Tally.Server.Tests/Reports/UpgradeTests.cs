@@ -61,18 +61,7 @@ public sealed class UpgradeTests
     public async Task A_step_2_database_learns_each_members_latest_event_from_its_user_days()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(5, "tally-upgrade-3-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
-        Downgrade(directory, ToStep6);
-        Downgrade(directory, ToStep5);
-        Downgrade(directory, ToStep4);
-        Downgrade(directory, ToStep3);
+        DowngradeTo(directory, 3);
 
         // Back to step 2, as a database written by an earlier release: no latest event per member.
         Downgrade(directory, """
@@ -92,18 +81,7 @@ public sealed class UpgradeTests
     public async Task A_step_3_database_keys_its_events_and_still_recognises_every_one_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(6, "tally-upgrade-4-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
-        Downgrade(directory, ToStep6);
-        Downgrade(directory, ToStep5);
-        Downgrade(directory, ToStep4);
-        Downgrade(directory, ToStep3);
+        DowngradeTo(directory, 3);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -120,14 +98,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_computes_its_model_aggregates_from_the_stored_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(9, "tally-upgrade-8-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
+        DowngradeTo(directory, 7);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -140,17 +111,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March is a whole month of the range, and its windows reach into February.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(7, "tally-upgrade-5-", new DateOnly(2025, 2, 25), 50);
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
-        Downgrade(directory, ToStep6);
-        Downgrade(directory, ToStep5);
-        Downgrade(directory, ToStep4);
+        DowngradeTo(directory, 4);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -171,16 +132,7 @@ public sealed class UpgradeTests
     public async Task A_step_5_database_counts_each_days_models_in_its_day_totals()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(8, "tally-upgrade-6-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
-        Downgrade(directory, ToStep6);
-        Downgrade(directory, ToStep5);
+        DowngradeTo(directory, 5);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -200,15 +152,7 @@ public sealed class UpgradeTests
     public async Task A_step_6_database_drops_its_key_index_and_still_recognises_every_event_sent_again()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(10, "tally-upgrade-7-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
-        Downgrade(directory, ToStep6);
+        DowngradeTo(directory, 6);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -230,14 +174,7 @@ public sealed class UpgradeTests
     public async Task A_step_7_database_fills_where_its_ratings_go_from_its_events()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(11, "tally-upgrade-8-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        Downgrade(directory, ToStep10);
-        Downgrade(directory, ToStep7);
+        DowngradeTo(directory, 7);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -260,16 +197,7 @@ public sealed class UpgradeTests
     {
         // 50 days from 02-25: March and five ISO weeks are whole periods of the range, cut at both ends.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(13, "tally-upgrade-11-", new DateOnly(2025, 2, 25), 50);
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
-        Downgrade(directory, ToStep11);
-        if (step == 10)
-        {
-            Downgrade(directory, ToStep10);
-        }
+        DowngradeTo(directory, step);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -317,11 +245,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
-        Downgrade(directory, ToStep12);
+        DowngradeTo(directory, 12);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -343,10 +267,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
-        Downgrade(directory, ToStep13);
+        DowngradeTo(directory, 13);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -379,7 +300,7 @@ public sealed class UpgradeTests
         }
 
         await original.StopAsync();
-        Downgrade(directory, ToStep16);
+        DowngradeTo(directory, 16);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -401,9 +322,7 @@ public sealed class UpgradeTests
     public async Task A_step_14_database_builds_its_day_digests_at_their_first_read_and_keeps_them_current()
     {
         var (workload, now, reference, directory) = await StoreWorkloadAsync(17, "tally-upgrade-14-");
-        Downgrade(directory, ToStep16);
-        Downgrade(directory, ToStep15);
-        Downgrade(directory, ToStep14);
+        DowngradeTo(directory, 14);
 
         await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
         using var client = upgraded.Client();
@@ -583,6 +502,22 @@ public sealed class UpgradeTests
         // Stopped, not disposed: disposing would delete the folder.
         await original.StopAsync();
         return (workload, now, reference, directory);
+    }
+
+    /// <summary>The downgrades, newest first, each named by the schema step it leaves the store at (one undoes steps 8 to 10).</summary>
+    private static readonly (int Step, string Sql)[] Downgrades =
+    [
+        (16, ToStep16), (15, ToStep15), (14, ToStep14), (13, ToStep13), (12, ToStep12), (11, ToStep11), (10, ToStep10),
+        (7, ToStep7), (6, ToStep6), (5, ToStep5), (4, ToStep4), (3, ToStep3),
+    ];
+
+    /// <summary>Takes the store in <paramref name="directory"/> back to schema step <paramref name="step"/>, one downgrade after the other.</summary>
+    private static void DowngradeTo(string directory, int step)
+    {
+        foreach (var (_, sql) in Downgrades.TakeWhile(downgrade => downgrade.Step >= step))
+        {
+            Downgrade(directory, sql);
+        }
     }
 
     private static void Downgrade(string directory, string sql)

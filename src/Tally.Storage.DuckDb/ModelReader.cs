@@ -78,20 +78,21 @@ internal sealed class ModelReader(Aggregator aggregator)
             string Stretch(string column) => stretchStarts.Count == 0
                 ? "$2"
                 : $"CASE {string.Concat(stretchStarts.Reverse().Select(start => $"WHEN {column} >= {Literal(start)} THEN {Literal(start)} "))}ELSE $2 END";
-            var wholeMonths = months.Count == 0 ? "FALSE" : $"start IN ({string.Join(", ", months.Select(Literal))})";
-            // One scan per stretch of days outside the whole months: DuckDB skips row groups by a BETWEEN's bounds,
-            // not by an OR of several (4.4 against 5.7 ms for a year by month at 10M events).
-            var dayScans = string.Join(" UNION ALL ", DaysOutside(days, months).Select(span => $"""
+            // One scan per stretch of days outside the whole months, and one per run of consecutive whole months:
+            // DuckDB skips row groups by a BETWEEN's bounds, not by an OR of several (4.4 against 5.7 ms for a year
+            // by month at 10M events), and an IN list of months is a hash join (about 7.6 against 3.6 ms to sum a
+            // year's eleven whole months alone).
+            var dayScans = DaysOutside(days, months).Select(span => $"""
                 SELECT user_id, {Stretch("day")} AS stretch, model, input_tokens, output_tokens FROM daily_model_users
                 WHERE company_id = $1 AND day BETWEEN {Literal(span.First)} AND {Literal(span.Last)} AND ($3::BIGINT IS NULL OR user_id = $3)
-                """).DefaultIfEmpty("SELECT NULL::BIGINT AS user_id, NULL::DATE AS stretch, NULL::VARCHAR AS model, NULL::BIGINT AS input_tokens, NULL::BIGINT AS output_tokens WHERE FALSE"));
+                """);
+            var monthScans = ConsecutiveMonths(months).Select(run => $"""
+                SELECT user_id, {Stretch("start")} AS stretch, model, input_tokens, output_tokens FROM rollup_user_tokens
+                WHERE company_id = $1 AND unit = 'month' AND start BETWEEN {Literal(run.First)} AND {Literal(run.Last)} AND ($3::BIGINT IS NULL OR user_id = $3)
+                """);
             using var command = Command(connection, $"""
                 SELECT user_id, stretch, model, sum(input_tokens)::BIGINT, sum(output_tokens)::BIGINT FROM (
-                    {dayScans}
-                    UNION ALL
-                    SELECT user_id, {Stretch("start")}, model, input_tokens, output_tokens
-                    FROM rollup_user_tokens
-                    WHERE company_id = $1 AND unit = 'month' AND {wholeMonths} AND ($3::BIGINT IS NULL OR user_id = $3)
+                    {string.Join(" UNION ALL ", dayScans.Concat(monthScans))}
                 )
                 GROUP BY user_id, stretch, model
                 """, companyId, days.First, userId);
@@ -125,6 +126,25 @@ internal sealed class ModelReader(Aggregator aggregator)
         }
 
         return months;
+    }
+
+    /// <summary>The runs of consecutive months of <paramref name="months"/> (ascending first days), each as its first and last month's first days.</summary>
+    private static List<DayRange> ConsecutiveMonths(IReadOnlyList<DateOnly> months)
+    {
+        var runs = new List<DayRange>();
+        foreach (var month in months)
+        {
+            if (runs.Count > 0 && DayRange.MonthEnd(runs[^1].Last).DayNumber + 1 == month.DayNumber)
+            {
+                runs[^1] = runs[^1] with { Last = month };
+            }
+            else
+            {
+                runs.Add(new DayRange(month, month));
+            }
+        }
+
+        return runs;
     }
 
     /// <summary>The stretches of <paramref name="days"/> outside <paramref name="months"/> (ascending).</summary>

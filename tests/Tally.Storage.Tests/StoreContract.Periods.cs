@@ -111,6 +111,40 @@ public abstract partial class StoreContract
             .OrderBy(t => t.UserId).ThenBy(t => t.From).ThenBy(t => t.Model);
     }
 
+    [Fact]
+    public async Task Users_tokens_over_whole_months_on_both_sides_of_a_price_change_sum_each_stretch()
+    {
+        // May 1st to August 31st with a price from June 20th: May, July and August are whole months of one stretch
+        // (two runs of consecutive months), June is read by day; September is outside the range.
+        var (june20, july1) = (new DateOnly(2025, 6, 20), new DateOnly(2025, 7, 1));
+        var range = new DayRange(new DateOnly(2025, 5, 1), new DateOnly(2025, 8, 31));
+        await AppendAsync(
+        [
+            On("r1", 5, EventType.ModelResponse, 1, "s1", "m") with { InputTokens = 100, OutputTokens = 10 },
+            On("r2", 40, EventType.ModelResponse, 1, "s1", "m") with { InputTokens = 200, OutputTokens = 20 },
+            On("r3", 55, EventType.ModelResponse, 1, "s1", "m") with { InputTokens = 300, OutputTokens = 30 },
+            On("r4", 70, EventType.ModelResponse, 1, "s1", "m") with { InputTokens = 400, OutputTokens = 40 },
+            On("r5", 100, EventType.ModelResponse, 2, "s2", "n") with { InputTokens = 500, OutputTokens = 50 },
+            On("r6", 130, EventType.ModelResponse, 1, "s1", "m") with { InputTokens = 1000, OutputTokens = 100 },
+        ]);
+
+        for (var read = 0; read < 2; read++)
+        {
+            (await UserTokensAsync([june20], null)).ShouldBe(
+                [new(1, range.First, "m", 300, 30), new(1, june20, "m", 700, 70), new(2, june20, "n", 500, 50)], $"read {read}");
+            (await UserTokensAsync([june20], 2)).ShouldBe([new(2, june20, "n", 500, 50)], $"read {read}");
+            (await UserTokensAsync([], null)).ShouldBe([new(1, range.First, "m", 1000, 100), new(2, range.First, "n", 500, 50)], $"read {read}");
+        }
+
+        // A price from July 1st: every month is whole (one run of four), each in the stretch of its first day.
+        (await UserTokensAsync([july1], null)).ShouldBe(
+            [new(1, range.First, "m", 600, 60), new(1, july1, "m", 400, 40), new(2, july1, "n", 500, 50)]);
+
+        async Task<IEnumerable<UserModelTokens>> UserTokensAsync(DateOnly[] stretchStarts, long? userId) =>
+            (await Store.ReadUserModelTokensAsync(4, range, stretchStarts, userId, CancellationToken.None))
+            .OrderBy(t => t.UserId).ThenBy(t => t.From).ThenBy(t => t.Model, StringComparer.Ordinal);
+    }
+
     private static readonly DateOnly May20 = new(2025, 5, 20);
     private static readonly DateOnly May30 = new(2025, 5, 30);
 

@@ -12,7 +12,9 @@ public abstract partial class StoreContract
     public async Task Prices_are_created_replaced_listed_in_order_and_deleted()
     {
         // "é" (U+00E9) sorts after "z" by code point; "\U0001F600" after "\uFFFD", unlike UTF-16 order.
+        (await Store.ReadPricesAsync(CancellationToken.None)).ShouldBeEmpty();
         (await Store.UpsertPriceAsync(Price("z", 3, 1m, 2m), CancellationToken.None)).Created.ShouldBeTrue();
+        (await Store.ReadPricesAsync(CancellationToken.None)).ShouldBe([Price("z", 3, 1m, 2m)], "a write is read back at once");
         (await Store.UpsertPriceAsync(Price("é", 1, 0.000001m, 1_000_000m), CancellationToken.None)).Created.ShouldBeTrue();
         (await Store.UpsertPriceAsync(Price("z", 1, 2.5m, 10m), CancellationToken.None)).Created.ShouldBeTrue();
         (await Store.UpsertPriceAsync(Price("\U0001F600", 1, 1m, 1m), CancellationToken.None)).Created.ShouldBeTrue();

@@ -1,5 +1,6 @@
 using Tally.Access;
 using Tally.Benchmarking;
+using Tally.Testing;
 
 namespace Tally.ReportBenchmarks;
 
@@ -16,7 +17,7 @@ internal static class ServerProcessPhase
         DateOnly first, DateOnly last, Options options, CancellationToken cancellationToken)
     {
         var adminKey = ApiKeySecrets.NewSecret();
-        await using var server = await ServerProcess.StartAsync(["--data", dataDirectory], adminKey, options.ServerLogs, cancellationToken);
+        await using var server = await BenchServer.StartAsync(["--data", dataDirectory], adminKey, options.ServerLogs, cancellationToken);
         try
         {
             using var http = ServePhase.Client(server.Address, adminKey);
@@ -24,7 +25,7 @@ internal static class ServerProcessPhase
             var (httpMs, bodies, warmups) = await ServePhase.TimeOverHttpAsync(http, timed, companyId, first, last, options, cancellationToken);
             var timings = ServePhase.Timings(timed, httpMs, bodies, warmups, storeMs: null);
             var (rss, peak) = (server.Status("VmRSS"), server.Status("VmHWM"));
-            var exitCode = await server.StopAsync();
+            var exitCode = await server.StopAsync(TallyProcess.StopSignal.Terminate);
             return exitCode == 0
                 ? (timings, rss, peak)
                 : throw new BenchmarkFailedException($"tally serve exited with {exitCode} when stopped.{Environment.NewLine}{server.Describe()}");

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Tally.Benchmarking;
 using Tally.Soak;
+using Tally.Testing;
 
 // Soak: a real `tally serve` under mixed ingestion and reporting for a long run, telling data growth from a leak.
 // From the repository root:  dotnet run -c Release --project bench/Tally.Soak -- [options]
@@ -41,7 +42,7 @@ var root = Path.Combine(Path.GetTempPath(), "tally-soak-" + Guid.NewGuid().ToStr
 var adminKey = "tally-soak-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 BenchPostgres? postgres = null;
 string? database = null;
-ServerProcess? server = null;
+TallyProcess? server = null;
 RuntimeCounters? counters = null;
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -82,7 +83,7 @@ try
         Line($"  store: embedded (DuckDB) in {root}");
     }
 
-    server = await ServerProcess.StartAsync(storeArguments, adminKey, options.ServerLogs, cancel.Token);
+    server = await BenchServer.StartAsync(storeArguments, adminKey, options.ServerLogs, cancel.Token);
     Line($"  server: tally serve, process {server.Id}, {server.Address}");
     counters = RuntimeCounters.TryStart(server.Id);
     var recorder = new Recorder();
@@ -127,7 +128,7 @@ try
     var problems = await Verification.CompareAsync(admin, ingestion, cancel.Token);
     counters?.Dispose();
     counters = null;
-    var exitCode = await server.StopAsync();
+    var exitCode = await server.StopAsync(TallyProcess.StopSignal.Terminate);
     if (exitCode != 0)
     {
         problems.Add($"the server exited with {exitCode} after Ctrl+C:{Environment.NewLine}{server.Output}");

@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-
-using Tally.Benchmarking;
+using Tally.Testing;
 
 namespace Tally.Soak;
 
@@ -24,7 +23,7 @@ internal sealed record Sample(
 /// the events acknowledged so far and the events its ingestion stats say are stored, and the CPU it used since the
 /// previous sample.
 /// </summary>
-internal sealed class Sampler(ServerProcess server, RuntimeCounters? counters, IngestionLoad ingestion, HttpClient admin, Recorder recorder)
+internal sealed class Sampler(TallyProcess server, RuntimeCounters? counters, IngestionLoad ingestion, HttpClient admin, Recorder recorder)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<Sample> _samples = [];

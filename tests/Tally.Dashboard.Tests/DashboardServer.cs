@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using Tally.Tests;
+using Tally.Testing;
 
 namespace Tally.Dashboard.Tests;
 

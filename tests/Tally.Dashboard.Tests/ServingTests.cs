@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Tally.Tests;
+using Tally.Testing;
 
 namespace Tally.Dashboard.Tests;
 

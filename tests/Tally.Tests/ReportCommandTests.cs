@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using DuckDB.NET.Data;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

@@ -24,7 +24,7 @@ internal static class ModelDigests
     /// </summary>
     private const string DaysWithDigests = """
         SELECT u.day, u.model, u.responses, u.responses_with_documents, u.input_tokens, u.output_tokens, u.responses_with_usage,
-            coalesce(d.responses = u.responses, false), d.users, d.latencies
+            coalesce(d.responses = u.responses, false) AS is_current, d.users, d.latencies
         FROM daily_model_usage u
         LEFT JOIN daily_model_digests d ON d.company_id = u.company_id AND d.day = u.day AND d.model = u.model
         WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3
@@ -67,11 +67,7 @@ internal static class ModelDigests
     /// </summary>
     public static void Build(DuckDBConnection connection, long companyId, DateOnly first, DateOnly last)
     {
-        const string Stale = """
-            SELECT u.day, u.model, u.responses FROM daily_model_usage u
-            LEFT JOIN daily_model_digests d ON d.company_id = u.company_id AND d.day = u.day AND d.model = u.model
-            WHERE u.company_id = $1 AND u.day BETWEEN $2 AND $3 AND d.responses IS DISTINCT FROM u.responses
-            """;
+        const string Stale = $"SELECT day, model, responses FROM ({DaysWithDigests}) WHERE NOT is_current";
         var digests = new Dictionary<(DateOnly Day, string Model), Digest>();
         using (var command = Command(connection, Stale, companyId, first, last))
         using (var reader = command.ExecuteReader())

@@ -1,4 +1,4 @@
-using System.Globalization;
+using static Tally.Benchmarking.OptionValues;
 
 namespace Tally.Benchmarks;
 
@@ -35,13 +35,13 @@ internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSi
                 "--server-logs" => options with { ServerLogs = true },
                 "--enforce-targets" => options with { EnforceTargets = true },
                 "--random-order" => options with { RandomOrder = true },
-                "--batches" => options with { Batches = Positive(arg, Value(args, ref i)) },
-                "--warmup" => options with { Warmup = NonNegative(arg, Value(args, ref i)) },
-                "--clients" => options with { Clients = Positive(arg, Value(args, ref i)) },
-                "--batch-size" => options with { BatchSize = Positive(arg, Value(args, ref i)) },
-                "--chunk" => options with { Chunk = Positive(arg, Value(args, ref i)) },
+                "--batches" => options with { Batches = Positive<int>(arg, Value(args, ref i)) },
+                "--warmup" => options with { Warmup = NonNegative<int>(arg, Value(args, ref i)) },
+                "--clients" => options with { Clients = Positive<int>(arg, Value(args, ref i)) },
+                "--batch-size" => options with { BatchSize = Positive<int>(arg, Value(args, ref i)) },
+                "--chunk" => options with { Chunk = Positive<int>(arg, Value(args, ref i)) },
                 "--store" => options with { Store = Value(args, ref i) },
-                _ when !arg.StartsWith('-') => options with { Batches = Positive("BATCHES", arg) },
+                _ when !arg.StartsWith('-') => options with { Batches = Positive<int>("BATCHES", arg) },
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
             };
         }
@@ -54,16 +54,4 @@ internal sealed record Options(int Batches, int Warmup, int Clients, int BatchSi
         return options;
     }
 
-    private static string Value(string[] args, ref int i) =>
-        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
-
-    private static int Positive(string name, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new ArgumentException($"{name}: '{text}' is not a positive whole number.");
-
-    private static int NonNegative(string name, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new ArgumentException($"{name}: '{text}' is not a whole number.");
 }

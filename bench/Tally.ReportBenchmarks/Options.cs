@@ -1,4 +1,5 @@
 using System.Globalization;
+using static Tally.Benchmarking.OptionValues;
 
 namespace Tally.ReportBenchmarks;
 
@@ -99,22 +100,22 @@ internal sealed record Options(
                 "--store" => options with { Store = Value(args, ref i) },
                 "--reports" => options with { Reports = ReportList(Value(args, ref i)) },
                 "--sizes" => options with { Sizes = SizeList(Value(args, ref i)) },
-                "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
-                "--users" => options with { Users = (int)Positive(arg, Value(args, ref i)) },
+                "--batch-size" => options with { BatchSize = Positive<int>(arg, Value(args, ref i)) },
+                "--users" => options with { Users = Positive<int>(arg, Value(args, ref i)) },
                 "--late-percent" => options with { LatePercent = Percent(arg, Value(args, ref i)) },
-                "--warmup" => options with { Warmup = (int)NonNegative(arg, Value(args, ref i)) },
+                "--warmup" => options with { Warmup = NonNegative<int>(arg, Value(args, ref i)) },
                 "--warmup-seconds" => options with { WarmupSeconds = Seconds(arg, Value(args, ref i)) },
-                "--requests" => options with { Requests = (int)Positive(arg, Value(args, ref i)) },
-                "--baseline-warmup" => options with { BaselineWarmup = (int)NonNegative(arg, Value(args, ref i)) },
-                "--baseline-runs" => options with { BaselineRuns = (int)Positive(arg, Value(args, ref i)) },
-                "--company" => options with { CompanyId = Positive(arg, Value(args, ref i)) },
+                "--requests" => options with { Requests = Positive<int>(arg, Value(args, ref i)) },
+                "--baseline-warmup" => options with { BaselineWarmup = NonNegative<int>(arg, Value(args, ref i)) },
+                "--baseline-runs" => options with { BaselineRuns = Positive<int>(arg, Value(args, ref i)) },
+                "--company" => options with { CompanyId = Positive<long>(arg, Value(args, ref i)) },
                 "--ids" => options with { SequentialIds = Value(args, ref i) switch
                 {
                     "uuid" => false,
                     "sequential" => true,
                     var other => throw new ArgumentException($"--ids: '{other}' is neither uuid nor sequential."),
                 } },
-                "--seed" => options with { Seed = (int)NonNegative(arg, Value(args, ref i)) },
+                "--seed" => options with { Seed = NonNegative<int>(arg, Value(args, ref i)) },
                 _ when !arg.StartsWith('-') => options with { Sizes = SizeList(arg) },
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
             };
@@ -182,7 +183,7 @@ internal sealed record Options(
             text = text[..^1];
         }
 
-        var value = Positive("SIZES", text.Replace("_", "", StringComparison.Ordinal)) * multiplier;
+        var value = Positive<long>("SIZES", text.Replace("_", "", StringComparison.Ordinal)) * multiplier;
         return value >= 10_000 ? value : throw new ArgumentException($"SIZES: '{text}' is too small (at least 10k events).");
     }
 
@@ -195,19 +196,6 @@ internal sealed record Options(
         System.Text.RegularExpressions.Regex.IsMatch(text, "^[a-z_]+=[A-Za-z0-9_. ]+$")
             ? text
             : throw new ArgumentException($"--duckdb-set: '{text}' is not NAME=VALUE (letters, digits, '_', '.', ' ').");
-
-    private static string Value(string[] args, ref int i) =>
-        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
-
-    private static long Positive(string name, string text) =>
-        long.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new ArgumentException($"{name}: '{text}' is not a positive whole number.");
-
-    private static long NonNegative(string name, string text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new ArgumentException($"{name}: '{text}' is not a whole number.");
 
     private static double Seconds(string name, string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 3600

@@ -1,4 +1,5 @@
 using System.Globalization;
+using static Tally.Benchmarking.OptionValues;
 
 namespace Tally.Soak;
 
@@ -67,16 +68,16 @@ internal sealed record Options(
                 "--keep-data" => options with { KeepData = true },
                 "--duration" => options with { Duration = TimeLength(arg, Value(args, ref i), allowZero: false) },
                 "--rest" => options with { Rest = TimeLength(arg, Value(args, ref i), allowZero: true) },
-                "--rate" => options with { EventsPerSecond = Positive(arg, Value(args, ref i)) },
-                "--batch-size" => options with { BatchSize = (int)Positive(arg, Value(args, ref i)) },
-                "--ingest-clients" => options with { IngestClients = (int)Positive(arg, Value(args, ref i)) },
-                "--readers" => options with { Readers = (int)NonNegative(arg, Value(args, ref i)) },
-                "--reader-pause" => options with { ReaderPause = TimeSpan.FromMilliseconds(NonNegative(arg, Value(args, ref i))) },
-                "--duplicate-every" => options with { DuplicateEvery = (int)NonNegative(arg, Value(args, ref i)) },
-                "--malformed-every" => options with { MalformedEvery = (int)NonNegative(arg, Value(args, ref i)) },
-                "--gzip-every" => options with { GzipEvery = (int)NonNegative(arg, Value(args, ref i)) },
+                "--rate" => options with { EventsPerSecond = Positive<long>(arg, Value(args, ref i)) },
+                "--batch-size" => options with { BatchSize = Positive<int>(arg, Value(args, ref i)) },
+                "--ingest-clients" => options with { IngestClients = Positive<int>(arg, Value(args, ref i)) },
+                "--readers" => options with { Readers = NonNegative<int>(arg, Value(args, ref i)) },
+                "--reader-pause" => options with { ReaderPause = TimeSpan.FromMilliseconds(NonNegative<long>(arg, Value(args, ref i))) },
+                "--duplicate-every" => options with { DuplicateEvery = NonNegative<int>(arg, Value(args, ref i)) },
+                "--malformed-every" => options with { MalformedEvery = NonNegative<int>(arg, Value(args, ref i)) },
+                "--gzip-every" => options with { GzipEvery = NonNegative<int>(arg, Value(args, ref i)) },
                 "--sample-every" => options with { SampleEvery = TimeLength(arg, Value(args, ref i), allowZero: false) },
-                "--max-events" => options with { MaxEvents = Positive(arg, Value(args, ref i)) },
+                "--max-events" => options with { MaxEvents = Positive<long>(arg, Value(args, ref i)) },
                 "--store" => options with { Store = Value(args, ref i) },
                 _ => throw new ArgumentException($"Unknown option '{arg}'."),
             };
@@ -94,19 +95,6 @@ internal sealed record Options(
 
         return options;
     }
-
-    private static string Value(string[] args, ref int i) =>
-        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
-
-    private static long Positive(string name, string text) =>
-        long.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new ArgumentException($"{name}: '{text}' is not a positive whole number.");
-
-    private static long NonNegative(string name, string text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new ArgumentException($"{name}: '{text}' is not a whole number.");
 
     /// <summary>A whole number of seconds (s), minutes (m) or hours (h): 90s, 30m, 1h.</summary>
     private static TimeSpan TimeLength(string name, string text, bool allowZero)

@@ -71,6 +71,11 @@ internal sealed class ModelReader(Aggregator aggregator)
     public Task<IReadOnlyList<UserModelTokens>> ReadUserModelTokensAsync(
         long companyId, DayRange days, IReadOnlyList<DateOnly> stretchStarts, long? userId, CancellationToken cancellationToken)
     {
+        if (days.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<UserModelTokens>>([]);
+        }
+
         var months = WholeMonthsOfOneStretch(days, stretchStarts);
         return aggregator.ReadWithCountersCaughtUpAsync<IReadOnlyList<UserModelTokens>>(companyId, [.. months.Select(month => new DayRange(month, DayRange.MonthEnd(month)))], connection =>
         {

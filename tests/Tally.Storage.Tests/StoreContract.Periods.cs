@@ -136,6 +136,8 @@ public abstract partial class StoreContract
             (await UserTokensAsync([], null)).ShouldBe([new(1, range.First, "m", 1000, 100), new(2, range.First, "n", 500, 50)], $"read {read}");
         }
 
+        // No day: no row.
+        (await Store.ReadUserModelTokensAsync(4, new(range.Last, range.First), [], null, CancellationToken.None)).ShouldBeEmpty();
         // A price from July 1st: every month is whole (one run of four), each in the stretch of its first day.
         (await UserTokensAsync([july1], null)).ShouldBe(
             [new(1, range.First, "m", 600, 60), new(1, july1, "m", 400, 40), new(2, july1, "n", 500, 50)]);

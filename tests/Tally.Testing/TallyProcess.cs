@@ -91,21 +91,36 @@ public sealed class TallyProcess : IAsyncDisposable
         var address = new Uri($"http://127.0.0.1:{TallyExecutable.FreeLoopbackPort()}");
         var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), .. storeOptions, .. extraArguments], environment);
         var tally = new TallyProcess(process, address);
+        try
+        {
+            await WaitUntilHealthyAsync(tally, cancellationToken);
+            return tally;
+        }
+        catch
+        {
+            // Exited, hung or cancelled: no server is left running (it would hold the store's folder).
+            await tally.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilHealthyAsync(TallyProcess tally, CancellationToken cancellationToken)
+    {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < StartTimeout)
         {
-            if (process.HasExited)
+            if (tally._process.HasExited)
             {
-                throw new InvalidOperationException($"tally serve exited with {process.ExitCode}:{Environment.NewLine}{tally.Output}");
+                throw new InvalidOperationException($"tally serve exited with {tally._process.ExitCode}:{Environment.NewLine}{tally.Output}");
             }
 
             try
             {
-                using var response = await client.GetAsync(new Uri(address, "/health"), cancellationToken);
+                using var response = await client.GetAsync(new Uri(tally.Address, "/health"), cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
-                    return tally;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -120,7 +135,6 @@ public sealed class TallyProcess : IAsyncDisposable
             await Task.Delay(100, cancellationToken);
         }
 
-        await tally.DisposeAsync();
         throw new TimeoutException($"tally serve did not answer /health within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{tally.Output}");
     }
 
@@ -184,8 +198,14 @@ public sealed class TallyProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
-    /// <summary>The process's output for the end of a failed run.</summary>
-    public string Describe() => new StringBuilder().AppendLine("server output (last lines):").Append(Output).ToString();
+    /// <summary>The process's last 200 lines of output, for the end of a failed run.</summary>
+    public string Describe()
+    {
+        lock (_output)
+        {
+            return new StringBuilder().AppendLine("server output (last lines):").AppendJoin(Environment.NewLine, _output.TakeLast(200)).ToString();
+        }
+    }
 
     private static Process Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Json;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
@@ -91,6 +92,11 @@ public static class TallyApplication
         builder.Services.AddTallyOpenApi();
 
         var app = builder.Build();
+        // A reverse proxy on this host (loopback, ASP.NET's default known proxies) says who the client is and whether
+        // it came over TLS: the loopback-only /metrics and the per-address limit on failed authentications then see
+        // each client, not the proxy, and links are https. The header of any other sender is ignored, and only the
+        // proxy's own entry (the last) is taken, so a client cannot claim to be loopback (docs/decisions.md).
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseMiddleware<RequestLog>();
         app.UseMiddleware<ErrorMiddleware>();
         app.Use((context, next) =>

@@ -461,6 +461,20 @@ public sealed class ReportAccessTests(ReportAccessTests.Companies companies) : I
     }
 
     [Fact]
+    public async Task Connections_csv_behind_a_TLS_proxy_on_this_host_links_to_an_https_page()
+    {
+        using var client = companies.Server.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v2/reporting/connections?start_date=2025-06-01&company_id=2&limit=2&format=csv");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        request.Headers.Host = "tally.example.com";
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.GetValues("Link").Single().ShouldStartWith("<https://tally.example.com/api/v2/reporting/connections?");
+    }
+
+    [Fact]
     public async Task Connections_csv_of_every_company_is_served()
     {
         using var client = companies.Server.Client();

@@ -58,6 +58,26 @@ public sealed class TestServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A server whose failed authentications are limited to a burst of 2, refilled at 1 a second, after one request
+    /// with the right key: a cold first request (JIT, a busy CI machine) could otherwise let the bucket refill among
+    /// a test's guesses. A request with the right key spends no failure token.
+    /// </summary>
+    public static async Task<TestServer> StartWithFailureLimitAsync(StoreKind engine = StoreKind.DuckDb)
+    {
+        var server = await StartAsync(options => new TallyServerOptions
+        {
+            OpenStore = options.OpenStore,
+            Urls = options.Urls,
+            BootstrapAdminKey = options.BootstrapAdminKey,
+            FailedAuthentications = new(PermitsPerSecond: 1, Burst: 2),
+        }, engine: engine);
+        using var admin = server.Client();
+        using var warmUp = await admin.GetAsync(new Uri("/api/v2/admin/companies", UriKind.Relative));
+        warmUp.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        return server;
+    }
+
     private async Task StartAppAsync()
     {
         var options = new TallyServerOptions

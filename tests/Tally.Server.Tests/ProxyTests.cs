@@ -39,6 +39,7 @@ public sealed class ProxyTests
     {
         await using var server = await TestServer.StartWithFailureLimitAsync();
         using var guesser = server.Client("guess");
+
         var first = new List<HttpStatusCode>();
         for (var i = 0; i < 4; i++)
         {

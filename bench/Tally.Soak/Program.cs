@@ -131,7 +131,7 @@ try
     var exitCode = await server.StopAsync(TallyProcess.StopSignal.Terminate);
     if (exitCode != 0)
     {
-        problems.Add($"the server exited with {exitCode} when stopped (SIGTERM):{Environment.NewLine}{server.Output}");
+        problems.Add($"the server exited with {exitCode} when stopped (SIGTERM).{Environment.NewLine}{server.Describe()}");
     }
 
     var stored = database is null ? DirectorySize(root) : await BenchPostgres.DatabaseSizeAsync(database);

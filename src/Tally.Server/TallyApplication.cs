@@ -92,11 +92,17 @@ public static class TallyApplication
         builder.Services.AddTallyOpenApi();
 
         var app = builder.Build();
-        // A reverse proxy on this host (loopback, ASP.NET's default known proxies) says who the client is and whether
-        // it came over TLS: the loopback-only /metrics and the per-address limit on failed authentications then see
-        // each client, not the proxy, and links are https. The header of any other sender is ignored, and only the
-        // proxy's own entry (the last) is taken, so a client cannot claim to be loopback (docs/decisions.md).
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        // A reverse proxy on this host (loopback, ASP.NET's default known proxies) or a trusted one says who the client
+        // is and whether it came over TLS: the loopback-only /metrics and the per-address limit on failed
+        // authentications then see each client, not the proxy, and links are https. The entries are taken from the
+        // last while their sender is a trusted proxy, so a client cannot claim to be loopback (docs/decisions.md).
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto, ForwardLimit = null };
+        foreach (var proxy in options.TrustedProxies)
+        {
+            forwarded.KnownIPNetworks.Add(proxy);
+        }
+
+        app.UseForwardedHeaders(forwarded);
         app.UseMiddleware<RequestLog>();
         app.UseMiddleware<ErrorMiddleware>();
         app.Use((context, next) =>

@@ -43,6 +43,12 @@ public sealed record TallyServerOptions
     /// <summary>Whether <c>/metrics</c> answers clients other than loopback ones (it never needs a key).</summary>
     public bool MetricsFromAnyAddress { get; init; }
 
+    /// <summary>
+    /// The reverse proxies, besides one on this host (always believed), whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> name the client: the entries are walked from the last while the sender is one of them.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>How log entries are written on stdout.</summary>
     public ServerLogFormat LogFormat { get; init; } = ServerLogFormat.Text;
 }

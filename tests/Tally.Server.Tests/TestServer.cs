@@ -63,7 +63,7 @@ public sealed class TestServer : IAsyncDisposable
     /// with the right key: a cold first request (JIT, a busy CI machine) could otherwise let the bucket refill among
     /// a test's guesses. A request with the right key spends no failure token.
     /// </summary>
-    public static async Task<TestServer> StartWithFailureLimitAsync(StoreKind engine = StoreKind.DuckDb)
+    public static async Task<TestServer> StartWithFailureLimitAsync(StoreKind engine = StoreKind.DuckDb, IReadOnlyList<System.Net.IPNetwork>? trustedProxies = null)
     {
         var server = await StartAsync(options => new TallyServerOptions
         {
@@ -71,6 +71,7 @@ public sealed class TestServer : IAsyncDisposable
             Urls = options.Urls,
             BootstrapAdminKey = options.BootstrapAdminKey,
             FailedAuthentications = new(PermitsPerSecond: 1, Burst: 2),
+            TrustedProxies = trustedProxies ?? [],
         }, engine: engine);
         using var admin = server.Client();
         using var warmUp = await admin.GetAsync(new Uri("/api/v2/admin/companies", UriKind.Relative));

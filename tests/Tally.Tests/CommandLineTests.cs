@@ -96,6 +96,7 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         var unreachable = await TallyProcess.RunAsync(["companies", "list", "--server", "http://127.0.0.1:9", "--key", AdminKey]);
         var badRole = await TallyAsync("keys", "create", "--name", "x", "--role", "root");
         var badLimit = await TallyProcess.RunAsync(["serve", "--rate-limit", "ingest=fast"]);
+        var badProxy = await TallyProcess.RunAsync(["serve", "--trusted-proxy", "10.0.0.5", "--trusted-proxy", "10"]);
 
         noKey.ExitCode.ShouldBe(2, "no key is a bad setting: exit 2");
         noKey.StandardError.ShouldContain("TALLY_KEY");
@@ -108,6 +109,9 @@ public sealed partial class CommandLineTests : IAsyncLifetime
         badRole.StandardError.ShouldContain("root");
         badLimit.ExitCode.ShouldBe(1, "a bad argument: exit 1");
         badLimit.StandardError.ShouldContain("--rate-limit");
+        badProxy.ExitCode.ShouldBe(1, "a bad argument: exit 1");
+        badProxy.StandardError.ShouldContain("--trusted-proxy '10': expected an IP address (such as 10.0.0.5)", Case.Sensitive, "'10' would read as 0.0.0.10");
+        badProxy.StandardError.ShouldNotContain("'10.0.0.5'");
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public sealed class ConfigurationTests : IDisposable
     {
         var unknownKey = await WriteAsync("typo.json", """{"url": "http://127.0.0.1:8080"}""");
         var notJson = await WriteAsync("broken.json", "{\n  \"urls\": \n}");
-        var badValues = await WriteAsync("values.json", """{"demo": true, "seed": "many", "rateLimits": {"ingest": "fast"}}""");
+        var badValues = await WriteAsync("values.json", """{"demo": true, "seed": "many", "rateLimits": {"ingest": "fast"}, "trustedProxies": ["10.0.0.0/8", "10.1.2.3/8", "192.0.2.7"]}""");
 
         var typo = await TallyProcess.RunAsync(["serve", "--config", unknownKey]);
         var broken = await TallyProcess.RunAsync(["serve", "--config", notJson]);
@@ -91,6 +91,7 @@ public sealed class ConfigurationTests : IDisposable
             "values.json: rateLimits 'ingest=fast': the limit must be PERMITS[/BURST], positive whole numbers.",
             "TALLY_LOG_LEVEL 'loud': expected trace, debug, information, warning, error, critical or none.",
             "values.json: seed 'many': expected a whole number.",
+            "values.json: trustedProxies '10.1.2.3/8': expected an IP address (such as 10.0.0.5) or a network (such as 10.0.0.0/8, no bits set past the prefix).",
         ], ignoreOrder: true);
         missing.ExitCode.ShouldBe(2, missing.StandardError);
         missing.StandardError.ShouldStartWith("--config: cannot read ");

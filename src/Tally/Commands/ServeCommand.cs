@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.Hosting;
 using Tally.Access;
 using Tally.Cli.Configuration;
@@ -27,6 +28,11 @@ internal static class ServeCommand
         {
             Description = "Failed authentications allowed per client address, as PERMITS_PER_SECOND[/BURST]. Default: TALLY_FAILED_AUTH_LIMIT, else \"failedAuthLimit\" in the configuration file.",
         };
+        var trustedProxies = new Option<string[]>("--trusted-proxy")
+        {
+            Description = "A reverse proxy on another host whose X-Forwarded-For and X-Forwarded-Proto are believed, as an address (10.0.0.5) or a network (10.0.0.0/8); one on this host always is. Repeatable. Default: TALLY_TRUSTED_PROXIES (comma-separated), else \"trustedProxies\" in the configuration file.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var demo = new Option<bool>("--demo")
         {
             Description = "Fill an empty store with a demo organisation (3 companies, 90 days up to today). Default: TALLY_DEMO, else \"demo\" in the configuration file.",
@@ -47,12 +53,13 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the Tally server on the embedded DuckDB store, or on a PostgreSQL database (--store).")
         {
-            urls, data, store, demo, seed, rateLimits, failedAuthLimit, logLevel, logFormat, config,
+            urls, data, store, demo, seed, rateLimits, failedAuthLimit, trustedProxies, logLevel, logFormat, config,
         };
         command.Validators.Add(result =>
         {
             foreach (var problem in ParseLimits(result.GetValue(rateLimits) ?? [], "--rate-limit", out _)
-                .Concat(ParseFailedAuthLimit(result.GetValue(failedAuthLimit), "--failed-auth-limit", out _)))
+                .Concat(ParseFailedAuthLimit(result.GetValue(failedAuthLimit), "--failed-auth-limit", out _))
+                .Concat(ParseProxies(result.GetValue(trustedProxies) ?? [], "--trusted-proxy", out _)))
             {
                 result.AddError(problem);
             }
@@ -68,6 +75,11 @@ internal static class ServeCommand
                 limitSetting?.Item2 ?? "", out var limits));
             var failedSetting = settings.Text(failedAuthLimit, "TALLY_FAILED_AUTH_LIMIT", "failedAuthLimit");
             settings.Problems.AddRange(ParseFailedAuthLimit(failedSetting?.Value, failedSetting?.Source ?? "", out var failedLimit));
+            var proxySetting = parse.GetResult(trustedProxies) is { Implicit: false }
+                ? (string.Join(',', parse.GetValue(trustedProxies)!), "--trusted-proxy")
+                : settings.FromEnvironmentOrFile("TALLY_TRUSTED_PROXIES", "trustedProxies", list: true);
+            settings.Problems.AddRange(ParseProxies(proxySetting?.Item1.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                proxySetting?.Item2 ?? "", out var proxies));
             var level = ServerLogging.ParseLevel(settings.Text(logLevel, "TALLY_LOG_LEVEL", "logLevel"), settings.Problems);
             var format = ServerLogging.ParseFormat(settings.Text(logFormat, "TALLY_LOG_FORMAT", "logFormat"), settings.Problems);
             var demoSeed = settings.Switch(demo, "TALLY_DEMO", "demo") ? settings.Integer(seed, "TALLY_SEED", "seed", 42) : (int?)null;
@@ -106,6 +118,7 @@ internal static class ServeCommand
                     """),
                 RateLimits = limits,
                 FailedAuthentications = failedLimit,
+                TrustedProxies = proxies,
                 DemoSeed = demoSeed,
                 OnDemoLoaded = count => announce(count > 0
                     ? $"Loaded the demo organisation: {count:N0} events for companies 1, 2 and 3 over the last 90 days."
@@ -131,7 +144,7 @@ internal static class ServeCommand
 
     /// <summary>The keys of the configuration file (serve's settings; rebuild reads the same file for its store).</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["urls", StoreOptions.DataKey, StoreOptions.StoreKey, "adminKey", "demo", "seed", "rateLimits", "failedAuthLimit", "logLevel", "logFormat"];
+        ["urls", StoreOptions.DataKey, StoreOptions.StoreKey, "adminKey", "demo", "seed", "rateLimits", "failedAuthLimit", "trustedProxies", "logLevel", "logFormat"];
 
     private static List<string> ParseLimits(string[] values, string source, out Dictionary<Role, RateLimit> limits)
     {
@@ -172,6 +185,48 @@ internal static class ServeCommand
         }
 
         return [$"{source} '{value}': expected PERMITS[/BURST], positive whole numbers."];
+    }
+
+    private static List<string> ParseProxies(string[] values, string source, out List<IPNetwork> proxies)
+    {
+        proxies = [];
+        var problems = new List<string>();
+        foreach (var value in values)
+        {
+            if (TryParseProxy(value, out var proxy))
+            {
+                proxies.Add(proxy);
+            }
+            else
+            {
+                problems.Add($"{source} '{value}': expected an IP address (such as 10.0.0.5) or a network (such as 10.0.0.0/8, no bits set past the prefix).");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// An address (a network of one) or a network. .NET reads "10" as 0.0.0.10 and "10/8" as 0.0.0.0/8, and masks
+    /// 10.1.2.3/8 to 10.0.0.0/8: an address must have its '.' or ':', and a network no bits past its prefix.
+    /// </summary>
+    private static bool TryParseProxy(string text, out IPNetwork proxy)
+    {
+        proxy = default;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text : text[..slash];
+        if (addressText.IndexOfAny(['.', ':']) < 0 || !IPAddress.TryParse(addressText, out var address))
+        {
+            return false;
+        }
+
+        if (slash < 0)
+        {
+            proxy = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32);
+            return true;
+        }
+
+        return IPNetwork.TryParse(text, out proxy) && proxy.BaseAddress.Equals(address);
     }
 
     private static bool TryParseLimit(string text, out RateLimit limit)

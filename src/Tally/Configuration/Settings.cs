@@ -66,8 +66,11 @@ internal sealed class Settings
         return FromEnvironmentOrFile(variable, key);
     }
 
-    /// <summary>Like <see cref="Text"/>, for a setting that is not on this command's line (or given there another way).</summary>
-    public (string Value, string Source)? FromEnvironmentOrFile(string? variable, string key)
+    /// <summary>
+    /// Like <see cref="Text"/>, for a setting that is not on this command's line (or given there another way). A
+    /// <paramref name="list"/> setting may also be a JSON list in the file, read comma-separated as its variable is.
+    /// </summary>
+    public (string Value, string Source)? FromEnvironmentOrFile(string? variable, string key, bool list = false)
     {
         if (variable is not null && NonEmpty(Environment.GetEnvironmentVariable(variable)) is { } fromEnvironment)
         {
@@ -86,6 +89,9 @@ internal sealed class Settings
                 case JsonValueKind.Object:
                     // A map such as {"ingest": "500/1000"}: read as the variable would hold it, "ingest=500/1000,...".
                     return (string.Join(',', element.EnumerateObject().Select(pair => $"{pair.Name}={(pair.Value.ValueKind == JsonValueKind.String ? pair.Value.GetString() : pair.Value.GetRawText())}")), source);
+                case JsonValueKind.Array when list:
+                    // A list such as ["10.0.0.0/8", "192.0.2.7"]: read as the variable would hold it, comma-separated.
+                    return (string.Join(',', element.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.String ? item.GetString() : item.GetRawText())), source);
                 default:
                     Problems.Add($"{source}: expected a string, a number, true/false or an object, not {element.ValueKind.ToString().ToLowerInvariant()}.");
                     return null;

@@ -4,8 +4,9 @@ namespace Tally.Server.Tests;
 
 /// <summary>
 /// Behind a reverse proxy on the same host (nginx passing X-Forwarded-For and X-Forwarded-Proto, as the README's
-/// example does), the client's own address decides what is per address, and a client cannot claim to be loopback.
-/// The test client connects over loopback, as such a proxy does.
+/// example does), the client's own address decides what is per address, and a client cannot claim to be loopback;
+/// a proxy on another host in front of it names the client only when trusted (<c>TrustedProxies</c>). The test
+/// client connects over loopback, as the proxy on the same host does.
 /// </summary>
 public sealed class ProxyTests
 {

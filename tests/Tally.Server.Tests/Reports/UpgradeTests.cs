@@ -233,8 +233,7 @@ public sealed class UpgradeTests
         RefPrice[] prices = [.. new[] { "alfred-4", "llama-3.3-70b", "mistral-large", "agent-pro" }.Select(model => new RefPrice(model, new DateOnly(2025, 1, 1), "EUR", 1.5m, 3m))];
         reference.Prices = prices;
         var check = new ReportChecker(reference, now);
-        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
-        using (var admin = original.Client())
+        await using var upgraded = await UpgradedAfterReadsAsync(directory, now, 12, async admin =>
         {
             foreach (var price in prices)
             {
@@ -242,12 +241,7 @@ public sealed class UpgradeTests
             }
 
             await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month");
-        }
-
-        await original.StopAsync();
-        DowngradeTo(directory, 12);
-
-        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        });
         using var client = upgraded.Client();
         await check.CompanyAsync(client, null, null, workload.First, workload.Last, "month");
         await check.CompanyAsync(client, null, null, new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31));
@@ -260,16 +254,8 @@ public sealed class UpgradeTests
         // April 1-15 (a cut month whose counters are built at its first read), March a whole month.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(16, "tally-upgrade-13-", new DateOnly(2025, 2, 25), 50);
         var check = new ReportChecker(reference, now);
-        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
-        using (var admin = original.Client())
-        {
-            await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month");
-        }
-
-        await original.StopAsync();
-        DowngradeTo(directory, 13);
-
-        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        await using var upgraded = await UpgradedAfterReadsAsync(directory, now, 13,
+            admin => check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month"));
         using var client = upgraded.Client();
         foreach (var granularity in new[] { "month", "total" })
         {
@@ -293,16 +279,8 @@ public sealed class UpgradeTests
         // 50 days from 02-25: March is a whole month, April 1-15 a cut one; both built by the first server, ranked by the upgrade.
         var (workload, now, reference, directory) = await StoreWorkloadAsync(18, "tally-upgrade-16-", new DateOnly(2025, 2, 25), 50);
         var check = new ReportChecker(reference, now);
-        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
-        using (var admin = original.Client())
-        {
-            await check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month", documentsLimit: 2);
-        }
-
-        await original.StopAsync();
-        DowngradeTo(directory, 16);
-
-        await using var upgraded = await ReportApi.StartAsync(new FixedTime(now), directory);
+        await using var upgraded = await UpgradedAfterReadsAsync(directory, now, 16,
+            admin => check.CompanyAsync(admin, null, null, workload.First, workload.Last, "month", documentsLimit: 2));
         using var client = upgraded.Client();
         foreach (var limit in new int?[] { 1, 2, null })
         {
@@ -510,6 +488,23 @@ public sealed class UpgradeTests
         (16, ToStep16), (15, ToStep15), (14, ToStep14), (13, ToStep13), (12, ToStep12), (11, ToStep11), (10, ToStep10),
         (7, ToStep7), (6, ToStep6), (5, ToStep5), (4, ToStep4), (3, ToStep3),
     ];
+
+    /// <summary>
+    /// Serves the store once, so that <paramref name="reads"/> build what the older schema kept (months, ranges), takes
+    /// it down to <paramref name="step"/> and serves it again: the upgraded server.
+    /// </summary>
+    private static async Task<TestServer> UpgradedAfterReadsAsync(string directory, DateTime now, int step, Func<HttpClient, Task> reads)
+    {
+        var original = await ReportApi.StartAsync(new FixedTime(now), directory);
+        using (var admin = original.Client())
+        {
+            await reads(admin);
+        }
+
+        await original.StopAsync();
+        DowngradeTo(directory, step);
+        return await ReportApi.StartAsync(new FixedTime(now), directory);
+    }
 
     /// <summary>Takes the store in <paramref name="directory"/> back to schema step <paramref name="step"/>, one downgrade after the other.</summary>
     private static void DowngradeTo(string directory, int step)
